@@ -1,0 +1,108 @@
+/**
+ * CreditsModel: what the views read.
+ */
+import { VDomModel } from '@jupyterlab/ui-components';
+import type { CreditsEvent, ICreditEntry } from './payload';
+import type { ConnectionState, IConnectionStatus } from './stream';
+
+/**
+ * The connection status, the latest credit entries and when they arrived.
+ * Emits `stateChanged` on every change.
+ */
+export class CreditsModel extends VDomModel {
+  constructor(options: CreditsModel.IOptions = {}) {
+    super();
+    this._now = options.now ?? Date.now;
+    this._log = options.log ?? ((message: string) => console.warn(message));
+    this._status = {
+      state: 'connecting',
+      reason: '',
+      failures: 0,
+      nextAttemptAt: null,
+      since: this._now()
+    };
+  }
+
+  get status(): IConnectionStatus {
+    return this._status;
+  }
+
+  get state(): ConnectionState {
+    return this._status.state;
+  }
+
+  /**
+   * The credit entries of the latest snapshot, empty before the first one.
+   */
+  get entries(): readonly ICreditEntry[] {
+    return this._entries;
+  }
+
+  /**
+   * When the latest snapshot arrived (ms since the epoch), `null` before.
+   */
+  get lastUpdate(): number | null {
+    return this._lastUpdate;
+  }
+
+  /**
+   * The hub's own words when it stopped the server, `''` otherwise.
+   */
+  get stopMessage(): string {
+    return this._stopMessage;
+  }
+
+  /**
+   * Whether the status bar should show the item at all.
+   */
+  get visible(): boolean {
+    return this.state !== 'unavailable' && this.state !== 'disabled';
+  }
+
+  setStatus(status: IConnectionStatus): void {
+    this._status = status;
+    this.stateChanged.emit();
+  }
+
+  /**
+   * Applies one parsed stream event. An invalid event changes nothing; its
+   * reason is logged the first time it is seen.
+   */
+  applyEvent(event: CreditsEvent): void {
+    switch (event.kind) {
+      case 'snapshot':
+        this._entries = event.entries;
+        this._lastUpdate = this._now();
+        this.stateChanged.emit();
+        break;
+      case 'stopped':
+        this._stopMessage = event.message;
+        this.stateChanged.emit();
+        break;
+      case 'invalid':
+        if (!this._reasonsLogged.has(event.reason)) {
+          this._reasonsLogged.add(event.reason);
+          this._log(
+            `jupyterlab-hub-credits: ignored an event: ${event.reason}`
+          );
+        }
+        break;
+    }
+  }
+
+  private _now: () => number;
+  private _log: (message: string) => void;
+  private _status: IConnectionStatus;
+  private _entries: readonly ICreditEntry[] = [];
+  private _lastUpdate: number | null = null;
+  private _stopMessage = '';
+  private _reasonsLogged = new Set<string>();
+}
+
+export namespace CreditsModel {
+  export interface IOptions {
+    now?: () => number;
+    /** Where reasons for ignored events go; `console.warn` by default. */
+    log?: (message: string) => void;
+  }
+}
