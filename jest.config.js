@@ -20,14 +20,45 @@ const esModules = [
   'yjs'
 ].join('|');
 
-const baseConfig = jestJupyterLab(__dirname);
+const base = jestJupyterLab(__dirname);
+
+const shared = {
+  moduleFileExtensions: base.moduleFileExtensions,
+  moduleNameMapper: base.moduleNameMapper,
+  resolver: base.resolver,
+  transform: base.transform,
+  transformIgnorePatterns: [`/node_modules/(?!${esModules}).+`],
+  modulePathIgnorePatterns: [
+    '<rootDir>/jupyterlab_hub_credits',
+    '<rootDir>/.venv',
+    '<rootDir>/lib'
+  ],
+};
 
 module.exports = {
-  ...baseConfig,
-  automock: false,
-  collectCoverageFrom: ['src/**/*.{ts,tsx}', '!src/**/*.d.ts', '!src/__tests__/**'],
+  collectCoverageFrom: [
+    'src/**/*.{ts,tsx}',
+    '!src/**/*.d.ts',
+    '!src/__tests__/**'
+  ],
   coverageReporters: ['text-summary'],
-  reporters: ['default'],
-  testRegex: 'src/.*/.*.spec.ts[x]?$',
-  transformIgnorePatterns: [`/node_modules/(?!${esModules}).+`]
+  testTimeout: 10000,
+  projects: [
+    {
+      // JupyterLab widgets on jsdom, with the testutils shims.
+      ...shared,
+      displayName: 'dom',
+      setupFiles: base.setupFiles,
+      testEnvironment: base.testEnvironment,
+      testRegex: 'src/__tests__/.*\\.spec\\.tsx?$',
+      testPathIgnorePatterns: ['\\.node\\.spec\\.tsx?$']
+    },
+    {
+      // The DOM-free stream on plain Node: real fetch, streams and TextDecoder.
+      ...shared,
+      displayName: 'node',
+      testEnvironment: 'node',
+      testRegex: 'src/__tests__/.*\\.node\\.spec\\.tsx?$'
+    }
+  ]
 };

@@ -214,13 +214,12 @@ export class CreditsStream {
     }
     this._arm(this._timings.heartbeatTimeoutMs, 'the hub went silent');
     this._setStatus('live', '');
-    await this._read(response.body!, generation, controller);
+    await this._read(response.body!, generation);
   }
 
   private async _read(
     body: ReadableStream<Uint8Array>,
-    generation: number,
-    controller: AbortController
+    generation: number
   ): Promise<void> {
     const current = () => generation === this._generation;
     const decoder = new TextDecoder();
@@ -235,6 +234,7 @@ export class CreditsStream {
       }
     });
     const reader = body.getReader();
+    this._reader = reader;
     try {
       for (;;) {
         const { done, value } = await reader.read();
@@ -257,10 +257,6 @@ export class CreditsStream {
         this._retry(`connection lost: ${Private.message(error)}`);
       }
       return;
-    } finally {
-      if (!current() || controller.signal.aborted) {
-        void reader.cancel().catch(() => undefined);
-      }
     }
     if (current()) {
       this._retry('the hub closed the stream');
@@ -338,6 +334,9 @@ export class CreditsStream {
     this._generation++;
     this._controller?.abort();
     this._controller = null;
+    // Release the body even when the fetch in use ignores the abort signal.
+    this._reader?.cancel().catch(() => undefined);
+    this._reader = null;
     if (this._timer !== null) {
       this._clock.clearTimeout(this._timer);
       this._timer = null;
@@ -379,6 +378,7 @@ export class CreditsStream {
   private _status: IConnectionStatus;
   private _generation = 0;
   private _controller: AbortController | null = null;
+  private _reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
   private _timer: unknown = null;
   private _watchdog: unknown = null;
   private _failures = 0;
