@@ -34,11 +34,9 @@ export class StopNotifier implements IDisposable {
     }
     this._shown = true;
     const { trans, openHubHome } = this._options;
-    const why = model.stopMessage || model.status.reason;
     Notification.error(
       trans.__(
-        'The hub stopped this Jupyter server (%1). Its credits ran out or it was stopped elsewhere. Changes not saved before the stop are lost; start the server again from the hub home page.',
-        why.replace(/\s+/g, ' ').trim()
+        'The hub stopped this server: its credits ran out or it was stopped elsewhere. Unsaved changes are lost; start it again from the hub home page.'
       ),
       {
         autoClose: false,

@@ -1,0 +1,113 @@
+"""A local JupyterHub with the JupyterHub Credit Service, for the demo and the tests.
+
+Everything binds to 127.0.0.1. Settings come from environment variables so
+the test driver can start several hubs on free ports:
+
+  CREDITS_HUB_STATE        directory for the database, secrets and home dirs
+  CREDITS_HUB_PORT         public port (default 8000)
+  CREDITS_HUB_API_PORT     hub's own port (default 8081)
+  CREDITS_PROXY_API_PORT   proxy API port (default 8001)
+  CREDITS_ADMIN_TOKEN      token of the "credits-admin" service (admin:users, admin:servers)
+  CREDITS_TASK_INTERVAL    seconds between credit-task runs (default 2)
+  CREDITS_BILLING_VALUE    credits billed per interval (default 1)
+  CREDITS_BILLING_INTERVAL seconds between bills (default 2)
+  CREDITS_USER_CAP, CREDITS_PROJECT_CAP   caps (default 100 and 60)
+  CREDITS_PASSWORD         the one password of every demo user (default "credits")
+"""
+
+import os
+import shutil
+import sys
+
+from jupyterhub.auth import DummyAuthenticator
+from jupyterhub.spawner import SimpleLocalProcessSpawner
+from jupyterhub_credit_service import CreditsAuthenticator, CreditsSpawner
+
+c = get_config()  # noqa: F821 - provided by JupyterHub
+
+here = os.path.dirname(os.path.abspath(__file__))
+repo = os.path.dirname(here)
+
+
+def env_int(name, default):
+    return int(os.environ.get(name, default))
+
+
+state = os.path.abspath(os.environ.get("CREDITS_HUB_STATE", os.path.join(repo, ".demo")))
+os.makedirs(state, exist_ok=True)
+
+
+class DemoAuthenticator(CreditsAuthenticator, DummyAuthenticator):
+    pass
+
+
+class DemoSpawner(CreditsSpawner, SimpleLocalProcessSpawner):
+    pass
+
+
+# Where and how to listen.
+c.JupyterHub.bind_url = f"http://127.0.0.1:{env_int('CREDITS_HUB_PORT', 8000)}"
+c.JupyterHub.hub_bind_url = f"http://127.0.0.1:{env_int('CREDITS_HUB_API_PORT', 8081)}"
+c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{env_int('CREDITS_PROXY_API_PORT', 8001)}"
+proxy = os.path.join(repo, "node_modules", ".bin", "configurable-http-proxy")
+c.ConfigurableHTTPProxy.command = [proxy if os.path.exists(proxy) else "configurable-http-proxy"]
+# A file database: the credit service opens its own engine on it.
+c.JupyterHub.db_url = f"sqlite:///{os.path.join(state, 'jupyterhub.sqlite')}"
+c.JupyterHub.cookie_secret_file = os.path.join(state, "jupyterhub_cookie_secret")
+c.JupyterHub.pid_file = os.path.join(state, "jupyterhub.pid")
+# Keep single-user servers when the hub restarts, as a production hub does.
+c.JupyterHub.cleanup_servers = os.environ.get("CREDITS_CLEANUP_SERVERS", "1") == "1"
+c.ConfigurableHTTPProxy.should_start = True
+
+# Log in with any user name and the demo password.
+c.JupyterHub.authenticator_class = DemoAuthenticator
+c.DummyAuthenticator.password = os.environ.get("CREDITS_PASSWORD", "credits")
+c.Authenticator.allow_all = True
+c.Authenticator.admin_users = set()
+c.Authenticator.refresh_pre_spawn = True
+
+# Credits that move every few seconds.
+c.CreditsAuthenticator.credits_task_interval = env_int("CREDITS_TASK_INTERVAL", 2)
+c.CreditsAuthenticator.credits_user = {
+    "name": "default",
+    "cap": env_int("CREDITS_USER_CAP", 100),
+    "grant_value": env_int("CREDITS_USER_GRANT", 5),
+    "grant_interval": env_int("CREDITS_USER_GRANT_INTERVAL", 600),
+    "project": {
+        "name": "community1",
+        "cap": env_int("CREDITS_PROJECT_CAP", 60),
+        "grant_value": env_int("CREDITS_PROJECT_GRANT", 10),
+        "grant_interval": env_int("CREDITS_PROJECT_GRANT_INTERVAL", 600),
+    },
+}
+c.CreditsSpawner.billing_value = env_int("CREDITS_BILLING_VALUE", 1)
+c.CreditsSpawner.billing_interval = env_int("CREDITS_BILLING_INTERVAL", 2)
+
+# Single-user servers: JupyterLab with this extension, from this Python.
+c.JupyterHub.spawner_class = DemoSpawner
+bindir = os.path.dirname(sys.executable)
+c.Spawner.cmd = [
+    shutil.which("jupyterhub-singleuser", path=bindir) or "jupyterhub-singleuser",
+    "--ServerApp.allow_root=True",
+]
+c.Spawner.default_url = "/lab"
+c.Spawner.ip = "127.0.0.1"
+c.Spawner.start_timeout = 120
+c.Spawner.http_timeout = 120
+c.Spawner.environment = {"PATH": bindir + os.pathsep + os.environ.get("PATH", "")}
+c.SimpleLocalProcessSpawner.home_dir_template = os.path.join(state, "home", "{username}")
+
+# A service the test driver uses to change balances and stop servers.
+admin_token = os.environ.get("CREDITS_ADMIN_TOKEN")
+if admin_token:
+    c.JupyterHub.services = [{"name": "credits-admin", "api_token": admin_token}]
+    c.JupyterHub.load_roles = [
+        {
+            "name": "credits-admin",
+            "scopes": ["admin:users", "admin:servers", "tokens"],
+            "services": ["credits-admin"],
+        }
+    ]
+    # An admin user the driver takes a token of: the credit service's project
+    # route needs a user (a service token there ends in HTTP 500).
+    c.Authenticator.admin_users = {"credits-root"}

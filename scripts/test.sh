@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Sets everything up, then runs every check: lint, jest, and the browser
+# tests against a real JupyterLab and a real JupyterHub with the credit
+# service. Ends with one line totalling every test: "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
+
+out=.test-output
+rm -rf "$out"
+mkdir -p "$out"
+export PATH="$PWD/.venv/bin:$PWD/node_modules/.bin:$PATH"
+
+status=0
+echo "== lint"
+npm run lint --silent || status=1
+echo "== type check (tests included)"
+npm run typecheck --silent || status=1
+
+echo "== jest"
+npx jest --ci --json --outputFile="$out/jest.json" || status=1
+
+echo "== browser tests (Chromium, real JupyterLab, real JupyterHub)"
+npx playwright test --config ui-tests/playwright.config.ts || status=1
+
+node scripts/summarize.mjs "$out/jest.json" "$out/playwright.json" || status=1
+exit $status

@@ -1,0 +1,142 @@
+/**
+ * End to end against a real JupyterHub running the real credit service:
+ * log in through the hub's form, let it spawn JupyterLab with this
+ * extension, and watch the status bar follow the hub.
+ */
+import { expect, test } from '@playwright/test';
+import type { Page } from '@playwright/test';
+import * as path from 'path';
+import { TestHub } from './servers';
+
+const ITEM = '#jp-main-statusbar .jp-CreditsStatus';
+const SHOTS = path.resolve(__dirname, '..', '.test-output');
+
+let hub: TestHub;
+
+test.beforeAll(async () => {
+  hub = new TestHub({ taskInterval: 1, billingValue: 1, billingInterval: 2 });
+  await hub.start();
+});
+
+test.afterAll(async () => {
+  await hub?.dispose();
+});
+
+/**
+ * Logs in through the hub's form; the hub then spawns the default server
+ * and redirects to JupyterLab.
+ */
+async function login(page: Page, user: string): Promise<void> {
+  await page.goto(`${hub.url}/hub/login`);
+  await page.fill('#username_input', user);
+  await page.fill('#password_input', hub.password);
+  await page.click('#login_submit');
+  await page.waitForURL(`**/user/${user}/lab**`, { timeout: 120000 });
+  await page.locator('#jp-main-statusbar').waitFor({ timeout: 60000 });
+}
+
+interface IApiEntry {
+  balance: number;
+  cap: number;
+  project?: { name: string; balance: number; cap: number };
+}
+
+/**
+ * The user's credits as the hub's own API reports them, read with the
+ * page's cookie (and the XSRF token the hub wants for cookie-authenticated GETs).
+ */
+async function hubCredits(page: Page): Promise<IApiEntry> {
+  const cookies = await page.context().cookies(hub.url);
+  const xsrf = cookies.find(cookie => cookie.name === '_xsrf')?.value ?? '';
+  const response = await page.request.get(`${hub.url}/hub/api/credits`, {
+    headers: { 'X-XSRFToken': xsrf }
+  });
+  expect(response.status()).toBe(200);
+  const entries = (await response.json()) as IApiEntry[];
+  expect(entries).toHaveLength(1);
+  return entries[0];
+}
+
+function expectedText(entry: IApiEntry): string {
+  const n = (value: number) => value.toLocaleString('en-US');
+  const own = `Credits: ${n(entry.balance)} / ${n(entry.cap)}`;
+  return entry.project
+    ? `${own} · ${entry.project.name}: ${n(entry.project.balance)} / ${n(entry.project.cap)}`
+    : own;
+}
+
+test('the status bar shows the balance the hub reports and follows changes', async ({
+  page
+}) => {
+  const streamUrls: string[] = [];
+  page.on('request', request => {
+    if (request.url().includes('/api/credits/')) {
+      streamUrls.push(request.url());
+    }
+  });
+  await login(page, 'alice');
+  const item = page.locator(ITEM);
+  await expect(item).toBeVisible();
+
+  // Balances move every second here: retry until one reading of the hub
+  // and one of the status bar agree.
+  await expect(async () => {
+    const entry = await hubCredits(page);
+    await expect(item).toHaveText(expectedText(entry), { timeout: 1500 });
+  }).toPass({ timeout: 30000 });
+
+  // The project pays first, so the user's own balance holds still.
+  await hub.setUserCredits('alice', { balance: 42 });
+  await expect(item).toContainText('Credits: 42 / 100', { timeout: 5000 });
+  await hub.setUserCredits('alice', { balance: 77 });
+  await expect(item).toContainText('Credits: 77 / 100', { timeout: 5000 });
+
+  const tooltip = await page
+    .locator(`${ITEM} .jp-CreditsStatus-text`)
+    .getAttribute('title');
+  expect(tooltip).toContain('77 of 100 credits left');
+  expect(tooltip).toMatch(/Project community1: [\d,]+ of 1,000 credits left/);
+
+  expect(streamUrls.length).toBeGreaterThan(0);
+  for (const url of streamUrls) {
+    expect(url).toBe(`${hub.url}/hub/api/credits/sseserver/alice`);
+  }
+});
+
+test('when the credits run out the item and a notification say the hub stopped the server', async ({
+  page
+}) => {
+  await login(page, 'bob');
+  const item = page.locator(ITEM);
+  await expect(item).toContainText('Credits: 100 / 100');
+
+  // Empty both balances: the next bill cannot be paid and the hub stops the server.
+  await hub.setProjectCredits('community1', { balance: 0 });
+  await hub.setUserCredits('bob', { balance: 0 });
+
+  await expect(item).toHaveText('Credits: server stopped', { timeout: 30000 });
+  const notice = page.locator('.jp-Notification-Toast-error').filter({
+    hasText: 'The hub stopped this server'
+  });
+  await expect(notice).toBeVisible();
+  // The hub's own words are in the tooltip.
+  await expect(page.locator(`${ITEM} .jp-CreditsStatus-text`)).toHaveAttribute(
+    'title',
+    /Your Server is no longer running/
+  );
+  await expect(
+    notice.getByRole('button', { name: 'Open hub home' })
+  ).toBeVisible();
+
+  // The hub really stopped it.
+  await expect
+    .poll(
+      async () => {
+        const { json } = await hub.api('GET', 'users/bob');
+        return (json as { servers: Record<string, unknown> }).servers;
+      },
+      { timeout: 30000 }
+    )
+    .toEqual({});
+  await page.screenshot({ path: SHOTS + '/stopped.png' });
+});

@@ -1,0 +1,35 @@
+import { defineConfig } from '@playwright/test';
+import * as path from 'path';
+
+const output = path.resolve(__dirname, '..', '.test-output');
+
+export default defineConfig({
+  testDir: '.',
+  testMatch: '*.spec.ts',
+  timeout: 180000,
+  expect: { timeout: 20000 },
+  workers: 1,
+  retries: 0,
+  outputDir: path.join(output, 'playwright-artifacts'),
+  reporter: [
+    ['list'],
+    ['json', { outputFile: path.join(output, 'playwright.json') }]
+  ],
+  use: {
+    // Debian's Chromium; Playwright never downloads a browser here.
+    launchOptions: {
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run'
+      ]
+    },
+    viewport: { width: 1280, height: 800 },
+    trace: 'off',
+    screenshot: 'only-on-failure'
+  }
+});

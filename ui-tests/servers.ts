@@ -1,0 +1,275 @@
+/**
+ * Real servers for the browser tests: a JupyterHub with the credit service
+ * (demo/jupyterhub_config.py) and a plain JupyterLab, each on free ports in a
+ * temporary directory, stopped with SIGTERM.
+ */
+import { ChildProcess, spawn } from 'child_process';
+import { randomBytes } from 'crypto';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+
+export const REPO = path.resolve(__dirname, '..');
+const BIN = path.join(REPO, '.venv', 'bin');
+
+/**
+ * A free TCP port on 127.0.0.1.
+ */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address() as net.AddressInfo;
+      server.close(() => resolve(address.port));
+    });
+  });
+}
+
+/**
+ * Polls `url` until it answers (any HTTP status) or `timeoutMs` passes.
+ */
+async function waitForHttp(
+  url: string,
+  timeoutMs: number,
+  child: ChildProcess,
+  logFile: string
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) {
+      throw new Error(
+        `${url}: the process exited (${child.exitCode}); see ${logFile}:\n${tail(logFile)}`
+      );
+    }
+    try {
+      await fetch(url, { redirect: 'manual' });
+      return;
+    } catch {
+      await new Promise(resolve => setTimeout(resolve, 250));
+    }
+  }
+  throw new Error(
+    `${url} did not answer in ${timeoutMs} ms:\n${tail(logFile)}`
+  );
+}
+
+function tail(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf-8').split('\n').slice(-40).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+async function stopProcess(child: ChildProcess | null, ms = 30000) {
+  if (!child || child.exitCode !== null || child.signalCode !== null) {
+    return;
+  }
+  const exited = new Promise<void>(resolve =>
+    child.once('exit', () => resolve())
+  );
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), ms);
+  await exited;
+  clearTimeout(timer);
+}
+
+export interface IHubOptions {
+  /** Seconds between credit-task runs. */
+  taskInterval?: number;
+  billingValue?: number;
+  billingInterval?: number;
+  userCap?: number;
+  projectCap?: number;
+}
+
+/**
+ * A real JupyterHub running the real jupyterhub-credit-service.
+ */
+export class TestHub {
+  readonly adminToken = randomBytes(24).toString('hex');
+  readonly state = fs.mkdtempSync(path.join(os.tmpdir(), 'credits-hub-'));
+  readonly password = 'credits';
+  port = 0;
+
+  constructor(readonly options: IHubOptions = {}) {}
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get logFile(): string {
+    return path.join(this.state, 'jupyterhub.log');
+  }
+
+  async start(): Promise<void> {
+    if (!this.port) {
+      this.port = await freePort();
+      this._apiPort = await freePort();
+      this._proxyPort = await freePort();
+    }
+    const o = this.options;
+    const env = {
+      ...process.env,
+      PATH: `${BIN}:${process.env.PATH}`,
+      CREDITS_HUB_STATE: this.state,
+      CREDITS_HUB_PORT: String(this.port),
+      CREDITS_HUB_API_PORT: String(this._apiPort),
+      CREDITS_PROXY_API_PORT: String(this._proxyPort),
+      CREDITS_ADMIN_TOKEN: this.adminToken,
+      CREDITS_PASSWORD: this.password,
+      CREDITS_TASK_INTERVAL: String(o.taskInterval ?? 1),
+      CREDITS_BILLING_VALUE: String(o.billingValue ?? 1),
+      CREDITS_BILLING_INTERVAL: String(o.billingInterval ?? 2),
+      CREDITS_USER_CAP: String(o.userCap ?? 100),
+      CREDITS_PROJECT_CAP: String(o.projectCap ?? 1000)
+    };
+    const log = fs.openSync(this.logFile, 'a');
+    this._child = spawn(
+      path.join(BIN, 'jupyterhub'),
+      ['-f', path.join(REPO, 'demo', 'jupyterhub_config.py')],
+      { cwd: this.state, env, stdio: ['ignore', log, log] }
+    );
+    fs.closeSync(log);
+    await waitForHttp(`${this.url}/hub/api/`, 60000, this._child, this.logFile);
+  }
+
+  async stop(): Promise<void> {
+    await stopProcess(this._child);
+    this._child = null;
+  }
+
+  /**
+   * Stops the hub and removes its state directory.
+   */
+  async dispose(): Promise<void> {
+    await this.stop();
+    fs.rmSync(this.state, { recursive: true, force: true });
+  }
+
+  /**
+   * Calls the hub API as the admin service.
+   */
+  async api(
+    method: string,
+    route: string,
+    body?: unknown,
+    token = this.adminToken
+  ): Promise<{ status: number; json: unknown }> {
+    const response = await fetch(`${this.url}/hub/api/${route}`, {
+      method,
+      headers: {
+        Authorization: `token ${token}`,
+        'Content-Type': 'application/json'
+      },
+      body: body === undefined ? undefined : JSON.stringify(body)
+    });
+    const text = await response.text();
+    let json: unknown = null;
+    try {
+      json = text ? JSON.parse(text) : null;
+    } catch {
+      json = text;
+    }
+    if (response.status >= 400) {
+      throw new Error(`${method} ${route}: HTTP ${response.status} ${text}`);
+    }
+    return { status: response.status, json };
+  }
+
+  /**
+   * Sets a user's "default" credit entry (0 is accepted since 0.4).
+   */
+  async setUserCredits(user: string, values: Record<string, unknown>) {
+    await this.api(
+      'POST',
+      `credits/user/${encodeURIComponent(user)}/default`,
+      values,
+      await this._adminUserToken()
+    );
+  }
+
+  async setProjectCredits(project: string, values: Record<string, unknown>) {
+    await this.api(
+      'POST',
+      `credits/project/${encodeURIComponent(project)}`,
+      values,
+      await this._adminUserToken()
+    );
+  }
+
+  /**
+   * A token of an admin *user*: the credit service's project route reads
+   * `current_user.authenticator`, which a service token lacks (HTTP 500).
+   */
+  private async _adminUserToken(): Promise<string> {
+    if (!this._userToken) {
+      const { json } = await this.api('POST', 'users/credits-root/tokens', {
+        note: 'test driver',
+        expires_in: 3600
+      });
+      this._userToken = (json as { token: string }).token;
+    }
+    return this._userToken;
+  }
+
+  private _child: ChildProcess | null = null;
+  private _userToken = '';
+  private _apiPort = 0;
+  private _proxyPort = 0;
+}
+
+/**
+ * A plain JupyterLab, not under a hub, with the extension installed.
+ */
+export class TestLab {
+  readonly token = randomBytes(24).toString('hex');
+  readonly root = fs.mkdtempSync(path.join(os.tmpdir(), 'credits-lab-'));
+  port = 0;
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}/lab?token=${this.token}`;
+  }
+
+  async start(): Promise<void> {
+    this.port = await freePort();
+    const logFile = path.join(this.root, 'jupyterlab.log');
+    const log = fs.openSync(logFile, 'a');
+    this._child = spawn(
+      path.join(BIN, 'jupyter'),
+      [
+        'lab',
+        '--no-browser',
+        '--allow-root',
+        `--port=${this.port}`,
+        '--ip=127.0.0.1',
+        `--IdentityProvider.token=${this.token}`,
+        `--ServerApp.root_dir=${this.root}`,
+        '--LabApp.expose_app_in_browser=True'
+      ],
+      {
+        cwd: this.root,
+        env: { ...process.env, PATH: `${BIN}:${process.env.PATH}` },
+        stdio: ['ignore', log, log]
+      }
+    );
+    fs.closeSync(log);
+    await waitForHttp(
+      `http://127.0.0.1:${this.port}/api`,
+      60000,
+      this._child,
+      logFile
+    );
+  }
+
+  async dispose(): Promise<void> {
+    await stopProcess(this._child);
+    this._child = null;
+    fs.rmSync(this.root, { recursive: true, force: true });
+  }
+
+  private _child: ChildProcess | null = null;
+}
