@@ -95,6 +95,9 @@ test('the status bar shows the balance the hub reports and follows changes', asy
     .locator(`${ITEM} .jp-CreditsStatus-text`)
     .getAttribute('title');
   expect(tooltip).toContain('77 of 100 credits left');
+  await page
+    .locator('#jp-main-statusbar')
+    .screenshot({ path: path.join(SHOTS, 'statusbar.png') });
   expect(tooltip).toMatch(/Project community1: [\d,]+ of 1,000 credits left/);
 
   expect(streamUrls.length).toBeGreaterThan(0);
