@@ -9,12 +9,12 @@ import { PageConfig } from '@jupyterlab/coreutils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStatusBar } from '@jupyterlab/statusbar';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
-import { hubHomeUrl, readHubLocation, serverStreamUrl } from './hub';
-import type { IHubLocation } from './hub';
+import { CreditsConnection } from './connection';
+import { hubHomeUrl, readHubLocation } from './hub';
+import type { AuthMode, EndpointMode } from './hub';
 import { CreditsModel } from './model';
 import { StopNotifier } from './notify';
 import { CreditsStatusItem } from './statusitem';
-import { CreditsStream } from './stream';
 
 export { CreditsModel } from './model';
 export { CreditsStream, DEFAULT_TIMINGS } from './stream';
@@ -37,15 +37,33 @@ const PLUGIN_ID = 'jupyterlab-hub-credits:plugin';
 const STATUS_ID = 'jupyterlab-hub-credits:status';
 
 /**
- * The settings this plugin reads, with their defaults.
+ * The settings this plugin reads, with their defaults (see schema/plugin.json).
  */
 interface ISettings {
   enabled: boolean;
   label: string;
   hubUrl: string;
+  endpoint: EndpointMode;
+  auth: AuthMode;
+  shareAcrossTabs: boolean;
+  connectTimeoutSeconds: number;
+  heartbeatTimeoutSeconds: number;
+  backoffBaseSeconds: number;
+  backoffCapSeconds: number;
 }
 
-const DEFAULTS: ISettings = { enabled: true, label: '', hubUrl: '' };
+const DEFAULTS: ISettings = {
+  enabled: true,
+  label: '',
+  hubUrl: '',
+  endpoint: 'auto',
+  auth: 'auto',
+  shareAcrossTabs: true,
+  connectTimeoutSeconds: 10,
+  heartbeatTimeoutSeconds: 24,
+  backoffBaseSeconds: 1,
+  backoffCapSeconds: 60
+};
 
 const plugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,
@@ -72,10 +90,25 @@ const plugin: JupyterFrontEndPlugin<void> = {
       }
     }
 
-    const connection = new Private.Connection(model);
+    const connection = new CreditsConnection({
+      model,
+      token: PageConfig.getToken()
+    });
     const apply = () => {
       const hub = readHubLocation(PageConfig.getOption, settings.hubUrl);
-      connection.configure(settings.enabled ? hub : null, settings.enabled);
+      connection.configure({
+        hub,
+        enabled: settings.enabled,
+        endpoint: settings.endpoint,
+        auth: settings.auth,
+        share: settings.shareAcrossTabs,
+        timings: {
+          connectTimeoutMs: settings.connectTimeoutSeconds * 1000,
+          heartbeatTimeoutMs: settings.heartbeatTimeoutSeconds * 1000,
+          backoffBaseMs: settings.backoffBaseSeconds * 1000,
+          backoffCapMs: settings.backoffCapSeconds * 1000
+        }
+      });
       item.label = settings.label.trim() || trans.__('Credits');
       hubHome = hub ? hubHomeUrl(hub) : '';
     };
@@ -114,60 +147,18 @@ const plugin: JupyterFrontEndPlugin<void> = {
 export default plugin;
 
 namespace Private {
-  export function read(loaded: ISettingRegistry.ISettings): ISettings {
-    const composite = loaded.composite as Partial<ISettings>;
-    return {
-      enabled:
-        typeof composite.enabled === 'boolean'
-          ? composite.enabled
-          : DEFAULTS.enabled,
-      label: typeof composite.label === 'string' ? composite.label : '',
-      hubUrl: typeof composite.hubUrl === 'string' ? composite.hubUrl : ''
-    };
-  }
-
   /**
-   * Owns the one stream of this page and keeps it matching the settings.
+   * The composite settings, each value checked against its default's type.
    */
-  export class Connection {
-    constructor(model: CreditsModel) {
-      this._model = model;
-    }
-
-    configure(hub: IHubLocation | null, enabled: boolean): void {
-      const url = hub ? serverStreamUrl(hub) : '';
-      if (this._stream && url === this._url) {
-        return;
+  export function read(loaded: ISettingRegistry.ISettings): ISettings {
+    const composite = loaded.composite as Record<string, unknown>;
+    const result: Record<string, unknown> = { ...DEFAULTS };
+    for (const [key, fallback] of Object.entries(DEFAULTS)) {
+      const value = composite[key];
+      if (typeof value === typeof fallback) {
+        result[key] = value;
       }
-      this._stream?.dispose();
-      this._stream = null;
-      this._url = url;
-      if (!hub) {
-        this._model.setStatus({
-          state: enabled ? 'unavailable' : 'disabled',
-          reason: enabled
-            ? 'this Jupyter server does not run under JupyterHub'
-            : 'turned off in the settings',
-          failures: 0,
-          nextAttemptAt: null,
-          since: Date.now()
-        });
-        return;
-      }
-      const sameOrigin = !hub.host || hub.host === window.location.origin;
-      this._stream = new CreditsStream({
-        url,
-        fetch: (input, init) => window.fetch(input, init),
-        credentials: sameOrigin ? 'same-origin' : 'include',
-        onEvent: event => this._model.applyEvent(event),
-        onStatus: status => this._model.setStatus(status)
-      });
-      this._model.setStatus(this._stream.status);
-      this._stream.start();
     }
-
-    private _model: CreditsModel;
-    private _stream: CreditsStream | null = null;
-    private _url = '';
+    return result as unknown as ISettings;
   }
 }

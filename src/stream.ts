@@ -14,11 +14,14 @@ import type { CreditsEvent } from './payload';
  * The connection states a user sees.
  *
  * Terminal (no retry): `unavailable`, `unauthorized`, `stopped`, `disabled`.
+ * `offline` means paused by the browser being offline, or still retrying
+ * after many consecutive failures.
  */
 export type ConnectionState =
   | 'connecting'
   | 'live'
   | 'reconnecting'
+  | 'offline'
   | 'unavailable'
   | 'unauthorized'
   | 'stopped'
@@ -61,6 +64,8 @@ export interface IStreamTimings {
   readonly connectTimeoutMs: number;
   /** Reconnect when no byte arrived for this long (the hub sends a keepalive every 8 s). */
   readonly heartbeatTimeoutMs: number;
+  /** Show `offline` (while still retrying) after this many failures in a row. */
+  readonly offlineAfterFailures: number;
 }
 
 export const DEFAULT_TIMINGS: IStreamTimings = {
@@ -68,8 +73,21 @@ export const DEFAULT_TIMINGS: IStreamTimings = {
   backoffFactor: 2,
   backoffCapMs: 60000,
   connectTimeoutMs: 10000,
-  heartbeatTimeoutMs: 24000
+  heartbeatTimeoutMs: 24000,
+  offlineAfterFailures: 5
 };
+
+/**
+ * One way to reach the credits: a stream URL and how to authenticate.
+ */
+export interface IEndpoint {
+  /** Stream URL; never carries credentials. */
+  readonly url: string;
+  /** Sent as `Authorization: token <token>` when set; else the cookie alone. */
+  readonly token?: string;
+  /** A name for logs and tooltips, e.g. "per-server stream, cookie". */
+  readonly label?: string;
+}
 
 export type FetchFunction = (
   input: string,
@@ -78,8 +96,11 @@ export type FetchFunction = (
 
 export namespace CreditsStream {
   export interface IOptions {
-    /** Stream URL; must not contain credentials. */
-    url: string;
+    /**
+     * Ways to reach the stream, tried in this order when the hub refuses
+     * one (redirect to login, 401, 403); the first that opens is kept.
+     */
+    endpoints: readonly IEndpoint[];
     fetch: FetchFunction;
     /** `same-origin` for a hub on the page's origin, `include` for a cross-origin hub. */
     credentials?: RequestCredentials;
@@ -125,6 +146,13 @@ export class CreditsStream {
     return this._attempts;
   }
 
+  /**
+   * The endpoint in use (or being tried).
+   */
+  get endpoint(): IEndpoint {
+    return this._options.endpoints[this._endpoint];
+  }
+
   get isDisposed(): boolean {
     return this._disposed;
   }
@@ -138,9 +166,52 @@ export class CreditsStream {
       return;
     }
     this._active = true;
+    this._paused = false;
     this._sawEvent = false;
     this._failures = 0;
+    this._endpoint = 0;
     this._open();
+  }
+
+  /**
+   * Closes the connection without scheduling a retry, e.g. while the browser
+   * is offline or the page is in the back/forward cache.
+   */
+  pause(reason: string): void {
+    if (this._disposed || !this._active || this._paused) {
+      return;
+    }
+    this._cancel();
+    this._paused = true;
+    this._setStatus('offline', reason);
+  }
+
+  /**
+   * Ends a pause: connects after `delayMs` (a little jitter spreads the
+   * clients of a hub that all come back online at once).
+   */
+  resume(delayMs = 0): void {
+    if (this._disposed || !this._paused) {
+      return;
+    }
+    this._paused = false;
+    this._cancel();
+    this._setStatus(
+      this._failures > 0 || this._sawEvent ? 'reconnecting' : 'connecting',
+      '',
+      this._clock.now() + delayMs
+    );
+    this._timer = this._clock.setTimeout(() => {
+      this._timer = null;
+      this._open();
+    }, delayMs);
+  }
+
+  /**
+   * Whether a connection is open, being opened or waiting for a retry.
+   */
+  get isActive(): boolean {
+    return this._active && !this._paused;
   }
 
   /**
@@ -152,6 +223,7 @@ export class CreditsStream {
     }
     this._cancel();
     this._active = true;
+    this._paused = false;
     this._open();
   }
 
@@ -172,7 +244,14 @@ export class CreditsStream {
     const controller = new AbortController();
     this._controller = controller;
     this._attempts++;
-    this._setStatus(this._failures > 0 ? 'reconnecting' : 'connecting', '');
+    this._setStatus(
+      this._failures >= this._timings.offlineAfterFailures
+        ? 'offline'
+        : this._failures > 0
+          ? 'reconnecting'
+          : 'connecting',
+      this._failures > 0 ? this._status.reason : ''
+    );
     this._arm(this._timings.connectTimeoutMs, 'no response from the hub');
     void this._run(generation, controller);
   }
@@ -182,11 +261,16 @@ export class CreditsStream {
     controller: AbortController
   ): Promise<void> {
     const current = () => generation === this._generation;
+    const endpoint = this.endpoint;
+    const headers: Record<string, string> = { Accept: 'text/event-stream' };
+    if (endpoint.token) {
+      headers.Authorization = `token ${endpoint.token}`;
+    }
     let response: Response;
     try {
-      response = await this._options.fetch(this._options.url, {
+      response = await this._options.fetch(endpoint.url, {
         method: 'GET',
-        headers: { Accept: 'text/event-stream' },
+        headers,
         credentials: this._options.credentials ?? 'same-origin',
         redirect: 'manual',
         cache: 'no-store',
@@ -207,6 +291,14 @@ export class CreditsStream {
       void Private.discard(response);
       if (verdict.kind === 'retry') {
         this._retry(verdict.reason, verdict.notBeforeMs);
+      } else if (
+        verdict.state === 'unauthorized' &&
+        this._endpoint + 1 < this._options.endpoints.length
+      ) {
+        // Refused this way: try the next way at once.
+        this._endpoint++;
+        this._cancel();
+        this._open();
       } else {
         this._finish(verdict.state, verdict.reason);
       }
@@ -297,7 +389,13 @@ export class CreditsStream {
       this._serverRetryMs
     );
     this._failures++;
-    this._setStatus('reconnecting', reason, this._clock.now() + delay);
+    this._setStatus(
+      this._failures >= this._timings.offlineAfterFailures
+        ? 'offline'
+        : 'reconnecting',
+      reason,
+      this._clock.now() + delay
+    );
     this._timer = this._clock.setTimeout(() => {
       this._timer = null;
       this._open();
@@ -383,6 +481,8 @@ export class CreditsStream {
   private _watchdog: unknown = null;
   private _failures = 0;
   private _attempts = 0;
+  private _endpoint = 0;
+  private _paused = false;
   private _serverRetryMs = 0;
   private _sawEvent = false;
   private _active = false;

@@ -11,7 +11,7 @@ function open(answers: Answer[], random = () => 0.5) {
   const events: CreditsEvent[] = [];
   const states: IConnectionStatus[] = [];
   const stream = new CreditsStream({
-    url: URL,
+    endpoints: [{ url: URL }],
     fetch,
     onEvent: event => events.push(event),
     onStatus: status => states.push(status),

@@ -1,0 +1,152 @@
+/**
+ * Keeps this page's credits connection matching the settings: which
+ * endpoints, which auth, shared across tabs or not, which timings.
+ */
+import type { IDisposable } from '@lumino/disposable';
+import { streamEndpoints } from './hub';
+import type { AuthMode, EndpointMode, IHubLocation } from './hub';
+import { PageLifecycle } from './lifecycle';
+import type { CreditsModel } from './model';
+import { SharedCredits } from './share';
+import type { IChannel, ILocks } from './share';
+import { CreditsStream } from './stream';
+import type { IStreamTimings } from './stream';
+
+/**
+ * Everything that decides how to connect.
+ */
+export interface IConnectionConfig {
+  hub: IHubLocation | null;
+  enabled: boolean;
+  endpoint: EndpointMode;
+  auth: AuthMode;
+  share: boolean;
+  timings: Partial<IStreamTimings>;
+}
+
+export class CreditsConnection implements IDisposable {
+  constructor(options: CreditsConnection.IOptions) {
+    this._model = options.model;
+    this._token = options.token;
+  }
+
+  get isDisposed(): boolean {
+    return this._disposed;
+  }
+
+  /**
+   * Applies a configuration; an unchanged one keeps the open connection.
+   */
+  configure(config: IConnectionConfig): void {
+    const key = JSON.stringify(config);
+    if (key === this._key) {
+      return;
+    }
+    this._key = key;
+    this._close();
+    if (!config.enabled || !config.hub) {
+      this._model.setStatus({
+        state: config.enabled ? 'unavailable' : 'disabled',
+        reason: config.enabled
+          ? 'this Jupyter server does not run under JupyterHub'
+          : 'turned off in the settings',
+        failures: 0,
+        nextAttemptAt: null,
+        since: Date.now()
+      });
+      return;
+    }
+    const hub = config.hub;
+    const endpoints = streamEndpoints(
+      hub,
+      config.endpoint,
+      config.auth,
+      this._token
+    );
+    if (endpoints.length === 0) {
+      this._model.setStatus({
+        state: 'unauthorized',
+        reason: 'token authentication is chosen but the page has no token',
+        failures: 0,
+        nextAttemptAt: null,
+        since: Date.now()
+      });
+      return;
+    }
+    // A cross-origin hub needs its cookie sent along (and CORS on the hub).
+    const sameOrigin = !hub.host || hub.host === window.location.origin;
+    const locks =
+      config.share && typeof navigator !== 'undefined' && navigator.locks
+        ? (navigator.locks as unknown as ILocks)
+        : null;
+    this._shared = new SharedCredits({
+      key: endpoints[0].url,
+      sink: {
+        onEvent: event => this._model.applyEvent(event),
+        onStatus: status => this._model.setStatus(status)
+      },
+      locks,
+      openChannel: name =>
+        typeof BroadcastChannel === 'undefined'
+          ? null
+          : (new BroadcastChannel(
+              `jupyterlab-hub-credits:${name}`
+            ) as unknown as IChannel),
+      createStream: sink => {
+        const stream = new CreditsStream({
+          endpoints,
+          fetch: (input, init) => window.fetch(input, init),
+          credentials: sameOrigin ? 'same-origin' : 'include',
+          onEvent: sink.onEvent,
+          onStatus: sink.onStatus,
+          timings: config.timings
+        });
+        this._lifecycle = new PageLifecycle({
+          stream,
+          window,
+          document,
+          online: navigator.onLine
+        });
+        return stream;
+      }
+    });
+    this._shared.start();
+  }
+
+  /**
+   * Reconnects now (in whichever tab streams).
+   */
+  reconnect(): void {
+    this._shared?.reconnect();
+  }
+
+  dispose(): void {
+    if (this._disposed) {
+      return;
+    }
+    this._disposed = true;
+    this._close();
+  }
+
+  private _close(): void {
+    this._lifecycle?.dispose();
+    this._lifecycle = null;
+    this._shared?.dispose();
+    this._shared = null;
+  }
+
+  private _model: CreditsModel;
+  private _token: string;
+  private _key = '';
+  private _shared: SharedCredits | null = null;
+  private _lifecycle: PageLifecycle | null = null;
+  private _disposed = false;
+}
+
+export namespace CreditsConnection {
+  export interface IOptions {
+    model: CreditsModel;
+    /** The page's hub token (PageConfig `token`), sent only in a header. */
+    token: string;
+  }
+}
