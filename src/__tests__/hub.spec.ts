@@ -3,6 +3,7 @@ import {
   hubUrl,
   readHubLocation,
   serverStreamUrl,
+  streamEndpoints,
   userStreamUrl
 } from '../hub';
 
@@ -104,5 +105,48 @@ describe('hub URLs', () => {
     expect(hubUrl(remote, 'api/credits/stopserver', 'x', '')).toBe(
       'https://hub.example.org/hub/api/credits/stopserver/x'
     );
+  });
+});
+
+describe('streamEndpoints', () => {
+  const hub = { host: '', prefix: '/hub/', user: 'u', serverName: '' };
+
+  it('auto/auto: per-server with cookie, then token, then the per-user stream', () => {
+    expect(streamEndpoints(hub, 'auto', 'auto', 'tok')).toEqual([
+      {
+        url: '/hub/api/credits/sseserver/u',
+        label: 'per-server stream, cookie'
+      },
+      {
+        url: '/hub/api/credits/sseserver/u',
+        token: 'tok',
+        label: 'per-server stream, token'
+      },
+      { url: '/hub/api/credits/sse', label: 'per-user stream, cookie' },
+      {
+        url: '/hub/api/credits/sse',
+        token: 'tok',
+        label: 'per-user stream, token'
+      }
+    ]);
+  });
+
+  it('no token: cookie only', () => {
+    expect(
+      streamEndpoints(hub, 'server', 'auto', '').map(e => e.label)
+    ).toEqual(['per-server stream, cookie']);
+  });
+
+  it('forced modes', () => {
+    expect(
+      streamEndpoints(hub, 'user', 'token', 'tok').map(e => e.label)
+    ).toEqual(['per-user stream, token']);
+    expect(streamEndpoints(hub, 'server', 'token', '')).toEqual([]);
+  });
+
+  it('never puts the token into a URL', () => {
+    for (const endpoint of streamEndpoints(hub, 'auto', 'auto', 'tok')) {
+      expect(endpoint.url).not.toContain('tok');
+    }
   });
 });
