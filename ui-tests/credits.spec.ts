@@ -7,8 +7,8 @@ import { expect, test } from '@playwright/test';
 import type { Page } from '@playwright/test';
 import * as path from 'path';
 import { TestHub } from './servers';
+import { ITEM, login } from './helpers';
 
-const ITEM = '#jp-main-statusbar .jp-CreditsStatus';
 const SHOTS = path.resolve(__dirname, '..', '.test-output');
 
 let hub: TestHub;
@@ -21,19 +21,6 @@ test.beforeAll(async () => {
 test.afterAll(async () => {
   await hub?.dispose();
 });
-
-/**
- * Logs in through the hub's form; the hub then spawns the default server
- * and redirects to JupyterLab.
- */
-async function login(page: Page, user: string): Promise<void> {
-  await page.goto(`${hub.url}/hub/login`);
-  await page.fill('#username_input', user);
-  await page.fill('#password_input', hub.password);
-  await page.click('#login_submit');
-  await page.waitForURL(`**/user/${user}/lab**`, { timeout: 120000 });
-  await page.locator('#jp-main-statusbar').waitFor({ timeout: 60000 });
-}
 
 interface IApiEntry {
   balance: number;
@@ -74,7 +61,7 @@ test('the status bar shows the balance the hub reports and follows changes', asy
       streamUrls.push(request.url());
     }
   });
-  await login(page, 'alice');
+  await login(page, hub, 'alice');
   const item = page.locator(ITEM);
   await expect(item).toBeVisible();
 
@@ -109,7 +96,7 @@ test('the status bar shows the balance the hub reports and follows changes', asy
 test('when the credits run out the item and a notification say the hub stopped the server', async ({
   page
 }) => {
-  await login(page, 'bob');
+  await login(page, hub, 'bob');
   const item = page.locator(ITEM);
   await expect(item).toContainText('Credits: 100 / 100');
 

@@ -29,7 +29,7 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * Polls `url` until it answers (any HTTP status) or `timeoutMs` passes.
+ * Polls `url` until it answers 200 or `timeoutMs` passes.
  */
 async function waitForHttp(
   url: string,
@@ -45,11 +45,14 @@ async function waitForHttp(
       );
     }
     try {
-      await fetch(url, { redirect: 'manual' });
-      return;
+      const response = await fetch(url, { redirect: 'manual' });
+      if (response.status === 200) {
+        return;
+      }
     } catch {
-      await new Promise(resolve => setTimeout(resolve, 250));
+      // Not listening yet.
     }
+    await new Promise(resolve => setTimeout(resolve, 250));
   }
   throw new Error(
     `${url} did not answer in ${timeoutMs} ms:\n${tail(logFile)}`
@@ -84,6 +87,8 @@ export interface IHubOptions {
   billingInterval?: number;
   userCap?: number;
   projectCap?: number;
+  /** Stop single-user servers with the hub (default true); false keeps them across a restart. */
+  cleanupServers?: boolean;
 }
 
 /**
@@ -125,7 +130,8 @@ export class TestHub {
       CREDITS_BILLING_VALUE: String(o.billingValue ?? 1),
       CREDITS_BILLING_INTERVAL: String(o.billingInterval ?? 2),
       CREDITS_USER_CAP: String(o.userCap ?? 100),
-      CREDITS_PROJECT_CAP: String(o.projectCap ?? 1000)
+      CREDITS_PROJECT_CAP: String(o.projectCap ?? 1000),
+      CREDITS_CLEANUP_SERVERS: o.cleanupServers === false ? '0' : '1'
     };
     const log = fs.openSync(this.logFile, 'a');
     this._child = spawn(
@@ -143,10 +149,26 @@ export class TestHub {
   }
 
   /**
-   * Stops the hub and removes its state directory.
+   * Stops the hub process and starts it again on the same ports and state.
+   */
+  async restart(downMs = 0): Promise<void> {
+    await this.stop();
+    await new Promise(resolve => setTimeout(resolve, downMs));
+    await this.start();
+  }
+
+  /**
+   * Stops the hub, its proxy and its servers, and removes its state directory.
    */
   async dispose(): Promise<void> {
     await this.stop();
+    if (this.options.cleanupServers === false) {
+      // Servers and proxy outlived the hub on purpose: a hub that cleans up
+      // adopts them at start and stops them when it stops.
+      this.options.cleanupServers = true;
+      await this.start();
+      await this.stop();
+    }
     fs.rmSync(this.state, { recursive: true, force: true });
   }
 
