@@ -59,14 +59,20 @@ export function statusText(
     default:
       break;
   }
+  const offline = status.state === 'offline';
   if (entries.length === 0) {
-    return status.state === 'live'
-      ? trans.__('%1: no charge', label)
-      : trans.__('%1: …', label);
+    if (status.state === 'live') {
+      return trans.__('%1: no charge', label);
+    }
+    return offline ? trans.__('%1: offline', label) : trans.__('%1: …', label);
   }
   const balances = formatEntries(entries);
-  return status.state === 'live'
-    ? `${label}: ${balances}`
+  if (status.state === 'live') {
+    return `${label}: ${balances}`;
+  }
+  // Never a stale number presented as fresh.
+  return offline
+    ? trans.__('%1: %2 (offline)', label, balances)
     : trans.__('%1: %2 (reconnecting)', label, balances);
 }
 
