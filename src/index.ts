@@ -5,36 +5,58 @@ import type {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
+import {
+  Dialog,
+  ICommandPalette,
+  Notification,
+  showDialog
+} from '@jupyterlab/apputils';
 import { PageConfig } from '@jupyterlab/coreutils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
-import { IStatusBar } from '@jupyterlab/statusbar';
+import { IStatusBar, showPopup } from '@jupyterlab/statusbar';
+import type { Popup } from '@jupyterlab/statusbar';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { CreditsConnection } from './connection';
-import { hubHomeUrl, readHubLocation } from './hub';
-import type { AuthMode, EndpointMode } from './hub';
+import type { IDisplayOptions, ShowWhat, TextFormat } from './format';
+import { hubHomeUrl, hubUrl, readHubLocation } from './hub';
+import type { AuthMode, EndpointMode, IHubLocation } from './hub';
 import { CreditsModel } from './model';
-import { StopNotifier } from './notify';
+import { LowBalanceNotifier, StopNotifier } from './notify';
+import { CreditsDetails } from './popup';
 import { CreditsStatusItem } from './statusitem';
+import { IHubCredits } from './tokens';
 
+export { IHubCredits } from './tokens';
 export { CreditsModel } from './model';
 export { CreditsStream, DEFAULT_TIMINGS } from './stream';
 export type {
   ConnectionState,
   IConnectionStatus,
+  IEndpoint,
   IStreamTimings
 } from './stream';
 export { parseCreditsEvent } from './payload';
 export type { CreditsEvent, ICreditEntry, IProjectCredits } from './payload';
+export { estimate } from './predict';
+export type { Estimate, IBalanceSample } from './predict';
 export {
   readHubLocation,
   serverStreamUrl,
   userStreamUrl,
-  hubHomeUrl
+  hubHomeUrl,
+  streamEndpoints
 } from './hub';
 export type { IHubLocation } from './hub';
 
 const PLUGIN_ID = 'jupyterlab-hub-credits:plugin';
 const STATUS_ID = 'jupyterlab-hub-credits:status';
+
+export namespace CommandIDs {
+  export const showDetails = 'hub-credits:show-details';
+  export const reconnect = 'hub-credits:reconnect';
+  export const openHubHome = 'hub-credits:open-hub-home';
+  export const stopServer = 'hub-credits:stop-server';
+}
 
 /**
  * The settings this plugin reads, with their defaults (see schema/plugin.json).
@@ -42,6 +64,12 @@ const STATUS_ID = 'jupyterlab-hub-credits:status';
 interface ISettings {
   enabled: boolean;
   label: string;
+  show: ShowWhat;
+  entries: string[];
+  format: TextFormat;
+  warningPercent: number;
+  criticalPercent: number;
+  notifications: boolean;
   hubUrl: string;
   endpoint: EndpointMode;
   auth: AuthMode;
@@ -55,6 +83,12 @@ interface ISettings {
 const DEFAULTS: ISettings = {
   enabled: true,
   label: '',
+  show: 'both',
+  entries: [],
+  format: 'fraction',
+  warningPercent: 25,
+  criticalPercent: 10,
+  notifications: true,
   hubUrl: '',
   endpoint: 'auto',
   auth: 'auto',
@@ -65,19 +99,22 @@ const DEFAULTS: ISettings = {
   backoffCapSeconds: 60
 };
 
-const plugin: JupyterFrontEndPlugin<void> = {
+const plugin: JupyterFrontEndPlugin<IHubCredits> = {
   id: PLUGIN_ID,
   description: 'Shows your JupyterHub credits, live, in the status bar.',
   autoStart: true,
-  optional: [IStatusBar, ITranslator, ISettingRegistry],
+  provides: IHubCredits,
+  optional: [IStatusBar, ITranslator, ISettingRegistry, ICommandPalette],
   activate: async (
     app: JupyterFrontEnd,
     statusBar: IStatusBar | null,
     translator: ITranslator | null,
-    settingRegistry: ISettingRegistry | null
-  ): Promise<void> => {
+    settingRegistry: ISettingRegistry | null,
+    palette: ICommandPalette | null
+  ): Promise<IHubCredits> => {
     const trans = (translator ?? nullTranslator).load('jupyterlab_hub_credits');
     const model = new CreditsModel();
+    const token = PageConfig.getToken();
 
     let settings: ISettings = { ...DEFAULTS };
     let loaded: ISettingRegistry.ISettings | null = null;
@@ -90,12 +127,156 @@ const plugin: JupyterFrontEndPlugin<void> = {
       }
     }
 
-    const connection = new CreditsConnection({
-      model,
-      token: PageConfig.getToken()
+    let hub: IHubLocation | null = null;
+    const display = (): IDisplayOptions => ({
+      label: settings.label.trim() || trans.__('Credits'),
+      show: settings.show,
+      entries: settings.entries,
+      format: settings.format,
+      warningPercent: settings.warningPercent,
+      criticalPercent: Math.min(
+        settings.criticalPercent,
+        settings.warningPercent
+      )
     });
+
+    const connection = new CreditsConnection({ model, token });
+    let popup: Popup | null = null;
+    const item = new CreditsStatusItem({
+      model,
+      trans,
+      display: display(),
+      onActivate: () => void app.commands.execute(CommandIDs.showDetails)
+    });
+
+    const openHubHome = () => {
+      if (hub) {
+        window.open(hubHomeUrl(hub), '_blank', 'noopener');
+      }
+    };
+
+    const stopServer = async () => {
+      if (!hub) {
+        return;
+      }
+      const result = await showDialog({
+        title: trans.__('Stop your server?'),
+        body: trans.__(
+          'The hub stops this Jupyter server and its kernels; billing stops too. Unsaved changes are lost. Save your work first.'
+        ),
+        buttons: [
+          Dialog.cancelButton({ label: trans.__('Cancel') }),
+          Dialog.warnButton({ label: trans.__('Stop server') })
+        ]
+      });
+      if (!result.button.accept) {
+        return;
+      }
+      const url = hubUrl(
+        hub,
+        'api/credits/stopserver',
+        hub.user,
+        hub.serverName
+      );
+      try {
+        const response = await window.fetch(url, {
+          method: 'DELETE',
+          credentials:
+            hub.host && hub.host !== window.location.origin
+              ? 'include'
+              : 'same-origin',
+          redirect: 'manual',
+          headers: token ? { Authorization: `token ${token}` } : {}
+        });
+        if (response.status !== 202 && response.status !== 204) {
+          throw new Error(`HTTP ${response.status || 'redirect'}`);
+        }
+        Notification.info(trans.__('The hub is stopping your server.'), {
+          autoClose: 5000
+        });
+      } catch (reason) {
+        Notification.error(
+          trans.__(
+            'The hub did not stop the server (%1). Stop it from the hub home page.',
+            reason instanceof Error ? reason.message : String(reason)
+          ),
+          {
+            autoClose: false,
+            actions: [
+              { label: trans.__('Open hub home'), callback: openHubHome }
+            ]
+          }
+        );
+      }
+    };
+
+    const actions: CreditsDetails.IActions = {
+      reconnect: () => connection.reconnect(),
+      openHubHome,
+      stopServer: () => void stopServer()
+    };
+
+    app.commands.addCommand(CommandIDs.showDetails, {
+      label: trans.__('Show Hub Credit Details'),
+      caption: trans.__(
+        'Balances, burn rate and time until your credits run out'
+      ),
+      isEnabled: () => model.visible && !!statusBar && item.isAttached,
+      execute: () => {
+        if (popup && !popup.isDisposed) {
+          popup.dispose();
+          popup = null;
+          return;
+        }
+        const body = new CreditsDetails({ model, trans, display, actions });
+        popup = showPopup({
+          body,
+          anchor: item,
+          align: 'left',
+          hasDynamicSize: true
+        });
+        popup.disposed.connect(() => {
+          body.dispose();
+          item.node.focus();
+        });
+        body.node.querySelector<HTMLButtonElement>('button')?.focus();
+      }
+    });
+    app.commands.addCommand(CommandIDs.reconnect, {
+      label: trans.__('Reconnect to Hub Credits'),
+      isEnabled: () => model.visible,
+      execute: () => connection.reconnect()
+    });
+    app.commands.addCommand(CommandIDs.openHubHome, {
+      label: trans.__('Open Hub Home Page'),
+      isEnabled: () => hub !== null,
+      execute: openHubHome
+    });
+    app.commands.addCommand(CommandIDs.stopServer, {
+      label: trans.__('Stop My Server (Hub)…'),
+      isEnabled: () => hub !== null && model.state !== 'stopped',
+      execute: () => stopServer()
+    });
+    if (palette) {
+      const category = trans.__('Hub Credits');
+      for (const command of Object.values(CommandIDs)) {
+        palette.addItem({ command, category });
+      }
+    }
+
+    new StopNotifier({ model, trans, openHubHome });
+    const lowBalance = new LowBalanceNotifier({
+      model,
+      trans,
+      level: () => item.level,
+      enabled: () => settings.notifications,
+      showDetails: () => void app.commands.execute(CommandIDs.showDetails),
+      mute: () => void loaded?.set('notifications', false)
+    });
+
     const apply = () => {
-      const hub = readHubLocation(PageConfig.getOption, settings.hubUrl);
+      hub = readHubLocation(PageConfig.getOption, settings.hubUrl);
+      item.display = display();
       connection.configure({
         hub,
         enabled: settings.enabled,
@@ -109,22 +290,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
           backoffCapMs: settings.backoffCapSeconds * 1000
         }
       });
-      item.label = settings.label.trim() || trans.__('Credits');
-      hubHome = hub ? hubHomeUrl(hub) : '';
+      lowBalance.refresh();
     };
-
-    let hubHome = '';
-    const item = new CreditsStatusItem({ model, trans });
-    new StopNotifier({
-      model,
-      trans,
-      openHubHome: () => {
-        if (hubHome) {
-          window.open(hubHome, '_blank', 'noopener');
-        }
-      }
-    });
-
     apply();
     loaded?.changed.connect(() => {
       settings = Private.read(loaded!);
@@ -132,6 +299,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     });
 
     // Hidden, with no request made, while not under a hub or turned off.
+    // Notebook 7 has no status bar: the commands still work there.
     if (statusBar) {
       statusBar.registerStatusItem(STATUS_ID, {
         item,
@@ -141,6 +309,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
         activeStateChanged: model.stateChanged
       });
     }
+
+    return { model, reconnect: () => connection.reconnect() };
   }
 };
 
@@ -155,7 +325,11 @@ namespace Private {
     const result: Record<string, unknown> = { ...DEFAULTS };
     for (const [key, fallback] of Object.entries(DEFAULTS)) {
       const value = composite[key];
-      if (typeof value === typeof fallback) {
+      if (
+        Array.isArray(fallback)
+          ? Array.isArray(value) && value.every(v => typeof v === 'string')
+          : typeof value === typeof fallback
+      ) {
         result[key] = value;
       }
     }

@@ -3,6 +3,8 @@
  */
 import { VDomModel } from '@jupyterlab/ui-components';
 import type { CreditsEvent, ICreditEntry } from './payload';
+import { estimate } from './predict';
+import type { Estimate, IBalanceSample } from './predict';
 import type { ConnectionState, IConnectionStatus } from './stream';
 
 /**
@@ -14,6 +16,7 @@ export class CreditsModel extends VDomModel {
     super();
     this._now = options.now ?? Date.now;
     this._log = options.log ?? ((message: string) => console.warn(message));
+    this._maxHistory = options.maxHistory ?? 720;
     this._status = {
       state: 'connecting',
       reason: '',
@@ -53,6 +56,21 @@ export class CreditsModel extends VDomModel {
   }
 
   /**
+   * The credits that pay for this server over time (user + project of the
+   * first entry), oldest first, at most `maxHistory` samples.
+   */
+  get history(): readonly IBalanceSample[] {
+    return this._history;
+  }
+
+  /**
+   * Burn rate and time to empty at `now`.
+   */
+  estimate(now = this._now()): Estimate {
+    return estimate(this._history, now);
+  }
+
+  /**
    * Whether the status bar should show the item at all.
    */
   get visible(): boolean {
@@ -73,6 +91,7 @@ export class CreditsModel extends VDomModel {
       case 'snapshot':
         this._entries = event.entries;
         this._lastUpdate = this._now();
+        this._record(event.entries);
         this.stateChanged.emit();
         break;
       case 'stopped':
@@ -90,7 +109,27 @@ export class CreditsModel extends VDomModel {
     }
   }
 
+  private _record(entries: readonly ICreditEntry[]): void {
+    const paying = entries[0];
+    if (!paying) {
+      return;
+    }
+    this._history.push({
+      t: this._lastUpdate!,
+      available: paying.balance + (paying.project?.balance ?? 0)
+    });
+    if (this._history.length > this._maxHistory) {
+      // Amortized trimming: drop the oldest quarter at once.
+      this._history.splice(
+        0,
+        this._history.length - (this._maxHistory * 3) / 4
+      );
+    }
+  }
+
   private _now: () => number;
+  private _maxHistory: number;
+  private _history: IBalanceSample[] = [];
   private _log: (message: string) => void;
   private _status: IConnectionStatus;
   private _entries: readonly ICreditEntry[] = [];
@@ -104,5 +143,7 @@ export namespace CreditsModel {
     now?: () => number;
     /** Where reasons for ignored events go; `console.warn` by default. */
     log?: (message: string) => void;
+    /** Most balance samples kept (default 720: 12 h at one a minute). */
+    maxHistory?: number;
   }
 }

@@ -4,6 +4,7 @@
 import { Notification } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import type { IDisposable } from '@lumino/disposable';
+import type { Level } from './format';
 import type { CreditsModel } from './model';
 
 export class StopNotifier implements IDisposable {
@@ -61,5 +62,125 @@ export namespace StopNotifier {
     model: CreditsModel;
     trans: TranslationBundle;
     openHubHome: () => void;
+  }
+}
+
+/**
+ * Fires once when the level gets worse (ok → warning → critical) and
+ * re-arms when it recovers: a balance hovering at a threshold does not
+ * notify on every event.
+ */
+export class CrossingTracker {
+  /**
+   * Feeds the current level; returns the level to notify about, or null.
+   */
+  update(level: Level): Level | null {
+    const rank = RANK[level];
+    if (rank > this._fired) {
+      this._fired = rank;
+      return level;
+    }
+    if (rank < this._fired) {
+      // Recovered (a grant or top-up): the next crossing notifies again.
+      this._fired = rank;
+    }
+    return null;
+  }
+
+  /**
+   * Forget everything, e.g. when the thresholds change.
+   */
+  reset(): void {
+    this._fired = 0;
+  }
+
+  private _fired = 0;
+}
+
+const RANK: Record<Level, number> = { ok: 0, warning: 1, critical: 2 };
+
+/**
+ * Low-balance notifications, one per crossing, replacing the previous one.
+ */
+export class LowBalanceNotifier implements IDisposable {
+  constructor(options: LowBalanceNotifier.IOptions) {
+    this._options = options;
+    options.model.stateChanged.connect(this._onChange, this);
+  }
+
+  get isDisposed(): boolean {
+    return this._disposed;
+  }
+
+  /**
+   * Re-evaluates now (after a settings change).
+   */
+  refresh(): void {
+    this._onChange(this._options.model);
+  }
+
+  dispose(): void {
+    if (this._disposed) {
+      return;
+    }
+    this._disposed = true;
+    this._options.model.stateChanged.disconnect(this._onChange, this);
+  }
+
+  private _onChange(model: CreditsModel): void {
+    if (model.state !== 'live') {
+      return;
+    }
+    const crossed = this._tracker.update(this._options.level());
+    if (!crossed || !this._options.enabled()) {
+      return;
+    }
+    const { trans, showDetails, mute } = this._options;
+    if (this._id) {
+      Notification.dismiss(this._id);
+    }
+    const message =
+      crossed === 'critical'
+        ? trans.__(
+            'Your hub credits are almost used up. When they run out, the hub stops this server.'
+          )
+        : trans.__('Your hub credits are running low.');
+    const notify =
+      crossed === 'critical' ? Notification.error : Notification.warning;
+    this._id = notify(message, {
+      autoClose: false,
+      actions: [
+        {
+          label: trans.__('Show details'),
+          callback: () => showDetails()
+        },
+        {
+          label: trans.__("Don't show again"),
+          caption: trans.__(
+            'Turn off low-balance notifications in the settings'
+          ),
+          callback: () => mute()
+        }
+      ]
+    });
+  }
+
+  private _options: LowBalanceNotifier.IOptions;
+  private _tracker = new CrossingTracker();
+  private _id = '';
+  private _disposed = false;
+}
+
+export namespace LowBalanceNotifier {
+  export interface IOptions {
+    model: CreditsModel;
+    trans: TranslationBundle;
+    /** The level the item shows now. */
+    level: () => Level;
+    /** Whether low-balance notifications are on (a setting). */
+    enabled: () => boolean;
+    showDetails: () => void;
+    /** "Don't show again": turns the setting off. */
+    mute: () => void;
   }
 }

@@ -1,67 +1,170 @@
 /**
  * The status bar item: renders a CreditsModel, reads nothing else.
+ * A button for assistive technology; Enter, Space or a click opens details.
  */
 import * as React from 'react';
 import { TextItem } from '@jupyterlab/statusbar';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { VDomRenderer } from '@jupyterlab/ui-components';
-import { statusText, statusTooltip } from './format';
+import {
+  DEFAULT_DISPLAY,
+  available,
+  describeStatus,
+  percentOf,
+  selectEntries,
+  statusText,
+  statusTooltip,
+  worstLevel
+} from './format';
+import type { IDisplayOptions, Level } from './format';
 import type { CreditsModel } from './model';
 
 export class CreditsStatusItem extends VDomRenderer<CreditsModel> {
   constructor(options: CreditsStatusItem.IOptions) {
     super(options.model);
     this._trans = options.trans;
-    this._label = options.label ?? this._trans.__('Credits');
+    this._onActivate = options.onActivate;
+    this._display = {
+      ...DEFAULT_DISPLAY,
+      label: this._trans.__('Credits'),
+      ...options.display
+    };
     this.addClass('jp-CreditsStatus');
+    this.node.setAttribute('role', 'button');
+    this.node.setAttribute('aria-haspopup', 'dialog');
+    this.node.tabIndex = 0;
+    this.node.addEventListener('click', this._activate);
+    this.node.addEventListener('keydown', this._onKeyDown);
   }
 
   /**
-   * The word before the balance, e.g. "Credits".
+   * The display settings; setting them re-renders at once.
    */
-  get label(): string {
-    return this._label;
+  get display(): IDisplayOptions {
+    return this._display;
   }
-  set label(value: string) {
-    if (value !== this._label) {
-      this._label = value;
-      this.update();
-    }
+  set display(value: IDisplayOptions) {
+    this._display = value;
+    this.update();
+  }
+
+  /**
+   * The level the item shows: ok, warning or critical.
+   */
+  get level(): Level {
+    return worstLevel(
+      selectEntries(this.model.entries, this._display.entries),
+      this._display
+    );
+  }
+
+  dispose(): void {
+    this.node.removeEventListener('click', this._activate);
+    this.node.removeEventListener('keydown', this._onKeyDown);
+    super.dispose();
   }
 
   protected render(): JSX.Element {
     const model = this.model;
     const state = model.state;
-    this.node.dataset.state = state;
+    const level = state === 'live' ? this.level : 'ok';
+    const text = statusText(
+      this._trans,
+      model.status,
+      model.entries,
+      this._display
+    );
+    const node = this.node;
+    node.dataset.state = state;
+    node.dataset.level = level;
+    node.title = statusTooltip(
+      this._trans,
+      model.status,
+      model.entries,
+      model.lastUpdate,
+      model.stopMessage
+    );
+    node.setAttribute(
+      'aria-label',
+      `${text}. ${this._trans.__('Show credit details')}`
+    );
+    // Announce only what matters (state and level changes), not every bill.
+    const announcement = this._announcement(level, text);
+    const shown = selectEntries(model.entries, this._display.entries);
+    const bar =
+      this._display.format === 'bar' && shown.length > 0
+        ? percentOf(available(shown[0]))
+        : null;
     // Strings go into React text nodes: hub text is never parsed as HTML.
     return (
-      <TextItem
-        className={`jp-CreditsStatus-text jp-mod-${state}`}
-        source={statusText(
-          this._trans,
-          model.status,
-          model.entries,
-          this._label
+      <>
+        <span
+          className={`jp-CreditsStatus-indicator jp-mod-${state}`}
+          aria-hidden="true"
+        />
+        <TextItem
+          className={`jp-CreditsStatus-text jp-mod-${state} jp-mod-${level}`}
+          source={text}
+        />
+        {bar !== null && (
+          <span
+            className={`jp-CreditsStatus-bar jp-mod-${level}`}
+            aria-hidden="true"
+          >
+            <span
+              className="jp-CreditsStatus-barFill"
+              style={{ width: `${Math.max(0, Math.min(100, bar))}%` }}
+            />
+          </span>
         )}
-        title={statusTooltip(
-          this._trans,
-          model.status,
-          model.entries,
-          model.lastUpdate,
-          model.stopMessage
-        )}
-      />
+        <span className="jp-CreditsStatus-announce" aria-live="polite">
+          {announcement}
+        </span>
+      </>
     );
   }
 
+  private _announcement(level: Level, text: string): string {
+    const state = this.model.state;
+    const key = `${state}:${level}`;
+    if (key !== this._announced) {
+      const first = this._announced === '';
+      this._announced = key;
+      // Nothing to announce when the page opens and all is well.
+      if (!(first && level === 'ok' && state !== 'stopped')) {
+        this._announcementText =
+          state === 'live'
+            ? text
+            : describeStatus(this._trans, this.model.status, false);
+      }
+    }
+    return this._announcementText;
+  }
+
+  private _activate = () => {
+    this._onActivate?.();
+  };
+
+  private _onKeyDown = (event: KeyboardEvent) => {
+    if (event.key === 'Enter' || event.key === ' ') {
+      event.preventDefault();
+      this._activate();
+    }
+  };
+
   private _trans: TranslationBundle;
-  private _label: string;
+  private _display: IDisplayOptions;
+  private _onActivate?: () => void;
+  private _announced = '';
+  private _announcementText = '';
 }
 
 export namespace CreditsStatusItem {
   export interface IOptions {
     model: CreditsModel;
     trans: TranslationBundle;
-    label?: string;
+    display?: Partial<IDisplayOptions>;
+    /** Click, Enter or Space. */
+    onActivate?: () => void;
   }
 }

@@ -6,7 +6,7 @@
 import { expect, test } from '@playwright/test';
 import type { BrowserContext, Page, Request } from '@playwright/test';
 import { TestHub } from './servers';
-import { ITEM, ITEM_TEXT, login, openLab, pageToken } from './helpers';
+import { ITEM_TEXT, login, openLab, pageToken } from './helpers';
 
 let hub: TestHub;
 
@@ -62,7 +62,7 @@ test('a hub restart: reconnecting, then live with the right balance, no reload',
   page
 }) => {
   await login(page, hub, 'carol');
-  const item = page.locator(ITEM);
+  const item = page.locator(ITEM_TEXT);
   await expect(item).toContainText('Credits: 100 / 100');
   // Marks this document: a reload would lose the mark.
   await page.evaluate(() => {
@@ -101,7 +101,7 @@ test('three tabs share one stream; when the leader closes another tab streams', 
 
   await hub.setUserCredits('dave', { balance: 55 });
   for (const tab of tabs) {
-    await expect(tab.locator(ITEM)).toContainText('Credits: 55 / 100');
+    await expect(tab.locator(ITEM_TEXT)).toContainText('Credits: 55 / 100');
   }
   expect(streams.started).toBe(1);
   expect(streams.maxOpen).toBe(1);
@@ -111,7 +111,7 @@ test('three tabs share one stream; when the leader closes another tab streams', 
   await expect.poll(() => streams.started, { timeout: 5000 }).toBe(2);
   await hub.setUserCredits('dave', { balance: 44 });
   for (const tab of [second, third]) {
-    await expect(tab.locator(ITEM)).toContainText('Credits: 44 / 100');
+    await expect(tab.locator(ITEM_TEXT)).toContainText('Credits: 44 / 100');
   }
   expect(streams.maxOpen).toBe(1);
 

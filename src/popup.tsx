@@ -1,0 +1,231 @@
+/**
+ * The details popup: balances with bars, grants, burn rate, time to empty,
+ * a sparkline of this session, the connection state, and actions.
+ */
+import * as React from 'react';
+import type { TranslationBundle } from '@jupyterlab/translation';
+import { VDomRenderer } from '@jupyterlab/ui-components';
+import {
+  describeStatus,
+  formatAmount,
+  formatEstimate,
+  formatGrant,
+  levelOf,
+  percentOf,
+  selectEntries
+} from './format';
+import type { IDisplayOptions } from './format';
+import type { CreditsModel } from './model';
+import type { IBalance, IGrant } from './payload';
+import type { IBalanceSample } from './predict';
+
+export class CreditsDetails extends VDomRenderer<CreditsModel> {
+  constructor(options: CreditsDetails.IOptions) {
+    super(options.model);
+    this._options = options;
+    this.addClass('jp-CreditsDetails');
+    this.node.setAttribute('role', 'dialog');
+    this.node.setAttribute('aria-label', options.trans.__('Credit details'));
+    // "next grant in", "time to empty" move with the clock.
+    this._clock = setInterval(() => this.update(), 15000);
+  }
+
+  dispose(): void {
+    clearInterval(this._clock);
+    super.dispose();
+  }
+
+  protected render(): JSX.Element {
+    const { trans, display, actions } = this._options;
+    const model = this.model;
+    const now = Date.now();
+    const entries = selectEntries(model.entries, display().entries);
+    const estimate = model.estimate(now);
+    const running = !['stopped', 'unavailable', 'disabled'].includes(
+      model.state
+    );
+    return (
+      <div className="jp-CreditsDetails-body">
+        <h2 className="jp-CreditsDetails-title">{trans.__('Hub credits')}</h2>
+        {entries.length === 0 && (
+          <p>{trans.__('No balance received for this server yet.')}</p>
+        )}
+        {entries.map((entry, i) => (
+          <section key={entry.name ?? i} className="jp-CreditsDetails-entry">
+            {this._balance(
+              entry.name ?? trans.__('Your credits'),
+              entry,
+              entry.grant,
+              now
+            )}
+            {entry.project &&
+              this._balance(
+                trans.__('Project %1 (pays first)', entry.project.name),
+                entry.project,
+                entry.project.grant,
+                now
+              )}
+          </section>
+        ))}
+        {entries.length > 0 && (
+          <dl className="jp-CreditsDetails-facts">
+            <dt>{trans.__('Burn rate')}</dt>
+            <dd className="jp-CreditsDetails-rate">
+              {estimate.kind === 'falling'
+                ? trans.__(
+                    '%1 credits per minute',
+                    formatAmount(estimate.ratePerMinute)
+                  )
+                : estimate.kind === 'steady'
+                  ? trans.__('not decreasing')
+                  : trans.__('unknown yet')}
+            </dd>
+            <dt>{trans.__('Runs out in')}</dt>
+            <dd className="jp-CreditsDetails-eta">
+              {formatEstimate(trans, estimate)}
+            </dd>
+          </dl>
+        )}
+        {model.history.length > 1 && (
+          <Sparkline
+            samples={model.history}
+            label={trans.__('Balance since this page opened')}
+          />
+        )}
+        <p className={`jp-CreditsDetails-status jp-mod-${model.state}`}>
+          {model.state === 'stopped' && model.stopMessage
+            ? model.stopMessage
+            : describeStatus(trans, model.status, model.entries.length > 0)}
+          {model.lastUpdate !== null && (
+            <>
+              <br />
+              {trans.__(
+                'Last update at %1',
+                new Date(model.lastUpdate).toLocaleTimeString()
+              )}
+            </>
+          )}
+        </p>
+        <div className="jp-CreditsDetails-actions">
+          <button
+            className="jp-Button jp-mod-styled jp-mod-reject"
+            onClick={actions.reconnect}
+            disabled={!running}
+          >
+            {trans.__('Reconnect')}
+          </button>
+          <button
+            className="jp-Button jp-mod-styled jp-mod-reject"
+            onClick={actions.openHubHome}
+          >
+            {trans.__('Open hub home')}
+          </button>
+          <button
+            className="jp-Button jp-mod-styled jp-mod-warn"
+            onClick={actions.stopServer}
+            disabled={!running}
+          >
+            {trans.__('Stop my server…')}
+          </button>
+        </div>
+      </div>
+    );
+  }
+
+  private _balance(
+    title: string,
+    amounts: IBalance,
+    grant: IGrant | null,
+    now: number
+  ): JSX.Element {
+    const { trans, display } = this._options;
+    const percent = Math.max(0, Math.min(100, percentOf(amounts)));
+    const level = levelOf(amounts, display());
+    return (
+      <div className="jp-CreditsDetails-balance">
+        <div className="jp-CreditsDetails-balanceTitle">{title}</div>
+        <div
+          className={`jp-CreditsDetails-bar jp-mod-${level}`}
+          role="progressbar"
+          aria-valuemin={0}
+          aria-valuemax={amounts.cap}
+          aria-valuenow={amounts.balance}
+          aria-label={title}
+        >
+          <div
+            className="jp-CreditsDetails-barFill"
+            style={{ width: `${percent}%` }}
+          />
+        </div>
+        <div className="jp-CreditsDetails-amount">
+          {trans.__(
+            '%1 of %2 credits',
+            formatAmount(amounts.balance),
+            formatAmount(amounts.cap)
+          )}
+          {grant && (
+            <span className="jp-CreditsDetails-grant">
+              {' · '}
+              {formatGrant(trans, grant, now)}
+            </span>
+          )}
+        </div>
+      </div>
+    );
+  }
+
+  private _options: CreditsDetails.IOptions;
+  private _clock: ReturnType<typeof setInterval>;
+}
+
+export namespace CreditsDetails {
+  export interface IActions {
+    reconnect: () => void;
+    openHubHome: () => void;
+    stopServer: () => void;
+  }
+
+  export interface IOptions {
+    model: CreditsModel;
+    trans: TranslationBundle;
+    display: () => IDisplayOptions;
+    actions: IActions;
+  }
+}
+
+/**
+ * The balance since the page opened, as an SVG line; no chart library.
+ */
+function Sparkline(props: {
+  samples: readonly IBalanceSample[];
+  label: string;
+}): JSX.Element {
+  const width = 200;
+  const height = 36;
+  const { samples } = props;
+  const t0 = samples[0].t;
+  const t1 = samples[samples.length - 1].t;
+  let max = 0;
+  for (const s of samples) {
+    max = Math.max(max, s.available);
+  }
+  const x = (t: number) => (t1 > t0 ? ((t - t0) / (t1 - t0)) * width : 0);
+  const y = (v: number) =>
+    max > 0 ? height - 2 - (v / max) * (height - 4) : height - 2;
+  const points = samples
+    .map(s => `${x(s.t).toFixed(1)},${y(s.available).toFixed(1)}`)
+    .join(' ');
+  return (
+    <svg
+      className="jp-CreditsDetails-sparkline"
+      width={width}
+      height={height}
+      viewBox={`0 0 ${width} ${height}`}
+      role="img"
+      aria-label={props.label}
+    >
+      <title>{props.label}</title>
+      <polyline points={points} fill="none" />
+    </svg>
+  );
+}
