@@ -152,7 +152,8 @@ export class LowBalanceNotifier implements IDisposable {
       actions: [
         {
           label: trans.__('Show details'),
-          callback: () => showDetails()
+          // After this click is done: the popup closes on clicks outside it.
+          callback: () => void setTimeout(showDetails, 0)
         },
         {
           label: trans.__("Don't show again"),

@@ -128,10 +128,16 @@ export class CreditsStatusItem extends VDomRenderer<CreditsModel> {
     const state = this.model.state;
     const key = `${state}:${level}`;
     if (key !== this._announced) {
-      const first = this._announced === '';
+      const previous = this._announced;
       this._announced = key;
-      // Nothing to announce when the page opens and all is well.
-      if (!(first && level === 'ok' && state !== 'stopped')) {
+      // Quiet while connecting and when first live with all well; speak up
+      // for trouble, a low level, and a recovery from trouble.
+      const quiet =
+        state === 'connecting' ||
+        (state === 'live' &&
+          level === 'ok' &&
+          (previous === '' || previous.startsWith('connecting:')));
+      if (!quiet) {
         this._announcementText =
           state === 'live'
             ? text

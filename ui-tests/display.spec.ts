@@ -1,0 +1,248 @@
+/**
+ * What the user sees, in a real JupyterLab spawned by a real hub with the
+ * credit service: settings applied live, the details popup by keyboard and
+ * mouse, one notification per threshold crossing, and stopping the server
+ * from the popup. Screenshots of item and popup, light and dark, land in
+ * .test-output/screenshots for the README.
+ */
+import { expect, test } from '@playwright/test';
+import type { Page } from '@playwright/test';
+import * as fs from 'fs';
+import * as path from 'path';
+import { TestHub } from './servers';
+import { ITEM, ITEM_TEXT, login } from './helpers';
+
+const SHOTS = path.resolve(__dirname, '..', '.test-output', 'screenshots');
+const POPUP = '.jp-CreditsDetails';
+const FORM = '#jp-SettingsEditor-jupyterlab-hub-credits\\:plugin';
+
+let hub: TestHub;
+
+test.beforeAll(async () => {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  // Balances move only when a test moves them.
+  hub = new TestHub({ taskInterval: 1, billingInterval: 3600 });
+  await hub.start();
+});
+
+test.afterAll(async () => {
+  await hub?.dispose();
+});
+
+async function openSettingsEditor(page: Page): Promise<void> {
+  await page.locator('#jp-main-dock-panel').click();
+  await page.keyboard.press('Control+,');
+  await page
+    .getByRole('tab', { name: /Settings/ })
+    .first()
+    .waitFor();
+  await page
+    .locator('.jp-PluginList-entry-label-text', { hasText: 'Hub Credits' })
+    .click();
+  await page.locator(`${FORM}_format`).waitFor();
+}
+
+async function setTheme(page: Page, theme: 'Light' | 'Dark'): Promise<void> {
+  await page.locator('#jp-main-dock-panel').click();
+  await page.keyboard.press('Control+Shift+C');
+  const input = page.locator('.lm-CommandPalette-input');
+  await input.fill(`Use Theme: JupyterLab ${theme}`);
+  await page
+    .locator('.lm-CommandPalette-item:not(.lm-mod-disabled)', {
+      hasText: `Use Theme: JupyterLab ${theme}`
+    })
+    .first()
+    .click();
+  await expect(page.locator('body')).toHaveAttribute(
+    'data-jp-theme-light',
+    theme === 'Light' ? 'true' : 'false'
+  );
+}
+
+test('settings changed in the Settings Editor change the item at once, without a reload', async ({
+  page
+}) => {
+  await login(page, hub, 'erin');
+  const text = page.locator(ITEM_TEXT);
+  // The first bill is charged when the server is ready; undo it.
+  await hub.setProjectCredits('community1', { balance: 1000 });
+  await expect(text).toHaveText(
+    'Credits: 100 / 100 · community1: 1,000 / 1,000'
+  );
+  await page.evaluate(
+    () => ((window as unknown as { __mark: number }).__mark = 1)
+  );
+
+  await openSettingsEditor(page);
+  await page.selectOption(`${FORM}_format`, 'percent');
+  await expect(text).toHaveText('Credits: 100 % · community1: 100 %');
+  await page.selectOption(`${FORM}_format`, 'remaining');
+  await expect(text).toHaveText('Credits: 100 left · community1: 1,000 left');
+  await page.fill(`${FORM}_label`, 'Budget');
+  await expect(text).toHaveText('Budget: 100 left · community1: 1,000 left');
+  await page.selectOption(`${FORM}_show`, 'user');
+  await expect(text).toHaveText('Budget: 100 left');
+  await page.selectOption(`${FORM}_format`, 'bar');
+  await expect(text).toHaveText('Budget: 100 / 100');
+  await expect(page.locator(`${ITEM} .jp-CreditsStatus-bar`)).toBeVisible();
+
+  // Thresholds: 100 of 1,100 is 9 % — critical at 10 %, fine at 5 %.
+  await page.selectOption(`${FORM}_show`, 'both');
+  await hub.setProjectCredits('community1', { balance: 0 });
+  await expect(text).toHaveClass(/jp-mod-critical/);
+  await page.fill(`${FORM}_criticalPercent`, '5');
+  await expect(text).toHaveClass(/jp-mod-warning/);
+  await page.fill(`${FORM}_warningPercent`, '5');
+  await expect(text).toHaveClass(/jp-mod-ok/);
+
+  await page.uncheck(`${FORM}_enabled`);
+  await expect(page.locator(ITEM)).toBeHidden();
+  await page.check(`${FORM}_enabled`);
+  await expect(text).toHaveText('Budget: 100 / 100 · community1: 0 / 1,000');
+
+  // The per-user stream also carries the grant schedules.
+  await page.selectOption(`${FORM}_endpoint`, 'user');
+  await hub.setProjectCredits('community1', { balance: 1000 });
+  await expect(text).toHaveText(
+    'Budget: 100 / 100 · community1: 1,000 / 1,000'
+  );
+  await page.locator(ITEM).click();
+  await expect(page.locator(POPUP)).toContainText('+5 every 10 min, next in');
+  await expect(page.locator(POPUP)).toContainText('+10 every 10 min, next in');
+  expect(
+    await page.evaluate(() => (window as unknown as { __mark: number }).__mark)
+  ).toBe(1);
+});
+
+test('the details popup opens with keyboard and mouse; one notification per crossing', async ({
+  page
+}) => {
+  await login(page, hub, 'frank');
+  const item = page.locator(ITEM);
+  const text = page.locator(ITEM_TEXT);
+  await hub.setProjectCredits('community1', { balance: 1000 });
+  await expect(text).toHaveText(
+    'Credits: 100 / 100 · community1: 1,000 / 1,000'
+  );
+  await expect(item).toHaveAttribute('role', 'button');
+  await expect(item).toHaveAttribute('aria-label', /Credits: 100 \/ 100/);
+
+  // Keyboard: focus, Enter opens; Enter on the item again closes.
+  await item.focus();
+  await page.keyboard.press('Enter');
+  const popup = page.locator(POPUP);
+  await expect(popup).toBeVisible();
+  await expect(popup).toContainText('100 of 100 credits');
+  await expect(popup).toContainText('Project community1 (pays first)');
+  await expect(popup).toContainText('Runs out in');
+  await expect(
+    popup.getByRole('button', { name: 'Stop my server…' })
+  ).toBeVisible();
+  await item.focus();
+  await page.keyboard.press(' ');
+  await expect(popup).toBeHidden();
+
+  // Mouse.
+  await item.click();
+  await expect(popup).toBeVisible();
+  await item.click();
+  await expect(popup).toBeHidden();
+
+  // The caps add up to 1,100: 25 % is 275, 10 % is 110.
+  const toasts = (kind: string, message: string) =>
+    page.locator(`.jp-Notification-Toast-${kind}`).filter({ hasText: message });
+  await hub.setProjectCredits('community1', { balance: 200 }); // 300: ok
+  await expect(text).toContainText('community1: 200 / 1,000');
+  await hub.setProjectCredits('community1', { balance: 150 }); // 250: warning
+  await expect(text).toHaveClass(/jp-mod-warning/);
+  const low = toasts('warning', 'Your hub credits are running low.');
+  await expect(low).toHaveCount(1);
+  await hub.setProjectCredits('community1', { balance: 140 }); // still warning
+  await expect(text).toContainText('community1: 140 / 1,000');
+  // Snapshots keep arriving every second; still one notification.
+  await page.waitForTimeout(3000);
+  await expect(low).toHaveCount(1);
+
+  await item.click();
+  await expect(popup).toBeVisible();
+  await item.screenshot({ path: path.join(SHOTS, 'item-light.png') });
+  await page.screenshot({
+    path: path.join(SHOTS, 'popup-light.png'),
+    clip: await Private.clipAround(page, POPUP)
+  });
+  await item.click();
+
+  await hub.setProjectCredits('community1', { balance: 0 }); // 100: critical
+  await expect(text).toHaveClass(/jp-mod-critical/);
+  const critical = toasts('error', 'almost used up');
+  await expect(critical).toHaveCount(1);
+  await expect(
+    critical.getByRole('button', { name: 'Show details' })
+  ).toBeVisible();
+  await critical.getByRole('button', { name: 'Show details' }).click();
+  await expect(popup).toBeVisible();
+
+  await setTheme(page, 'Dark');
+  await item.click();
+  await expect(popup).toBeVisible();
+  await item.screenshot({ path: path.join(SHOTS, 'item-dark.png') });
+  await page.screenshot({
+    path: path.join(SHOTS, 'popup-dark.png'),
+    clip: await Private.clipAround(page, POPUP)
+  });
+  await item.click();
+  await setTheme(page, 'Light');
+
+  // Recovery re-arms: the next crossing notifies again.
+  await hub.setProjectCredits('community1', { balance: 1000 });
+  await expect(text).toHaveClass(/jp-mod-ok/);
+  await hub.setProjectCredits('community1', { balance: 150 });
+  await expect(low).toHaveCount(1); // the earlier toast was replaced, not stacked
+  await hub.setProjectCredits('community1', { balance: 1000 });
+});
+
+test('"Stop my server" in the popup, confirmed, stops the server through the hub', async ({
+  page
+}) => {
+  await login(page, hub, 'gina');
+  const item = page.locator(ITEM);
+  await expect(page.locator(ITEM_TEXT)).toContainText('Credits: 100 / 100');
+  await item.click();
+  await page
+    .locator(POPUP)
+    .getByRole('button', { name: 'Stop my server…' })
+    .click();
+  const dialog = page.locator('.jp-Dialog');
+  await expect(dialog).toContainText('Stop your server?');
+  await dialog.getByRole('button', { name: 'Stop server' }).click();
+  await expect(page.locator(ITEM_TEXT)).toHaveText('Credits: server stopped', {
+    timeout: 30000
+  });
+  await expect
+    .poll(
+      async () => {
+        const { json } = await hub.api('GET', 'users/gina');
+        return (json as { servers: Record<string, unknown> }).servers;
+      },
+      { timeout: 30000 }
+    )
+    .toEqual({});
+});
+
+namespace Private {
+  /**
+   * A clip rectangle around the popup and the status bar below it.
+   */
+  export async function clipAround(page: Page, selector: string) {
+    const box = (await page.locator(selector).boundingBox())!;
+    const bar = (await page.locator('#jp-main-statusbar').boundingBox())!;
+    const x = Math.max(0, box.x - 8);
+    const y = Math.max(0, box.y - 8);
+    return {
+      x,
+      y,
+      width: Math.min(box.width + 16, 1280 - x),
+      height: bar.y + bar.height - y
+    };
+  }
+}
