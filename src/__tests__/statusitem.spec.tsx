@@ -47,7 +47,10 @@ describe('CreditsStatusItem', () => {
       trans,
       onActivate: () => activated++
     });
-    Widget.attach(item, document.body);
+    act(() => {
+      Widget.attach(item, document.body);
+      MessageLoop.flush();
+    });
   });
 
   afterEach(() => {
@@ -169,16 +172,22 @@ describe('CreditsStatusItem', () => {
 
   it('is hidden in a real status bar while unavailable', () => {
     const statusBar = new StatusBar();
-    Widget.attach(statusBar, document.body);
-    statusBar.registerStatusItem('test:credits', {
-      item,
-      align: 'left',
-      isActive: () => model.visible,
-      activeStateChanged: model.stateChanged
+    act(() => {
+      Widget.attach(statusBar, document.body);
+      statusBar.registerStatusItem('test:credits', {
+        item,
+        align: 'left',
+        isActive: () => model.visible,
+        activeStateChanged: model.stateChanged
+      });
+      live(model);
+      MessageLoop.flush();
     });
-    live(model);
     expect(item.isHidden).toBe(false);
-    live(model, 'unavailable');
+    act(() => {
+      live(model, 'unavailable');
+      MessageLoop.flush();
+    });
     expect(item.isHidden).toBe(true);
     statusBar.dispose();
   });
