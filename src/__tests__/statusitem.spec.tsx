@@ -189,6 +189,6 @@ describe('CreditsStatusItem', () => {
       MessageLoop.flush();
     });
     expect(item.isHidden).toBe(true);
-    statusBar.dispose();
+    act(() => statusBar.dispose());
   });
 });
