@@ -11,7 +11,9 @@ import {
   Notification,
   showDialog
 } from '@jupyterlab/apputils';
-import { PageConfig } from '@jupyterlab/coreutils';
+import { PageConfig, PathExt } from '@jupyterlab/coreutils';
+import { IDocumentManager } from '@jupyterlab/docmanager';
+import type { DocumentRegistry } from '@jupyterlab/docregistry';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStatusBar, showPopup } from '@jupyterlab/statusbar';
 import type { Popup } from '@jupyterlab/statusbar';
@@ -21,6 +23,8 @@ import type { IDisplayOptions, ShowWhat, TextFormat } from './format';
 import { hubHomeUrl, hubUrl, readHubLocation } from './hub';
 import type { AuthMode, EndpointMode, IHubLocation } from './hub';
 import { CreditsModel } from './model';
+import { WorkGuard } from './guard';
+import type { IOpenDocument } from './guard';
 import { LowBalanceNotifier, StopNotifier } from './notify';
 import { CreditsDetails } from './popup';
 import { CreditsStatusItem } from './statusitem';
@@ -70,6 +74,10 @@ interface ISettings {
   warningPercent: number;
   criticalPercent: number;
   notifications: boolean;
+  runOutWarning: boolean;
+  runOutWarningMinutes: number;
+  autoSave: boolean;
+  autoSaveMinutes: number;
   hubUrl: string;
   endpoint: EndpointMode;
   auth: AuthMode;
@@ -89,6 +97,10 @@ const DEFAULTS: ISettings = {
   warningPercent: 25,
   criticalPercent: 10,
   notifications: true,
+  runOutWarning: true,
+  runOutWarningMinutes: 10,
+  autoSave: true,
+  autoSaveMinutes: 3,
   hubUrl: '',
   endpoint: 'auto',
   auth: 'auto',
@@ -104,13 +116,20 @@ const plugin: JupyterFrontEndPlugin<IHubCredits> = {
   description: 'Shows your JupyterHub credits, live, in the status bar.',
   autoStart: true,
   provides: IHubCredits,
-  optional: [IStatusBar, ITranslator, ISettingRegistry, ICommandPalette],
+  optional: [
+    IStatusBar,
+    ITranslator,
+    ISettingRegistry,
+    ICommandPalette,
+    IDocumentManager
+  ],
   activate: async (
     app: JupyterFrontEnd,
     statusBar: IStatusBar | null,
     translator: ITranslator | null,
     settingRegistry: ISettingRegistry | null,
-    palette: ICommandPalette | null
+    palette: ICommandPalette | null,
+    docManager: IDocumentManager | null
   ): Promise<IHubCredits> => {
     const trans = (translator ?? nullTranslator).load('jupyterlab_hub_credits');
     const model = new CreditsModel();
@@ -264,7 +283,33 @@ const plugin: JupyterFrontEndPlugin<IHubCredits> = {
       }
     }
 
-    new StopNotifier({ model, trans, openHubHome });
+    const documents = (): IOpenDocument[] =>
+      docManager ? Private.openDocuments(app, docManager) : [];
+    new StopNotifier({
+      model,
+      trans,
+      openHubHome,
+      unsavedDocuments: docManager
+        ? () =>
+            documents()
+              .filter(d => d.dirty)
+              .map(d => d.path)
+        : undefined
+    });
+    const guard = new WorkGuard({
+      model,
+      trans,
+      level: () => item.level,
+      settings: () => ({
+        warn: settings.runOutWarning,
+        warnLeadMs: settings.runOutWarningMinutes * 60000,
+        autoSave: settings.autoSave && docManager !== null,
+        autoSaveLeadMs: settings.autoSaveMinutes * 60000
+      }),
+      documents,
+      saveAll: () => app.commands.execute('docmanager:save-all'),
+      openHubHome
+    });
     const lowBalance = new LowBalanceNotifier({
       model,
       trans,
@@ -291,6 +336,7 @@ const plugin: JupyterFrontEndPlugin<IHubCredits> = {
         }
       });
       lowBalance.refresh();
+      guard.check();
     };
     apply();
     loaded?.changed.connect(() => {
@@ -317,6 +363,50 @@ const plugin: JupyterFrontEndPlugin<IHubCredits> = {
 export default plugin;
 
 namespace Private {
+  /**
+   * The documents open in the main area, one per file.
+   */
+  export function openDocuments(
+    app: JupyterFrontEnd,
+    docManager: IDocumentManager
+  ): IOpenDocument[] {
+    const byPath = new Map<string, IOpenDocument>();
+    for (const widget of app.shell.widgets('main')) {
+      const context = docManager.contextForWidget(widget);
+      if (!context || byPath.has(context.path)) {
+        continue;
+      }
+      byPath.set(context.path, {
+        path: context.path,
+        dirty: context.model.dirty,
+        writable:
+          !context.model.readOnly && context.contentsModel?.writable !== false,
+        untitledAndEmpty:
+          /^untitled/i.test(PathExt.basename(context.path)) && isEmpty(context),
+        save: () => context.save()
+      });
+    }
+    return [...byPath.values()];
+  }
+
+  /**
+   * No text, or a notebook whose cells are all blank.
+   */
+  export function isEmpty(context: DocumentRegistry.Context): boolean {
+    const json = context.model.toJSON() as unknown;
+    if (typeof json === 'string') {
+      return json.trim() === '';
+    }
+    const cells = (json as { cells?: { source?: string | string[] }[] })?.cells;
+    if (Array.isArray(cells)) {
+      return cells.every(cell => {
+        const source = cell.source ?? '';
+        return (Array.isArray(source) ? source.join('') : source).trim() === '';
+      });
+    }
+    return false;
+  }
+
   /**
    * The composite settings, each value checked against its default's type.
    */

@@ -34,10 +34,18 @@ export class StopNotifier implements IDisposable {
       return;
     }
     this._shown = true;
-    const { trans, openHubHome } = this._options;
+    const { trans, openHubHome, unsavedDocuments } = this._options;
+    const unsaved = unsavedDocuments?.() ?? null;
+    const work =
+      unsaved === null
+        ? trans.__('Unsaved changes are lost.')
+        : unsaved.length === 0
+          ? trans.__('All documents were saved before the stop.')
+          : trans.__('Unsaved changes in %1 are lost.', unsaved.join(', '));
     Notification.error(
       trans.__(
-        'The hub stopped this server: its credits ran out or it was stopped elsewhere. Unsaved changes are lost; start it again from the hub home page.'
+        'The hub stopped this server: its credits ran out or it was stopped elsewhere. %1 Start it again from the hub home page.',
+        work
       ),
       {
         autoClose: false,
@@ -62,6 +70,8 @@ export namespace StopNotifier {
     model: CreditsModel;
     trans: TranslationBundle;
     openHubHome: () => void;
+    /** Paths of open documents with unsaved changes; absent when unknown. */
+    unsavedDocuments?: () => string[];
   }
 }
 

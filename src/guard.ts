@@ -1,0 +1,259 @@
+/**
+ * Never lose work to an empty balance: warn before the hub stops the
+ * server, and save open documents in time.
+ */
+import { Notification } from '@jupyterlab/apputils';
+import type { TranslationBundle } from '@jupyterlab/translation';
+import type { IDisposable } from '@lumino/disposable';
+import { formatDuration } from './format';
+import type { Level } from './format';
+import type { CreditsModel } from './model';
+import type { Estimate } from './predict';
+
+/**
+ * Fires once when the predicted time to empty falls below a lead time, and
+ * re-arms when it rises above it again (a grant, a top-up) or the balance
+ * stops falling.
+ */
+export class LeadTimeTrigger {
+  constructor(public leadMs: number) {}
+
+  /**
+   * @returns true exactly when the estimate crosses below the lead time.
+   */
+  update(estimate: Estimate): boolean {
+    const below =
+      estimate.kind === 'falling' && estimate.msToEmpty < this.leadMs;
+    if (below && this._armed) {
+      this._armed = false;
+      return true;
+    }
+    if (!below && estimate.kind !== 'unknown') {
+      this._armed = true;
+    }
+    return false;
+  }
+
+  private _armed = true;
+}
+
+/**
+ * Whether the early warning should show: the prediction is below the lead
+ * time, or — without a prediction — the level is critical.
+ */
+export function shouldWarn(
+  estimate: Estimate,
+  level: Level,
+  leadMs: number
+): boolean {
+  if (estimate.kind === 'falling') {
+    return estimate.msToEmpty < leadMs;
+  }
+  return estimate.kind === 'unknown' && level === 'critical';
+}
+
+/**
+ * An open document as the guard sees it.
+ */
+export interface IOpenDocument {
+  readonly path: string;
+  readonly dirty: boolean;
+  /** Read-only documents are never saved. */
+  readonly writable: boolean;
+  /** Untitled and empty: nothing worth a file. */
+  readonly untitledAndEmpty: boolean;
+  save(): Promise<void>;
+}
+
+/**
+ * The outcome of one automatic save.
+ */
+export interface ISaveReport {
+  readonly saved: string[];
+  readonly failed: { path: string; reason: string }[];
+}
+
+/**
+ * Saves every dirty, writable, non-empty document; one failure never stops
+ * the others, and nothing throws.
+ */
+export async function saveDocuments(
+  documents: readonly IOpenDocument[]
+): Promise<ISaveReport> {
+  const report: ISaveReport = { saved: [], failed: [] };
+  const candidates = documents.filter(
+    d => d.dirty && d.writable && !d.untitledAndEmpty
+  );
+  await Promise.all(
+    candidates.map(async document => {
+      try {
+        await document.save();
+        report.saved.push(document.path);
+      } catch (reason) {
+        report.failed.push({
+          path: document.path,
+          reason: reason instanceof Error ? reason.message : String(reason)
+        });
+      }
+    })
+  );
+  report.saved.sort();
+  return report;
+}
+
+export class WorkGuard implements IDisposable {
+  constructor(options: WorkGuard.IOptions) {
+    this._options = options;
+    this._autosave = new LeadTimeTrigger(options.settings().autoSaveLeadMs);
+    options.model.stateChanged.connect(this.check, this);
+    // The estimate counts down between snapshots.
+    this._clock = setInterval(() => this.check(), 15000);
+  }
+
+  get isDisposed(): boolean {
+    return this._disposed;
+  }
+
+  /**
+   * The last automatic save, if any.
+   */
+  get lastSave(): (ISaveReport & { at: number }) | null {
+    return this._lastSave;
+  }
+
+  /**
+   * Re-evaluates: shows, updates or dismisses the warning; saves when due.
+   */
+  check(): void {
+    if (this._disposed) {
+      return;
+    }
+    const { model, level, settings } = this._options;
+    const config = settings();
+    this._autosave.leadMs = config.autoSaveLeadMs;
+    if (model.state === 'stopped' || !model.visible) {
+      this._dismiss();
+      return;
+    }
+    const estimate = model.estimate();
+    if (config.warn && shouldWarn(estimate, level(), config.warnLeadMs)) {
+      this._show(estimate);
+    } else {
+      this._dismiss();
+    }
+    if (this._autosave.update(estimate) && config.autoSave) {
+      void this._save();
+    }
+  }
+
+  dispose(): void {
+    if (this._disposed) {
+      return;
+    }
+    this._disposed = true;
+    clearInterval(this._clock);
+    this._options.model.stateChanged.disconnect(this.check, this);
+  }
+
+  private _show(estimate: Estimate): void {
+    const { trans, saveAll, openHubHome } = this._options;
+    const message =
+      estimate.kind === 'falling'
+        ? trans.__(
+            'Credits run out in about %1; the hub will then stop this server.',
+            formatDuration(trans, estimate.msToEmpty)
+          )
+        : trans.__(
+            'Credits are almost used up; the hub will stop this server when they run out.'
+          );
+    if (message === this._message && this._id) {
+      return;
+    }
+    this._message = message;
+    const options = {
+      autoClose: false as const,
+      actions: [
+        {
+          label: trans.__('Save all now'),
+          callback: (event: MouseEvent) => {
+            event.preventDefault();
+            void saveAll();
+          }
+        },
+        { label: trans.__('Open hub home'), callback: () => openHubHome() }
+      ]
+    };
+    // One notification, updated in place; never a stack of them.
+    if (this._id && Notification.manager.has(this._id)) {
+      Notification.update({
+        id: this._id,
+        message,
+        type: 'warning',
+        ...options
+      });
+    } else {
+      this._id = Notification.warning(message, options);
+    }
+  }
+
+  private _dismiss(): void {
+    if (this._id) {
+      Notification.dismiss(this._id);
+      this._id = '';
+      this._message = '';
+    }
+  }
+
+  private async _save(): Promise<void> {
+    const { trans, documents } = this._options;
+    const report = await saveDocuments(documents());
+    this._lastSave = { ...report, at: Date.now() };
+    if (report.saved.length === 0 && report.failed.length === 0) {
+      return;
+    }
+    if (report.failed.length > 0) {
+      Notification.error(
+        trans.__(
+          'Credits are running out. Saved: %1. Could not save: %2.',
+          report.saved.join(', ') || trans.__('nothing'),
+          report.failed.map(f => `${f.path} (${f.reason})`).join(', ')
+        ),
+        { autoClose: false }
+      );
+    } else {
+      Notification.info(
+        trans.__('Credits are running out: saved %1.', report.saved.join(', ')),
+        { autoClose: 10000 }
+      );
+    }
+  }
+
+  private _options: WorkGuard.IOptions;
+  private _autosave: LeadTimeTrigger;
+  private _clock: ReturnType<typeof setInterval>;
+  private _id = '';
+  private _message = '';
+  private _lastSave: (ISaveReport & { at: number }) | null = null;
+  private _disposed = false;
+}
+
+export namespace WorkGuard {
+  export interface ISettings {
+    warn: boolean;
+    warnLeadMs: number;
+    autoSave: boolean;
+    autoSaveLeadMs: number;
+  }
+
+  export interface IOptions {
+    model: CreditsModel;
+    trans: TranslationBundle;
+    level: () => Level;
+    settings: () => ISettings;
+    /** The open documents now. */
+    documents: () => IOpenDocument[];
+    /** "Save all now": JupyterLab's save-all command. */
+    saveAll: () => Promise<unknown>;
+    openHubHome: () => void;
+  }
+}
