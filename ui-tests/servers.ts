@@ -92,6 +92,23 @@ export interface IHubOptions {
 }
 
 /**
+ * Writes a JupyterLab user-settings file into `dir`.
+ */
+export function writeUserSettings(
+  dir: string,
+  pkg: string,
+  plugin: string,
+  values: Record<string, unknown>
+): void {
+  const folder = path.join(dir, pkg);
+  fs.mkdirSync(folder, { recursive: true });
+  fs.writeFileSync(
+    path.join(folder, `${plugin}.jupyterlab-settings`),
+    JSON.stringify(values)
+  );
+}
+
+/**
  * A real JupyterHub running the real jupyterhub-credit-service.
  */
 export class TestHub {
@@ -108,6 +125,32 @@ export class TestHub {
 
   get logFile(): string {
     return path.join(this.state, 'jupyterhub.log');
+  }
+
+  /**
+   * A user's home directory (the single-user server's root).
+   */
+  home(user: string): string {
+    const home = path.join(this.state, 'home', user);
+    fs.mkdirSync(home, { recursive: true });
+    return home;
+  }
+
+  /**
+   * Writes a JupyterLab user setting into a user's home before the server starts.
+   */
+  userSettings(
+    user: string,
+    pkg: string,
+    plugin: string,
+    values: Record<string, unknown>
+  ): void {
+    writeUserSettings(
+      path.join(this.home(user), '.jupyter', 'lab', 'user-settings'),
+      pkg,
+      plugin,
+      values
+    );
   }
 
   async start(): Promise<void> {
@@ -256,6 +299,16 @@ export class TestLab {
     return `http://127.0.0.1:${this.port}/lab?token=${this.token}`;
   }
 
+  /**
+   * Writes user settings of a plugin, e.g. ('@jupyterlab/docmanager-extension',
+   * 'plugin', { autosave: false }), before the server starts.
+   */
+  userSettings(pkg: string, plugin: string, values: Record<string, unknown>) {
+    writeUserSettings(this.settingsDir, pkg, plugin, values);
+  }
+
+  readonly settingsDir = path.join(this.root, '.user-settings');
+
   async start(): Promise<void> {
     this.port = await freePort();
     const logFile = path.join(this.root, 'jupyterlab.log');
@@ -274,7 +327,13 @@ export class TestLab {
       ],
       {
         cwd: this.root,
-        env: { ...process.env, PATH: `${BIN}:${process.env.PATH}` },
+        env: {
+          ...process.env,
+          PATH: `${BIN}:${process.env.PATH}`,
+          JUPYTERLAB_SETTINGS_DIR: this.settingsDir,
+          // No layout restored from another run.
+          JUPYTERLAB_WORKSPACES_DIR: path.join(this.root, '.workspaces')
+        },
         stdio: ['ignore', log, log]
       }
     );

@@ -1,0 +1,195 @@
+/**
+ * Never lose work to an empty balance: a dirty notebook is saved to disk
+ * before the credits run out — once with the stream mocked at the network
+ * edge in a real JupyterLab, once against a real hub that really stops the
+ * server.
+ */
+import { expect, test } from '@playwright/test';
+import type { Page } from '@playwright/test';
+import * as fs from 'fs';
+import * as path from 'path';
+import { TestHub, TestLab } from './servers';
+import { ITEM_TEXT, login } from './helpers';
+
+const SHOTS = path.resolve(__dirname, '..', '.test-output', 'screenshots');
+const MARK = 'print("typed, never saved by hand")';
+
+/**
+ * An empty notebook file, so the test edits a titled document.
+ */
+function writeNotebook(file: string): void {
+  fs.writeFileSync(
+    file,
+    JSON.stringify({
+      cells: [
+        {
+          cell_type: 'code',
+          source: '',
+          metadata: {},
+          outputs: [],
+          execution_count: null
+        }
+      ],
+      metadata: {
+        kernelspec: {
+          name: 'python3',
+          display_name: 'Python 3',
+          language: 'python'
+        }
+      },
+      nbformat: 4,
+      nbformat_minor: 5
+    })
+  );
+}
+
+/**
+ * Types into the notebook's first cell; the tab then shows it unsaved.
+ */
+async function typeIntoFirstCell(page: Page): Promise<void> {
+  const editor = page.locator('.jp-Notebook .jp-Cell .cm-content').first();
+  await editor.click();
+  await page.keyboard.type(MARK);
+  await expect(page.locator('.lm-TabBar-tab.jp-mod-dirty')).toHaveCount(1);
+}
+
+const noJupyterLabAutosave = [
+  '@jupyterlab/docmanager-extension',
+  'plugin',
+  { autosave: false }
+] as const;
+
+test.describe('with the stream mocked at the network edge', () => {
+  let lab: TestLab;
+
+  test.beforeAll(async () => {
+    lab = new TestLab();
+    // JupyterLab's own autosave must not be the one that saves.
+    lab.userSettings(...noJupyterLabAutosave);
+    writeNotebook(path.join(lab.root, 'work.ipynb'));
+    await lab.start();
+  });
+
+  test.afterAll(async () => {
+    await lab?.dispose();
+  });
+
+  test('a falling balance warns, then saves the dirty notebook to disk', async ({
+    page
+  }) => {
+    fs.mkdirSync(SHOTS, { recursive: true });
+    // Pretend this JupyterLab runs under a hub: PageConfig as
+    // jupyterhub-singleuser would set it.
+    await page.route('**/lab/tree/work.ipynb*', async route => {
+      const response = await route.fetch();
+      const html = (await response.text()).replace(
+        /(<script id="jupyter-config-data" type="application\/json">)([\s\S]*?)(<\/script>)/,
+        (_all, open: string, json: string, close: string) => {
+          const config = JSON.parse(json);
+          Object.assign(config, {
+            hubPrefix: '/hub/',
+            hubHost: '',
+            hubUser: 'tester',
+            hubServerUser: 'tester',
+            hubServerName: ''
+          });
+          return open + JSON.stringify(config) + close;
+        }
+      );
+      await route.fulfill({ response, body: html });
+    });
+    // Each connection gets one snapshot, 1 credit lower than the last; the
+    // client reconnects within a second: about 2 credits a second.
+    let balance = 300;
+    let requests = 0;
+    await page.route('**/hub/api/credits/sseserver/tester', route => {
+      requests++;
+      balance = Math.max(0, balance - 1);
+      return route.fulfill({
+        status: 200,
+        headers: { 'Content-Type': 'text/event-stream' },
+        body: `\n\ndata: {"balance": ${balance}, "cap": 300}\n\n`
+      });
+    });
+
+    await page.goto(
+      `http://127.0.0.1:${lab.port}/lab/tree/work.ipynb?token=${lab.token}`
+    );
+    await page.locator(ITEM_TEXT).waitFor();
+    await typeIntoFirstCell(page);
+
+    const warning = page.locator('.jp-Notification-Toast-warning').filter({
+      hasText: /Credits run out in about .*the hub will then stop this server/
+    });
+    await expect(warning).toBeVisible({ timeout: 60000 });
+    await expect(
+      warning.getByRole('button', { name: 'Save all now' })
+    ).toBeVisible();
+    await expect(
+      warning.getByRole('button', { name: 'Open hub home' })
+    ).toBeVisible();
+
+    const saved = page
+      .locator('.jp-Notification-Toast-info')
+      .filter({ hasText: 'Credits are running out: saved work.ipynb.' });
+    await expect(saved).toBeVisible({ timeout: 30000 });
+    await page.screenshot({ path: path.join(SHOTS, 'run-out-warning.png') });
+    const onDisk = fs.readFileSync(path.join(lab.root, 'work.ipynb'), 'utf-8');
+    expect(onDisk).toContain('typed, never saved by hand');
+    await expect(page.locator('.lm-TabBar-tab.jp-mod-dirty')).toHaveCount(0);
+    // One warning, updated in place, never a stack.
+    await expect(warning).toHaveCount(1);
+    expect(requests).toBeGreaterThan(10);
+  });
+});
+
+test.describe('against a real hub', () => {
+  let hub: TestHub;
+
+  test.beforeAll(async () => {
+    // A bill of 1 credit every second.
+    hub = new TestHub({ taskInterval: 1, billingValue: 1, billingInterval: 1 });
+    await hub.start();
+  });
+
+  test.afterAll(async () => {
+    await hub?.dispose();
+  });
+
+  test('a dirty notebook is saved to disk before the hub stops the server', async ({
+    page
+  }) => {
+    const user = 'ivan';
+    hub.userSettings(user, ...noJupyterLabAutosave);
+    const file = path.join(hub.home(user), 'work.ipynb');
+    writeNotebook(file);
+
+    await login(page, hub, user);
+    await page.goto(`${hub.url}/user/${user}/lab/tree/work.ipynb`);
+    await page.locator(ITEM_TEXT).waitFor();
+    await typeIntoFirstCell(page);
+    // About 40 s of credits left, the project's first.
+    await hub.setProjectCredits('community1', { balance: 0 });
+    await hub.setUserCredits(user, { balance: 40 });
+
+    await expect(
+      page.locator('.jp-Notification-Toast-info').filter({
+        hasText: 'Credits are running out: saved work.ipynb.'
+      })
+    ).toBeVisible({ timeout: 60000 });
+    await expect(page.locator(ITEM_TEXT)).toHaveText(
+      'Credits: server stopped',
+      {
+        timeout: 90000
+      }
+    );
+    expect(fs.readFileSync(file, 'utf-8')).toContain(
+      'typed, never saved by hand'
+    );
+    await expect(
+      page.locator('.jp-Notification-Toast-error').filter({
+        hasText: 'All documents were saved before the stop.'
+      })
+    ).toBeVisible();
+  });
+});
