@@ -66,6 +66,9 @@ test.describe('with the stream mocked at the network edge', () => {
     lab = new TestLab();
     // JupyterLab's own autosave must not be the one that saves.
     lab.userSettings(...noJupyterLabAutosave);
+    lab.userSettings('@jupyterlab/apputils-extension', 'notification', {
+      fetchNews: 'false'
+    });
     writeNotebook(path.join(lab.root, 'work.ipynb'));
     await lab.start();
   });
@@ -133,6 +136,13 @@ test.describe('with the stream mocked at the network edge', () => {
       .locator('.jp-Notification-Toast-info')
       .filter({ hasText: 'Credits are running out: saved work.ipynb.' });
     await expect(saved).toBeVisible({ timeout: 30000 });
+    // The toasts slide in: picture them once they are fully on screen.
+    await expect(async () => {
+      for (const toast of [saved, warning]) {
+        const box = (await toast.boundingBox())!;
+        expect(box.x + box.width).toBeLessThanOrEqual(1280);
+      }
+    }).toPass();
     await page.screenshot({ path: path.join(SHOTS, 'run-out-warning.png') });
     const onDisk = fs.readFileSync(path.join(lab.root, 'work.ipynb'), 'utf-8');
     expect(onDisk).toContain('typed, never saved by hand');
