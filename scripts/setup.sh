@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs everything the demo and the tests need; safe to run again.
 #   apt: chromium (Debian's, for Playwright)
-#   pip: .venv with JupyterHub, the credit service, JupyterLab, this extension
+#   pip: .venv with JupyterHub, the credit service, JupyterLab, Notebook 7
+#        and this extension's wheel; .venv-jl40 with the oldest supported
+#        JupyterLab (4.0.0) and the same wheel
 #   npm: node_modules from package-lock.json (configurable-http-proxy included)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,18 +18,25 @@ if [ ! -x /usr/bin/chromium ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
 fi
 
-if [ ! -x .venv/bin/python ]; then
-  say "creating .venv"
-  python3 -m venv .venv
-fi
-stamp=.venv/.requirements.sha
-want=$(sha256sum requirements-dev.txt | cut -d' ' -f1)
-if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  say "installing Python packages"
-  .venv/bin/pip install -q --upgrade pip
-  .venv/bin/pip install -q -r requirements-dev.txt
-  echo "$want" > "$stamp"
-fi
+# venv DIR REQUIREMENTS: a virtual environment with those requirements.
+venv() {
+  local dir=$1 requirements=$2
+  if [ ! -x "$dir/bin/python" ]; then
+    say "creating $dir"
+    python3 -m venv "$dir"
+  fi
+  local stamp="$dir/.requirements.sha"
+  local want
+  want=$(sha256sum "$requirements" | cut -d' ' -f1)
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    say "installing $requirements into $dir"
+    "$dir/bin/pip" install -q --upgrade pip
+    "$dir/bin/pip" install -q -r "$requirements"
+    echo "$want" > "$stamp"
+  fi
+}
+venv .venv requirements-dev.txt
+venv .venv-jl40 requirements-oldest.txt
 
 stamp=node_modules/.setup.sha
 want=$(sha256sum package-lock.json | cut -d' ' -f1)
@@ -39,10 +48,16 @@ fi
 
 say "building the extension"
 npm run build --silent
-say "installing the extension into .venv"
-HATCH_JUPYTER_BUILDER_SKIP_NPM=1 .venv/bin/pip install -q --no-deps --force-reinstall .
-.venv/bin/jupyter labextension list 2>&1 | grep -q 'jupyterlab-hub-credits.*enabled.*OK' || {
-  say "the extension is not enabled in .venv"
-  exit 1
-}
+say "building the Python distribution (sdist and wheel)"
+rm -rf dist
+HATCH_JUPYTER_BUILDER_SKIP_NPM=1 .venv/bin/python -m build -q --outdir dist . >/dev/null
+wheel=$(ls dist/*.whl)
+for dir in .venv .venv-jl40; do
+  say "installing $wheel into $dir"
+  "$dir/bin/pip" install -q --no-deps --force-reinstall "$wheel"
+  "$dir/bin/jupyter" labextension list 2>&1 | grep -q 'jupyterlab-hub-credits.*enabled.*OK' || {
+    say "the extension is not enabled in $dir"
+    exit 1
+  }
+done
 say "ready"

@@ -9,7 +9,7 @@ import type { Page } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
 import { TestHub, TestLab } from './servers';
-import { ITEM_TEXT, login } from './helpers';
+import { ITEM_TEXT, login, mockStream, pretendHub } from './helpers';
 
 const SHOTS = path.resolve(__dirname, '..', '.test-output', 'screenshots');
 const MARK = 'print("typed, never saved by hand")';
@@ -81,38 +81,15 @@ test.describe('with the stream mocked at the network edge', () => {
     page
   }) => {
     fs.mkdirSync(SHOTS, { recursive: true });
-    // Pretend this JupyterLab runs under a hub: PageConfig as
-    // jupyterhub-singleuser would set it.
-    await page.route('**/lab/tree/work.ipynb*', async route => {
-      const response = await route.fetch();
-      const html = (await response.text()).replace(
-        /(<script id="jupyter-config-data" type="application\/json">)([\s\S]*?)(<\/script>)/,
-        (_all, open: string, json: string, close: string) => {
-          const config = JSON.parse(json);
-          Object.assign(config, {
-            hubPrefix: '/hub/',
-            hubHost: '',
-            hubUser: 'tester',
-            hubServerUser: 'tester',
-            hubServerName: ''
-          });
-          return open + JSON.stringify(config) + close;
-        }
-      );
-      await route.fulfill({ response, body: html });
-    });
+    await pretendHub(page, '**/lab/tree/work.ipynb*');
     // Each connection gets one snapshot, 1 credit lower than the last; the
     // client reconnects within a second: about 2 credits a second.
     let balance = 300;
     let requests = 0;
-    await page.route('**/hub/api/credits/sseserver/tester', route => {
+    await mockStream(page, () => {
       requests++;
       balance = Math.max(0, balance - 1);
-      return route.fulfill({
-        status: 200,
-        headers: { 'Content-Type': 'text/event-stream' },
-        body: `\n\ndata: {"balance": ${balance}, "cap": 300}\n\n`
-      });
+      return `{"balance": ${balance}, "cap": 300}`;
     });
 
     await page.goto(

@@ -48,3 +48,53 @@ export async function pageToken(page: Page): Promise<string> {
   expect(token.length).toBeGreaterThan(8);
   return token;
 }
+
+/**
+ * Makes a plain JupyterLab page believe it runs under a hub: PageConfig as
+ * jupyterhub-singleuser sets it, injected into the page's HTML.
+ */
+export async function pretendHub(
+  page: Page,
+  documentUrl: string,
+  user = 'tester'
+): Promise<void> {
+  await page.route(documentUrl, async route => {
+    if (route.request().resourceType() !== 'document') {
+      return route.fallback();
+    }
+    const response = await route.fetch();
+    const html = (await response.text()).replace(
+      /(<script id="jupyter-config-data" type="application\/json">)([\s\S]*?)(<\/script>)/,
+      (_all, open: string, json: string, close: string) => {
+        const config = JSON.parse(json);
+        Object.assign(config, {
+          hubPrefix: '/hub/',
+          hubHost: '',
+          hubUser: user,
+          hubServerUser: user,
+          hubServerName: ''
+        });
+        return open + JSON.stringify(config) + close;
+      }
+    );
+    await route.fulfill({ response, body: html });
+  });
+}
+
+/**
+ * Serves the per-server credits stream of `user` at the network edge: each
+ * connection gets one event from `next()`, then the stream ends.
+ */
+export async function mockStream(
+  page: Page,
+  next: () => string,
+  user = 'tester'
+): Promise<void> {
+  await page.route(`**/hub/api/credits/sseserver/${user}`, route =>
+    route.fulfill({
+      status: 200,
+      headers: { 'Content-Type': 'text/event-stream' },
+      body: `\n\ndata: ${next()}\n\n`
+    })
+  );
+}

@@ -291,12 +291,22 @@ export class TestHub {
  * A plain JupyterLab, not under a hub, with the extension installed.
  */
 export class TestLab {
+  /**
+   * @param venv - the virtual environment to run from (default `.venv`)
+   * @param app - `lab`, or `notebook` for Notebook 7
+   */
+  constructor(
+    readonly venv = '.venv',
+    readonly app: 'lab' | 'notebook' = 'lab'
+  ) {}
+
   readonly token = randomBytes(24).toString('hex');
   readonly root = fs.mkdtempSync(path.join(os.tmpdir(), 'credits-lab-'));
   port = 0;
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}/lab?token=${this.token}`;
+    const page = this.app === 'lab' ? 'lab' : 'tree';
+    return `http://127.0.0.1:${this.port}/${page}?token=${this.token}`;
   }
 
   /**
@@ -313,23 +323,24 @@ export class TestLab {
     this.port = await freePort();
     const logFile = path.join(this.root, 'jupyterlab.log');
     const log = fs.openSync(logFile, 'a');
+    const bin = path.join(REPO, this.venv, 'bin');
     this._child = spawn(
-      path.join(BIN, 'jupyter'),
+      path.join(bin, 'jupyter'),
       [
-        'lab',
+        this.app,
         '--no-browser',
         '--allow-root',
         `--port=${this.port}`,
         '--ip=127.0.0.1',
         `--IdentityProvider.token=${this.token}`,
         `--ServerApp.root_dir=${this.root}`,
-        '--LabApp.expose_app_in_browser=True'
+        `--${this.app === 'lab' ? 'LabApp' : 'JupyterNotebookApp'}.expose_app_in_browser=True`
       ],
       {
         cwd: this.root,
         env: {
           ...process.env,
-          PATH: `${BIN}:${process.env.PATH}`,
+          PATH: `${bin}:${process.env.PATH}`,
           JUPYTERLAB_SETTINGS_DIR: this.settingsDir,
           // No layout restored from another run.
           JUPYTERLAB_WORKSPACES_DIR: path.join(this.root, '.workspaces')

@@ -1,0 +1,143 @@
+/**
+ * The wheel built by the test command loads in the oldest supported
+ * JupyterLab (4.0.0) and in the latest (the demo's 4.6.6), and Notebook 7
+ * loads cleanly with it. The hub is faked at the network edge: PageConfig
+ * injected into the page, one credits event per stream connection.
+ */
+import { expect, test } from '@playwright/test';
+import type { ConsoleMessage, Page } from '@playwright/test';
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { REPO, TestLab } from './servers';
+import { ITEM_TEXT, mockStream, pretendHub } from './helpers';
+
+test.describe.configure({ mode: 'serial' });
+
+const EVENT =
+  '{"balance": 95, "cap": 100, "project": {"name": "community1", "balance": 1000, "cap": 1000}}';
+
+/**
+ * Console errors and warnings that point at a broken extension load.
+ */
+function watchConsole(page: Page): ConsoleMessage[] {
+  const messages: ConsoleMessage[] = [];
+  page.on('console', message => {
+    if (message.type() === 'error' || message.type() === 'warning') {
+      messages.push(message);
+    }
+  });
+  return messages;
+}
+
+for (const { venv, version } of [
+  { venv: '.venv-jl40', version: '4.0.0' },
+  { venv: '.venv', version: '4.6.6' }
+]) {
+  test(`JupyterLab ${version}: the plugin activates and the item renders`, async ({
+    page
+  }) => {
+    const lab = new TestLab(venv);
+    await lab.start();
+    try {
+      const messages = watchConsole(page);
+      await pretendHub(page, '**/lab?*');
+      await mockStream(page, () => EVENT);
+      await page.goto(lab.url);
+      await expect(page.locator(ITEM_TEXT)).toContainText(
+        'Credits: 95 / 100 · community1: 1,000 / 1,000'
+      );
+      const app = await page.evaluate(() => {
+        const app = (
+          window as unknown as {
+            jupyterapp: {
+              version: string;
+              isPluginActivated(id: string): boolean;
+            };
+          }
+        ).jupyterapp;
+        return {
+          version: app.version,
+          active: app.isPluginActivated('jupyterlab-hub-credits:plugin')
+        };
+      });
+      expect(app).toEqual({ version, active: true });
+      const problems = messages
+        .map(m => m.text())
+        .filter(text =>
+          /hub-credits|Unsatisfied version|shared module/i.test(text)
+        );
+      expect(problems).toEqual([]);
+    } finally {
+      await lab.dispose();
+    }
+  });
+}
+
+test('Notebook 7 loads with the extension and logs no error', async ({
+  page
+}) => {
+  const notebook = new TestLab('.venv', 'notebook');
+  await notebook.start();
+  try {
+    const messages = watchConsole(page);
+    await page.goto(notebook.url);
+    await page.locator('#main-panel, .jp-DirListing').first().waitFor();
+    const active = await page.evaluate(() =>
+      (
+        window as unknown as {
+          jupyterapp: { isPluginActivated(id: string): boolean };
+        }
+      ).jupyterapp.isPluginActivated('jupyterlab-hub-credits:plugin')
+    );
+    expect(active).toBe(true);
+    const errors = messages
+      .filter(m => m.type() === 'error')
+      .map(m => m.text());
+    expect(errors).toEqual([]);
+  } finally {
+    await notebook.dispose();
+  }
+});
+
+test('pip uninstall removes the extension cleanly', () => {
+  const bin = path.join(REPO, '.venv-jl40', 'bin');
+  const target = path.join(
+    REPO,
+    '.venv-jl40',
+    'share',
+    'jupyter',
+    'labextensions',
+    'jupyterlab-hub-credits'
+  );
+  expect(fs.existsSync(target)).toBe(true);
+  execFileSync(path.join(bin, 'pip'), [
+    'uninstall',
+    '-q',
+    '-y',
+    'jupyterlab-hub-credits'
+  ]);
+  try {
+    expect(fs.existsSync(target)).toBe(false);
+    const list = execFileSync(
+      path.join(bin, 'jupyter'),
+      ['labextension', 'list'],
+      {
+        encoding: 'utf-8',
+        stdio: ['ignore', 'pipe', 'pipe']
+      }
+    );
+    expect(list).not.toContain('jupyterlab-hub-credits');
+  } finally {
+    // Leave the environment as setup made it.
+    const wheel = fs
+      .readdirSync(path.join(REPO, 'dist'))
+      .find(name => name.endsWith('.whl'))!;
+    execFileSync(path.join(bin, 'pip'), [
+      'install',
+      '-q',
+      '--no-deps',
+      path.join(REPO, 'dist', wheel)
+    ]);
+  }
+});
