@@ -1,7 +1,8 @@
 /**
  * CreditsModel: what the views read.
  */
-import { VDomModel } from '@jupyterlab/ui-components';
+import { Signal } from '@lumino/signaling';
+import type { ISignal } from '@lumino/signaling';
 import type { CreditsEvent, ICreditEntry } from './payload';
 import { estimate } from './predict';
 import type { Estimate, IBalanceSample } from './predict';
@@ -9,11 +10,11 @@ import type { ConnectionState, IConnectionStatus } from './stream';
 
 /**
  * The connection status, the latest credit entries and when they arrived.
- * Emits `stateChanged` on every change.
+ * Emits `stateChanged` on every change. DOM-free (a `VDomRenderer.IModel`
+ * without the DOM), so it runs in plain Node too.
  */
-export class CreditsModel extends VDomModel {
+export class CreditsModel {
   constructor(options: CreditsModel.IOptions = {}) {
-    super();
     this._now = options.now ?? Date.now;
     this._log = options.log ?? ((message: string) => console.warn(message));
     this._maxHistory = options.maxHistory ?? 720;
@@ -24,6 +25,25 @@ export class CreditsModel extends VDomModel {
       nextAttemptAt: null,
       since: this._now()
     };
+  }
+
+  /**
+   * Emitted after every change.
+   */
+  get stateChanged(): ISignal<this, void> {
+    return this._stateChanged;
+  }
+
+  get isDisposed(): boolean {
+    return this._disposed;
+  }
+
+  dispose(): void {
+    if (this._disposed) {
+      return;
+    }
+    this._disposed = true;
+    Signal.clearData(this);
   }
 
   get status(): IConnectionStatus {
@@ -79,7 +99,7 @@ export class CreditsModel extends VDomModel {
 
   setStatus(status: IConnectionStatus): void {
     this._status = status;
-    this.stateChanged.emit();
+    this._stateChanged.emit();
   }
 
   /**
@@ -92,11 +112,11 @@ export class CreditsModel extends VDomModel {
         this._entries = event.entries;
         this._lastUpdate = this._now();
         this._record(event.entries);
-        this.stateChanged.emit();
+        this._stateChanged.emit();
         break;
       case 'stopped':
         this._stopMessage = event.message;
-        this.stateChanged.emit();
+        this._stateChanged.emit();
         break;
       case 'invalid':
         if (!this._reasonsLogged.has(event.reason)) {
@@ -127,6 +147,8 @@ export class CreditsModel extends VDomModel {
     }
   }
 
+  private _stateChanged = new Signal<this, void>(this);
+  private _disposed = false;
   private _now: () => number;
   private _maxHistory: number;
   private _history: IBalanceSample[] = [];

@@ -58,6 +58,21 @@ export class CreditsStatusItem extends VDomRenderer<CreditsModel> {
     );
   }
 
+  /**
+   * Renders at most once per animation frame: the first change in a frame
+   * renders at once (low latency), later ones in the same frame are folded
+   * into one render at the next frame.
+   */
+  update(): void {
+    if (this._throttled) {
+      this._pending = true;
+      return;
+    }
+    super.update();
+    this._throttled = true;
+    Private.nextFrame(() => this._onFrame());
+  }
+
   dispose(): void {
     this.node.removeEventListener('click', this._activate);
     this.node.removeEventListener('keydown', this._onKeyDown);
@@ -147,6 +162,16 @@ export class CreditsStatusItem extends VDomRenderer<CreditsModel> {
     return this._announcementText;
   }
 
+  private _onFrame(): void {
+    if (this._pending && !this.isDisposed) {
+      this._pending = false;
+      super.update();
+      Private.nextFrame(() => this._onFrame());
+    } else {
+      this._throttled = false;
+    }
+  }
+
   private _activate = () => {
     this._onActivate?.();
   };
@@ -161,6 +186,8 @@ export class CreditsStatusItem extends VDomRenderer<CreditsModel> {
   private _trans: TranslationBundle;
   private _display: IDisplayOptions;
   private _onActivate?: () => void;
+  private _throttled = false;
+  private _pending = false;
   private _announced = '';
   private _announcementText = '';
 }
@@ -172,5 +199,18 @@ export namespace CreditsStatusItem {
     display?: Partial<IDisplayOptions>;
     /** Click, Enter or Space. */
     onActivate?: () => void;
+  }
+}
+
+namespace Private {
+  /**
+   * The next animation frame; a timer where there are no frames (tests).
+   */
+  export function nextFrame(callback: () => void): void {
+    if (typeof requestAnimationFrame === 'function') {
+      requestAnimationFrame(callback);
+    } else {
+      setTimeout(callback, 16);
+    }
   }
 }

@@ -41,7 +41,7 @@ for (const { venv, version } of [
     await lab.start();
     try {
       const messages = watchConsole(page);
-      await pretendHub(page, '**/lab?*');
+      await pretendHub(page);
       await mockStream(page, () => EVENT);
       await page.goto(lab.url);
       await expect(page.locator(ITEM_TEXT)).toContainText(

@@ -81,7 +81,7 @@ test.describe('with the stream mocked at the network edge', () => {
     page
   }) => {
     fs.mkdirSync(SHOTS, { recursive: true });
-    await pretendHub(page, '**/lab/tree/work.ipynb*');
+    await pretendHub(page);
     // Each connection gets one snapshot, 1 credit lower than the last; the
     // client reconnects within a second: about 2 credits a second.
     let balance = 300;

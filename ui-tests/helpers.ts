@@ -51,34 +51,41 @@ export async function pageToken(page: Page): Promise<string> {
 
 /**
  * Makes a plain JupyterLab page believe it runs under a hub: PageConfig as
- * jupyterhub-singleuser sets it, injected into the page's HTML.
+ * jupyterhub-singleuser sets it, written into the page's config element
+ * before JupyterLab reads it. (An init script rather than a rewritten
+ * document: a document served by Playwright counts as public address
+ * space, and Chromium then blocks its requests to 127.0.0.1.)
  */
 export async function pretendHub(
   page: Page,
-  documentUrl: string,
-  user = 'tester'
+  options: { user?: string; hubHost?: string } = {}
 ): Promise<void> {
-  await page.route(documentUrl, async route => {
-    if (route.request().resourceType() !== 'document') {
-      return route.fallback();
-    }
-    const response = await route.fetch();
-    const html = (await response.text()).replace(
-      /(<script id="jupyter-config-data" type="application\/json">)([\s\S]*?)(<\/script>)/,
-      (_all, open: string, json: string, close: string) => {
-        const config = JSON.parse(json);
-        Object.assign(config, {
-          hubPrefix: '/hub/',
-          hubHost: '',
-          hubUser: user,
-          hubServerUser: user,
-          hubServerName: ''
-        });
-        return open + JSON.stringify(config) + close;
+  const user = options.user ?? 'tester';
+  const hub = {
+    hubPrefix: '/hub/',
+    hubHost: options.hubHost ?? '',
+    hubUser: user,
+    hubServerUser: user,
+    hubServerName: ''
+  };
+  await page.addInitScript(values => {
+    const patch = (element: Element) => {
+      const config = JSON.parse(element.textContent || '{}');
+      element.textContent = JSON.stringify({ ...config, ...values });
+    };
+    const observer = new MutationObserver(() => {
+      const element = document.getElementById('jupyter-config-data');
+      if (element && element.textContent) {
+        observer.disconnect();
+        patch(element);
       }
-    );
-    await route.fulfill({ response, body: html });
-  });
+    });
+    observer.observe(document, {
+      childList: true,
+      subtree: true,
+      characterData: true
+    });
+  }, hub);
 }
 
 /**

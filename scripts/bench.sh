@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Sets everything up, measures the extension on this machine and prints one
+# table (figures, not pass/fail). See README "Performance".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh >/dev/null
+export PATH="$PWD/.venv/bin:$PWD/node_modules/.bin:$PATH"
+mkdir -p .test-output
+npx tsc -p tsconfig.bench.json
+node --expose-gc scripts/bench/node.mjs > .test-output/bench-node.json
+npx playwright test --config scripts/bench/playwright.config.ts >&2
+node scripts/bench/report.mjs .test-output/bench-node.json .test-output/bench-browser.json
