@@ -89,6 +89,12 @@ export interface IEndpoint {
   readonly label?: string;
 }
 
+/**
+ * How many times a 409/404 that follows a lost connection is checked again
+ * before the server counts as stopped (the stop event is believed at once).
+ */
+const STOP_CHECKS = 3;
+
 export type FetchFunction = (
   input: string,
   init: RequestInit
@@ -299,6 +305,16 @@ export class CreditsStream {
         this._endpoint++;
         this._cancel();
         this._open();
+      } else if (
+        verdict.state === 'stopped' &&
+        this._failures > 0 &&
+        this._stopChecks < STOP_CHECKS
+      ) {
+        // The connection was lost without the hub's stop event: a hub that
+        // is restarting answers 409/404 until it has checked its servers
+        // again. Ask a few more times before calling the server stopped.
+        this._stopChecks++;
+        this._retry(`${verdict.reason} (checking again)`);
       } else {
         this._finish(verdict.state, verdict.reason);
       }
@@ -364,6 +380,7 @@ export class CreditsStream {
     }
     if (event.kind === 'snapshot') {
       this._sawEvent = true;
+      this._stopChecks = 0;
       if (this._failures > 0) {
         this._failures = 0;
         this._setStatus('live', '');
@@ -483,6 +500,7 @@ export class CreditsStream {
   private _attempts = 0;
   private _endpoint = 0;
   private _paused = false;
+  private _stopChecks = 0;
   private _serverRetryMs = 0;
   private _sawEvent = false;
   private _active = false;

@@ -85,7 +85,45 @@ export class FaultServer {
     res.on('close', () => clearInterval(timer));
   }
 
+  /** Requests served so far per path, for routes that change their answer. */
+  private _served = new Map<string, number>();
+
+  private _nth(path: string): number {
+    const n = (this._served.get(path) ?? 0) + 1;
+    this._served.set(path, n);
+    return n;
+  }
+
   private _routes: Record<string, Handler> = {
+    // A hub restarting under a live stream: the connection drops, the hub
+    // answers 409 twice while it checks its servers, then streams again.
+    '/restarting-hub': (_req, res) => {
+      const n = this._nth('/restarting-hub');
+      if (n === 1) {
+        sse(res);
+        res.write(SNAPSHOT, () => res.socket?.destroy());
+      } else if (n <= 3) {
+        res
+          .writeHead(409)
+          .end('{"status": 409, "message": "Server is not running."}');
+      } else {
+        sse(res);
+        res.write(SNAPSHOT);
+        this._every(50, res, () => res.write('\n\n'));
+      }
+    },
+    // The server really is gone: the drop is followed by 409 for good.
+    '/gone-after-drop': (_req, res) => {
+      const n = this._nth('/gone-after-drop');
+      if (n === 1) {
+        sse(res);
+        res.write(SNAPSHOT, () => res.socket?.destroy());
+      } else {
+        res
+          .writeHead(409)
+          .end('{"status": 409, "message": "Server is not running."}');
+      }
+    },
     '/normal': (_req, res) => {
       sse(res);
       res.write(SNAPSHOT);
