@@ -150,17 +150,25 @@ describe('CreditsStream', () => {
     expect(stream.status.state).toBe('unauthorized');
   });
 
-  it('reads a 404 after live events as "server gone"', async () => {
+  it('reads a 404 after live events as "server gone", after checking again', async () => {
     const body = new Body();
-    const { stream } = open([
+    const { stream, requests } = open([
       { status: 200, headers: SSE, body },
+      { status: 404 },
+      { status: 404 },
+      { status: 404 },
       { status: 404 }
     ]);
     await tick();
     body.send('data: {"balance": 1, "cap": 9}\n\n');
     body.fail();
     await tick(2000);
+    // Lost without the stop event: a restarting hub answers 404/409 for a
+    // while, so it is asked three more times.
+    expect(stream.status.state).toBe('reconnecting');
+    await tick(60000);
     expect(stream.status.state).toBe('stopped');
+    expect(requests).toHaveLength(5);
   });
 
   it('retries after a network drop and recovers with the new balance', async () => {
