@@ -4,9 +4,9 @@
  */
 import { Notification } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
-import type { IDisposable } from '@lumino/disposable';
 import { formatDuration } from './format';
 import type { Level } from './format';
+import { ModelWatcher } from './model';
 import type { CreditsModel } from './model';
 import type { Estimate } from './predict';
 
@@ -101,17 +101,13 @@ export async function saveDocuments(
   return report;
 }
 
-export class WorkGuard implements IDisposable {
+export class WorkGuard extends ModelWatcher {
   constructor(options: WorkGuard.IOptions) {
+    super(options.model);
     this._options = options;
     this._autosave = new LeadTimeTrigger(options.settings().autoSaveLeadMs);
-    options.model.stateChanged.connect(this.check, this);
     // The estimate counts down between snapshots.
     this._clock = setInterval(() => this.check(), 15000);
-  }
-
-  get isDisposed(): boolean {
-    return this._disposed;
   }
 
   /**
@@ -125,7 +121,7 @@ export class WorkGuard implements IDisposable {
    * Re-evaluates: shows, updates or dismisses the warning; saves when due.
    */
   check(): void {
-    if (this._disposed) {
+    if (this.isDisposed) {
       return;
     }
     const { model, level, settings } = this._options;
@@ -147,12 +143,12 @@ export class WorkGuard implements IDisposable {
   }
 
   dispose(): void {
-    if (this._disposed) {
-      return;
-    }
-    this._disposed = true;
     clearInterval(this._clock);
-    this._options.model.stateChanged.disconnect(this.check, this);
+    super.dispose();
+  }
+
+  protected onModelChanged(): void {
+    this.check();
   }
 
   private _show(estimate: Estimate): void {
@@ -234,7 +230,6 @@ export class WorkGuard implements IDisposable {
   private _id = '';
   private _message = '';
   private _lastSave: (ISaveReport & { at: number }) | null = null;
-  private _disposed = false;
 }
 
 export namespace WorkGuard {

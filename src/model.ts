@@ -1,6 +1,7 @@
 /**
  * CreditsModel: what the views read.
  */
+import type { IDisposable } from '@lumino/disposable';
 import { Signal } from '@lumino/signaling';
 import type { ISignal } from '@lumino/signaling';
 import type { CreditsEvent, ICreditEntry } from './payload';
@@ -168,4 +169,29 @@ export namespace CreditsModel {
     /** Most balance samples kept (default 720: 12 h at one a minute). */
     maxHistory?: number;
   }
+}
+
+/**
+ * Something that reacts to every change of a CreditsModel until disposed.
+ */
+export abstract class ModelWatcher implements IDisposable {
+  constructor(protected readonly model: CreditsModel) {
+    model.stateChanged.connect(this.onModelChanged, this);
+  }
+
+  get isDisposed(): boolean {
+    return this._watcherDisposed;
+  }
+
+  dispose(): void {
+    if (this._watcherDisposed) {
+      return;
+    }
+    this._watcherDisposed = true;
+    this.model.stateChanged.disconnect(this.onModelChanged, this);
+  }
+
+  protected abstract onModelChanged(model: CreditsModel): void;
+
+  private _watcherDisposed = false;
 }

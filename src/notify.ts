@@ -3,29 +3,17 @@
  */
 import { Notification } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
-import type { IDisposable } from '@lumino/disposable';
 import type { Level } from './format';
+import { ModelWatcher } from './model';
 import type { CreditsModel } from './model';
 
-export class StopNotifier implements IDisposable {
+export class StopNotifier extends ModelWatcher {
   constructor(options: StopNotifier.IOptions) {
+    super(options.model);
     this._options = options;
-    options.model.stateChanged.connect(this._onChange, this);
   }
 
-  get isDisposed(): boolean {
-    return this._disposed;
-  }
-
-  dispose(): void {
-    if (this._disposed) {
-      return;
-    }
-    this._disposed = true;
-    this._options.model.stateChanged.disconnect(this._onChange, this);
-  }
-
-  private _onChange(model: CreditsModel): void {
+  protected onModelChanged(model: CreditsModel): void {
     if (model.state !== 'stopped') {
       this._shown = false;
       return;
@@ -62,7 +50,6 @@ export class StopNotifier implements IDisposable {
 
   private _options: StopNotifier.IOptions;
   private _shown = false;
-  private _disposed = false;
 }
 
 export namespace StopNotifier {
@@ -112,32 +99,20 @@ const RANK: Record<Level, number> = { ok: 0, warning: 1, critical: 2 };
 /**
  * Low-balance notifications, one per crossing, replacing the previous one.
  */
-export class LowBalanceNotifier implements IDisposable {
+export class LowBalanceNotifier extends ModelWatcher {
   constructor(options: LowBalanceNotifier.IOptions) {
+    super(options.model);
     this._options = options;
-    options.model.stateChanged.connect(this._onChange, this);
-  }
-
-  get isDisposed(): boolean {
-    return this._disposed;
   }
 
   /**
    * Re-evaluates now (after a settings change).
    */
   refresh(): void {
-    this._onChange(this._options.model);
+    this.onModelChanged(this.model);
   }
 
-  dispose(): void {
-    if (this._disposed) {
-      return;
-    }
-    this._disposed = true;
-    this._options.model.stateChanged.disconnect(this._onChange, this);
-  }
-
-  private _onChange(model: CreditsModel): void {
+  protected onModelChanged(model: CreditsModel): void {
     if (model.state !== 'live') {
       return;
     }
@@ -179,7 +154,6 @@ export class LowBalanceNotifier implements IDisposable {
   private _options: LowBalanceNotifier.IOptions;
   private _tracker = new CrossingTracker();
   private _id = '';
-  private _disposed = false;
 }
 
 export namespace LowBalanceNotifier {

@@ -117,14 +117,6 @@ test('when the credits run out the item and a notification say the hub stopped t
   ).toBeVisible();
 
   // The hub really stopped it.
-  await expect
-    .poll(
-      async () => {
-        const { json } = await hub.api('GET', 'users/bob');
-        return (json as { servers: Record<string, unknown> }).servers;
-      },
-      { timeout: 30000 }
-    )
-    .toEqual({});
+  await expect.poll(() => hub.servers('bob'), { timeout: 30000 }).toEqual({});
   await page.screenshot({ path: SHOTS + '/stopped.png' });
 });

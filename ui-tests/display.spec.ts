@@ -218,15 +218,7 @@ test('"Stop my server" in the popup, confirmed, stops the server through the hub
   await expect(page.locator(ITEM_TEXT)).toHaveText('Credits: server stopped', {
     timeout: 30000
   });
-  await expect
-    .poll(
-      async () => {
-        const { json } = await hub.api('GET', 'users/gina');
-        return (json as { servers: Record<string, unknown> }).servers;
-      },
-      { timeout: 30000 }
-    )
-    .toEqual({});
+  await expect.poll(() => hub.servers('gina'), { timeout: 30000 }).toEqual({});
 });
 
 namespace Private {

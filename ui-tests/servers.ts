@@ -248,6 +248,14 @@ export class TestHub {
   /**
    * Sets a user's "default" credit entry (0 is accepted since 0.4).
    */
+  /**
+   * A user's servers as the hub reports them ({} when none runs).
+   */
+  async servers(user: string): Promise<Record<string, unknown>> {
+    const { json } = await this.api('GET', `users/${encodeURIComponent(user)}`);
+    return (json as { servers: Record<string, unknown> }).servers;
+  }
+
   async setUserCredits(user: string, values: Record<string, unknown>) {
     await this.api(
       'POST',
