@@ -201,12 +201,55 @@ test('the details popup opens with keyboard and mouse; one notification per cros
   await hub.setProjectCredits('community1', { balance: 1000 });
 });
 
-test('"Stop my server" in the popup, confirmed, stops the server through the hub', async ({
+test('the commands work from the palette; "Stop my server" in the popup, confirmed, stops the server', async ({
   page
 }) => {
+  let streams = 0;
+  page.on('request', request => {
+    if (request.url().includes('/hub/api/credits/sseserver/gina')) {
+      streams++;
+    }
+  });
   await login(page, hub, 'gina');
   const item = page.locator(ITEM);
   await expect(page.locator(ITEM_TEXT)).toContainText('Credits: 100 / 100');
+
+  // The commands are in the palette, and they work.
+  const palette = async (label: string) => {
+    await page.locator('#jp-main-dock-panel').click();
+    await page.keyboard.press('Control+Shift+C');
+    await page.locator('.lm-CommandPalette-input').fill(label);
+    await page
+      .locator('.lm-CommandPalette-item:not(.lm-mod-disabled)', {
+        hasText: label
+      })
+      .first()
+      .click();
+  };
+  for (const label of [
+    'Show Hub Credit Details',
+    'Reconnect to Hub Credits',
+    'Open Hub Home Page',
+    'Stop My Server (Hub)…'
+  ]) {
+    await page.locator('#jp-main-dock-panel').click();
+    await page.keyboard.press('Control+Shift+C');
+    await page.locator('.lm-CommandPalette-input').fill(label);
+    await expect(
+      page.locator('.lm-CommandPalette-item:not(.lm-mod-disabled)', {
+        hasText: label
+      })
+    ).toBeVisible();
+    await page.keyboard.press('Escape');
+  }
+  const before = streams;
+  await palette('Reconnect to Hub Credits');
+  await expect.poll(() => streams).toBe(before + 1);
+  await expect(page.locator(ITEM_TEXT)).toContainText('Credits: 100 / 100');
+  await palette('Show Hub Credit Details');
+  await expect(page.locator(POPUP)).toBeVisible();
+  await item.click();
+  await expect(page.locator(POPUP)).toBeHidden();
   await item.click();
   await page
     .locator(POPUP)
