@@ -9,6 +9,7 @@ import type { CreditsEvent } from '../payload';
 import { CreditsStream } from '../stream';
 import type { ConnectionState, IEndpoint, IStreamTimings } from '../stream';
 import { FaultServer } from './faultserver';
+import { until } from './sse';
 
 const TIMINGS: IStreamTimings = {
   backoffBaseMs: 50,
@@ -65,19 +66,6 @@ function connect(
   streams.push(stream);
   stream.start();
   return { stream, events, states };
-}
-
-/**
- * Resolves when `condition` holds; fails the test after `ms`.
- */
-async function until(condition: () => boolean, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) {
-      throw new Error(`condition not met within ${ms} ms`);
-    }
-    await new Promise(resolve => setTimeout(resolve, 5));
-  }
 }
 
 /**

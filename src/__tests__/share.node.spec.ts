@@ -2,6 +2,7 @@ import type { CreditsEvent } from '../payload';
 import { SharedCredits } from '../share';
 import type { ICreditsSink, IChannel, ILeaderStream, ILocks } from '../share';
 import type { ConnectionState, IConnectionStatus } from '../stream';
+import { until } from './sse';
 
 /**
  * Exclusive, first-come first-served locks, as the Web Locks API grants
@@ -80,16 +81,6 @@ const snapshot = (balance: number): CreditsEvent => ({
   kind: 'snapshot',
   entries: [{ name: null, balance, cap: 100, grant: null, project: null }]
 });
-
-async function until(condition: () => boolean, ms = 2000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) {
-      throw new Error(`condition not met within ${ms} ms`);
-    }
-    await new Promise(resolve => setTimeout(resolve, 2));
-  }
-}
 
 let key = 0;
 let tabs: SharedCredits[] = [];

@@ -102,3 +102,20 @@ export function scriptedFetch(answers: Answer[]): {
 }
 
 export const SSE = { 'Content-Type': 'text/event-stream' };
+
+/**
+ * Resolves when `condition` holds (polled every few ms); fails after `ms`.
+ * For real-time tests: it waits for a state, never for a fixed time.
+ */
+export async function until(
+  condition: () => boolean,
+  ms = 5000
+): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) {
+      throw new Error(`condition not met within ${ms} ms`);
+    }
+    await new Promise(resolve => setTimeout(resolve, 2));
+  }
+}
