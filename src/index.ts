@@ -240,8 +240,19 @@ const plugin: JupyterFrontEndPlugin<IHubCredits> = {
       caption: trans.__(
         'Balances, burn rate and time until your credits run out'
       ),
-      isEnabled: () => model.visible && !!statusBar && item.isAttached,
-      execute: () => {
+      isEnabled: () => model.visible && item.isAttached,
+      execute: async () => {
+        if (!statusBar) {
+          // No status bar (Notebook 7): the details in a dialog.
+          const body = new CreditsDetails({ model, trans, display, actions });
+          await showDialog({
+            title: trans.__('Hub credits'),
+            body,
+            buttons: [Dialog.okButton({ label: trans.__('Close') })]
+          });
+          body.dispose();
+          return;
+        }
         if (popup && !popup.isDisposed) {
           popup.dispose();
           popup = null;
@@ -345,7 +356,7 @@ const plugin: JupyterFrontEndPlugin<IHubCredits> = {
     });
 
     // Hidden, with no request made, while not under a hub or turned off.
-    // Notebook 7 has no status bar: the commands still work there.
+    // Notebook 7 has no status bar: the item goes to the top area there.
     if (statusBar) {
       statusBar.registerStatusItem(STATUS_ID, {
         item,
@@ -354,6 +365,14 @@ const plugin: JupyterFrontEndPlugin<IHubCredits> = {
         isActive: () => model.visible,
         activeStateChanged: model.stateChanged
       });
+    } else {
+      // No status bar (Notebook 7): the same item in the top area.
+      item.id = STATUS_ID;
+      item.addClass('jp-CreditsStatus-top');
+      const sync = () => item.setHidden(!model.visible);
+      model.stateChanged.connect(sync);
+      sync();
+      app.shell.add(item, 'top', { rank: 1000 });
     }
 
     return { model, reconnect: () => connection.reconnect() };

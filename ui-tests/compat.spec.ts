@@ -74,15 +74,20 @@ for (const { venv, version } of [
   });
 }
 
-test('Notebook 7 loads with the extension and logs no error', async ({
+test('Notebook 7 loads cleanly and shows the credits in its top area', async ({
   page
 }) => {
   const notebook = new TestLab('.venv', 'notebook');
   await notebook.start();
   try {
     const messages = watchConsole(page);
+    await pretendHub(page);
+    await mockStream(page, () => EVENT);
     await page.goto(notebook.url);
-    await page.locator('#main-panel, .jp-DirListing').first().waitFor();
+    const item = page.locator('#top-panel .jp-CreditsStatus-top');
+    await expect(item.locator('.jp-CreditsStatus-text')).toContainText(
+      'Credits: 95 / 100 · community1: 1,000 / 1,000'
+    );
     const active = await page.evaluate(() =>
       (
         window as unknown as {
@@ -91,6 +96,19 @@ test('Notebook 7 loads with the extension and logs no error', async ({
       ).jupyterapp.isPluginActivated('jupyterlab-hub-credits:plugin')
     );
     expect(active).toBe(true);
+    fs.mkdirSync(path.join(REPO, '.test-output', 'screenshots'), {
+      recursive: true
+    });
+    await page.screenshot({
+      path: path.join(REPO, '.test-output', 'screenshots', 'notebook7.png'),
+      clip: { x: 0, y: 0, width: 1280, height: 120 }
+    });
+    // No status bar to anchor a popup: the details open in a dialog.
+    await item.click();
+    const dialog = page.locator('.jp-Dialog');
+    await expect(dialog).toContainText('95 of 100 credits');
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await expect(dialog).toBeHidden();
     const errors = messages
       .filter(m => m.type() === 'error')
       .map(m => m.text());
