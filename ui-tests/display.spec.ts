@@ -10,7 +10,14 @@ import type { Page } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
 import { TestHub } from './servers';
-import { ITEM, ITEM_TEXT, login } from './helpers';
+import {
+  ITEM,
+  ITEM_TEXT,
+  closePalette,
+  login,
+  openPalette,
+  runFromPalette
+} from './helpers';
 
 const SHOTS = path.resolve(__dirname, '..', '.test-output', 'screenshots');
 const POPUP = '.jp-CreditsDetails';
@@ -43,16 +50,7 @@ async function openSettingsEditor(page: Page): Promise<void> {
 }
 
 async function setTheme(page: Page, theme: 'Light' | 'Dark'): Promise<void> {
-  await page.locator('#jp-main-dock-panel').click();
-  await page.keyboard.press('Control+Shift+C');
-  const input = page.locator('.lm-CommandPalette-input');
-  await input.fill(`Use Theme: JupyterLab ${theme}`);
-  await page
-    .locator('.lm-CommandPalette-item:not(.lm-mod-disabled)', {
-      hasText: `Use Theme: JupyterLab ${theme}`
-    })
-    .first()
-    .click();
+  await runFromPalette(page, `Use Theme: JupyterLab ${theme}`);
   await expect(page.locator('body')).toHaveAttribute(
     'data-jp-theme-light',
     theme === 'Light' ? 'true' : 'false'
@@ -215,38 +213,26 @@ test('the commands work from the palette; "Stop my server" in the popup, confirm
   await expect(page.locator(ITEM_TEXT)).toContainText('Credits: 100 / 100');
 
   // The commands are in the palette, and they work.
-  const palette = async (label: string) => {
-    await page.locator('#jp-main-dock-panel').click();
-    await page.keyboard.press('Control+Shift+C');
-    await page.locator('.lm-CommandPalette-input').fill(label);
-    await page
-      .locator('.lm-CommandPalette-item:not(.lm-mod-disabled)', {
-        hasText: label
-      })
-      .first()
-      .click();
-  };
   for (const label of [
     'Show Hub Credit Details',
     'Reconnect to Hub Credits',
     'Open Hub Home Page',
     'Stop My Server (Hub)…'
   ]) {
-    await page.locator('#jp-main-dock-panel').click();
-    await page.keyboard.press('Control+Shift+C');
+    await openPalette(page);
     await page.locator('.lm-CommandPalette-input').fill(label);
     await expect(
       page.locator('.lm-CommandPalette-item:not(.lm-mod-disabled)', {
         hasText: label
       })
     ).toBeVisible();
-    await page.keyboard.press('Escape');
+    await closePalette(page);
   }
   const before = streams;
-  await palette('Reconnect to Hub Credits');
+  await runFromPalette(page, 'Reconnect to Hub Credits');
   await expect.poll(() => streams).toBe(before + 1);
   await expect(page.locator(ITEM_TEXT)).toContainText('Credits: 100 / 100');
-  await palette('Show Hub Credit Details');
+  await runFromPalette(page, 'Show Hub Credit Details');
   await expect(page.locator(POPUP)).toBeVisible();
   await item.click();
   await expect(page.locator(POPUP)).toBeHidden();

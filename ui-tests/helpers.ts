@@ -105,3 +105,41 @@ export async function mockStream(
     })
   );
 }
+
+/**
+ * Opens JupyterLab's command palette (Ctrl+Shift+C), retrying the shortcut
+ * until the palette shows: it toggles, and a press during a focus change
+ * can be lost.
+ */
+export async function openPalette(page: Page): Promise<void> {
+  const input = page.locator('.lm-CommandPalette-input');
+  await expect(async () => {
+    if (!(await input.isVisible())) {
+      await page.locator('#jp-main-dock-panel').click();
+      await page.keyboard.press('Control+Shift+C');
+    }
+    await expect(input).toBeVisible({ timeout: 2000 });
+  }).toPass({ timeout: 30000 });
+}
+
+/**
+ * Closes the command palette and waits until it is gone.
+ */
+export async function closePalette(page: Page): Promise<void> {
+  await page.keyboard.press('Escape');
+  await expect(page.locator('.lm-CommandPalette-input')).toBeHidden();
+}
+
+/**
+ * Runs an enabled command from the palette by its label.
+ */
+export async function runFromPalette(page: Page, label: string): Promise<void> {
+  await openPalette(page);
+  await page.locator('.lm-CommandPalette-input').fill(label);
+  await page
+    .locator('.lm-CommandPalette-item:not(.lm-mod-disabled)', {
+      hasText: label
+    })
+    .first()
+    .click();
+}
