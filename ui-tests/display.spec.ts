@@ -157,18 +157,15 @@ test('the details popup opens with keyboard and mouse; one notification per cros
   await expect(low).toHaveCount(1);
   await hub.setProjectCredits('community1', { balance: 140 }); // still warning
   await expect(text).toContainText('community1: 140 / 1,000');
-  // Snapshots keep arriving every second; still one notification.
-  await page.waitForTimeout(3000);
+  // Snapshots keep arriving every second: after two more, still one
+  // notification. (The tooltip's "Last update at" moves with each.)
+  for (let i = 0; i < 2; i++) {
+    const seen = await item.getAttribute('title');
+    await expect.poll(() => item.getAttribute('title')).not.toBe(seen);
+  }
   await expect(low).toHaveCount(1);
 
-  await item.click();
-  await expect(popup).toBeVisible();
-  await item.screenshot({ path: path.join(SHOTS, 'item-light.png') });
-  await page.screenshot({
-    path: path.join(SHOTS, 'popup-light.png'),
-    clip: await Private.clipAround(page, POPUP)
-  });
-  await item.click();
+  await Private.shoot(page, 'light');
 
   await hub.setProjectCredits('community1', { balance: 0 }); // 100: critical
   await expect(text).toHaveClass(/jp-mod-critical/);
@@ -181,14 +178,7 @@ test('the details popup opens with keyboard and mouse; one notification per cros
   await expect(popup).toBeVisible();
 
   await setTheme(page, 'Dark');
-  await item.click();
-  await expect(popup).toBeVisible();
-  await item.screenshot({ path: path.join(SHOTS, 'item-dark.png') });
-  await page.screenshot({
-    path: path.join(SHOTS, 'popup-dark.png'),
-    clip: await Private.clipAround(page, POPUP)
-  });
-  await item.click();
+  await Private.shoot(page, 'dark');
   await setTheme(page, 'Light');
 
   // Recovery re-arms: the next crossing notifies again.
@@ -251,6 +241,23 @@ test('the commands work from the palette; "Stop my server" in the popup, confirm
 });
 
 namespace Private {
+  /**
+   * Opens the popup, pictures the item and the popup for the README, and
+   * closes the popup again.
+   */
+  export async function shoot(page: Page, theme: string): Promise<void> {
+    const item = page.locator(ITEM);
+    await item.click();
+    await expect(page.locator(POPUP)).toBeVisible();
+    await item.screenshot({ path: path.join(SHOTS, `item-${theme}.png`) });
+    await page.screenshot({
+      path: path.join(SHOTS, `popup-${theme}.png`),
+      clip: await clipAround(page, POPUP)
+    });
+    await item.click();
+    await expect(page.locator(POPUP)).toBeHidden();
+  }
+
   /**
    * A clip rectangle around the popup and the status bar below it.
    */
