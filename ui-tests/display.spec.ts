@@ -13,9 +13,8 @@ import { TestHub } from './servers';
 import {
   ITEM,
   ITEM_TEXT,
-  closePalette,
   login,
-  openPalette,
+  findInPalette,
   runFromPalette
 } from './helpers';
 
@@ -209,14 +208,7 @@ test('the commands work from the palette; "Stop my server" in the popup, confirm
     'Open Hub Home Page',
     'Stop My Server (Hub)…'
   ]) {
-    await openPalette(page);
-    await page.locator('.lm-CommandPalette-input').fill(label);
-    await expect(
-      page.locator('.lm-CommandPalette-item:not(.lm-mod-disabled)', {
-        hasText: label
-      })
-    ).toBeVisible();
-    await closePalette(page);
+    await findInPalette(page, label, false);
   }
   const before = streams;
   await runFromPalette(page, 'Reconnect to Hub Credits');

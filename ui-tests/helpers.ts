@@ -131,15 +131,39 @@ export async function closePalette(page: Page): Promise<void> {
 }
 
 /**
- * Runs an enabled command from the palette by its label.
+ * Finds an enabled command in the palette by its label, then runs it
+ * (`run`) or just closes the palette. The modal palette closes when it
+ * loses focus (a toast, JupyterLab focusing a widget), so opening and
+ * searching are retried together.
  */
-export async function runFromPalette(page: Page, label: string): Promise<void> {
-  await openPalette(page);
-  await page.locator('.lm-CommandPalette-input').fill(label);
-  await page
+export async function findInPalette(
+  page: Page,
+  label: string,
+  run = true
+): Promise<void> {
+  const entry = page
     .locator('.lm-CommandPalette-item:not(.lm-mod-disabled)', {
       hasText: label
     })
-    .first()
-    .click();
+    .first();
+  await expect(async () => {
+    await openPalette(page);
+    await page
+      .locator('.lm-CommandPalette-input')
+      .fill(label, { timeout: 2000 });
+    await expect(entry).toBeVisible({ timeout: 2000 });
+    if (run) {
+      await entry.click({ timeout: 2000 });
+    }
+  }).toPass({ timeout: 60000 });
+  if (!run) {
+    await closePalette(page);
+  }
+}
+
+/**
+ * Runs an enabled command from the palette by its label.
+ */
+export async function runFromPalette(page: Page, label: string): Promise<void> {
+  await findInPalette(page, label, true);
 }
