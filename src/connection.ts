@@ -3,21 +3,22 @@
  * endpoints, which auth, shared across tabs or not, which timings.
  */
 import type { IDisposable } from '@lumino/disposable';
-import { streamEndpoints } from './hub';
-import type { AuthMode, EndpointMode, IHubLocation } from './hub';
+import { streamEndpoints } from './endpoints';
+import type { AuthMode, EndpointMode } from './endpoints';
+import type { IHubLocation } from './hub';
 import { PageLifecycle } from './lifecycle';
 import type { CreditsModel } from './model';
+import { connectionStatus } from './status';
+import type { IStreamTimings } from './policy';
 import { SharedCredits } from './share';
 import type { IChannel, ILocks } from './share';
 import { CreditsStream } from './stream';
-import type { IStreamTimings } from './stream';
 
 /**
  * Everything that decides how to connect.
  */
 export interface IConnectionConfig {
-  hub: IHubLocation | null;
-  enabled: boolean;
+  hub: IHubLocation;
   endpoint: EndpointMode;
   auth: AuthMode;
   share: boolean;
@@ -42,20 +43,8 @@ export class CreditsConnection implements IDisposable {
     if (key === this._key) {
       return;
     }
+    this.close();
     this._key = key;
-    this._close();
-    if (!config.enabled || !config.hub) {
-      this._model.setStatus({
-        state: config.enabled ? 'unavailable' : 'disabled',
-        reason: config.enabled
-          ? 'this Jupyter server does not run under JupyterHub'
-          : 'turned off in the settings',
-        failures: 0,
-        nextAttemptAt: null,
-        since: Date.now()
-      });
-      return;
-    }
     const hub = config.hub;
     const endpoints = streamEndpoints(
       hub,
@@ -64,13 +53,11 @@ export class CreditsConnection implements IDisposable {
       this._token
     );
     if (endpoints.length === 0) {
-      this._model.setStatus({
-        state: 'unauthorized',
-        reason: 'token authentication is chosen but the page has no token',
-        failures: 0,
-        nextAttemptAt: null,
-        since: Date.now()
-      });
+      this._model.setStatus(
+        connectionStatus('unauthorized', Date.now(), {
+          reason: 'token authentication is chosen but the page has no token'
+        })
+      );
       return;
     }
     // A cross-origin hub needs its cookie sent along (and CORS on the hub).
@@ -125,10 +112,14 @@ export class CreditsConnection implements IDisposable {
       return;
     }
     this._disposed = true;
-    this._close();
+    this.close();
   }
 
-  private _close(): void {
+  /**
+   * Closes the connection (until the next `configure`).
+   */
+  close(): void {
+    this._key = '';
     this._lifecycle?.dispose();
     this._lifecycle = null;
     this._shared?.dispose();

@@ -3,50 +3,28 @@
  * and the display settings. Pure: no DOM, no model.
  */
 import type { TranslationBundle } from '@jupyterlab/translation';
+import { percentOf } from './levels';
 import type { IBalance, ICreditEntry } from './payload';
-import type { Estimate } from './predict';
-import type { IConnectionStatus } from './stream';
+import type { IConnectionStatus } from './status';
 
 export type TextFormat = 'fraction' | 'percent' | 'remaining' | 'bar';
 export type ShowWhat = 'both' | 'user' | 'project';
-export type Level = 'ok' | 'warning' | 'critical';
 
 /**
  * The display settings.
  */
 export interface IDisplayOptions {
-  label: string;
-  show: ShowWhat;
-  /** Entry names to show; empty shows all. */
-  entries: readonly string[];
-  format: TextFormat;
-  /** Percent of cap at or below which the item warns. */
-  warningPercent: number;
-  /** Percent of cap at or below which the item is critical. */
-  criticalPercent: number;
+  /** The word before the balance (the settings' label, or "Credits"). */
+  readonly label: string;
+  readonly show: ShowWhat;
+  readonly format: TextFormat;
 }
-
-export const DEFAULT_DISPLAY: IDisplayOptions = {
-  label: 'Credits',
-  show: 'both',
-  entries: [],
-  format: 'fraction',
-  warningPercent: 25,
-  criticalPercent: 10
-};
 
 /**
  * `95`, `95.5`, `1,000` — at most two decimals, grouped by the locale.
  */
 export function formatAmount(value: number, locale?: string): string {
   return value.toLocaleString(locale, { maximumFractionDigits: 2 });
-}
-
-/**
- * Percent of cap, 0 when the cap is 0.
- */
-export function percentOf(amounts: IBalance): number {
-  return amounts.cap > 0 ? (amounts.balance / amounts.cap) * 100 : 0;
 }
 
 /**
@@ -66,64 +44,6 @@ export function formatBalance(
     default:
       return `${formatAmount(amounts.balance)} / ${formatAmount(amounts.cap)}`;
   }
-}
-
-/**
- * The entries the settings ask for (all when none are named; all when none
- * of the named exist, rather than an empty item).
- */
-export function selectEntries(
-  entries: readonly ICreditEntry[],
-  names: readonly string[]
-): readonly ICreditEntry[] {
-  if (names.length === 0) {
-    return entries;
-  }
-  const chosen = entries.filter(e => e.name !== null && names.includes(e.name));
-  return chosen.length > 0 ? chosen : entries;
-}
-
-/**
- * What pays for the server: the user's balance and the project's together
- * (the hub bills the project first, then the user).
- */
-export function available(entry: ICreditEntry): IBalance {
-  return {
-    balance: entry.balance + (entry.project?.balance ?? 0),
-    cap: entry.cap + (entry.project?.cap ?? 0)
-  };
-}
-
-/**
- * ok / warning / critical from the share of cap left.
- */
-export function levelOf(
-  amounts: IBalance,
-  options: Pick<IDisplayOptions, 'warningPercent' | 'criticalPercent'>
-): Level {
-  if (amounts.cap <= 0) {
-    return 'ok';
-  }
-  const percent = percentOf(amounts);
-  if (percent <= options.criticalPercent) {
-    return 'critical';
-  }
-  return percent <= options.warningPercent ? 'warning' : 'ok';
-}
-
-/**
- * The worst level among the shown entries.
- */
-export function worstLevel(
-  entries: readonly ICreditEntry[],
-  options: Pick<IDisplayOptions, 'warningPercent' | 'criticalPercent'>
-): Level {
-  const order: Level[] = ['ok', 'warning', 'critical'];
-  let worst = 0;
-  for (const entry of entries) {
-    worst = Math.max(worst, order.indexOf(levelOf(available(entry), options)));
-  }
-  return order[worst];
 }
 
 /**
@@ -154,12 +74,12 @@ export function formatEntries(
 }
 
 /**
- * What the status bar item says.
+ * What the status bar item says about the shown entries.
  */
 export function statusText(
   trans: TranslationBundle,
   status: IConnectionStatus,
-  entries: readonly ICreditEntry[],
+  shown: readonly ICreditEntry[],
   options: IDisplayOptions
 ): string {
   const label = options.label;
@@ -175,7 +95,6 @@ export function statusText(
       break;
   }
   const offline = status.state === 'offline';
-  const shown = selectEntries(entries, options.entries);
   if (shown.length === 0) {
     if (status.state === 'live') {
       return trans.__('%1: no charge', label);
@@ -190,62 +109,6 @@ export function statusText(
   return offline
     ? trans.__('%1: %2 (offline)', label, balances)
     : trans.__('%1: %2 (reconnecting)', label, balances);
-}
-
-/**
- * `4 min`, `1 h 5 min`, `2 d 3 h`, `less than a minute`.
- */
-export function formatDuration(trans: TranslationBundle, ms: number): string {
-  const minutes = Math.floor(ms / 60000);
-  if (minutes < 1) {
-    return trans.__('less than a minute');
-  }
-  if (minutes < 60) {
-    return trans._n('%1 min', '%1 min', minutes);
-  }
-  const hours = Math.floor(minutes / 60);
-  if (hours < 48) {
-    return minutes % 60
-      ? trans.__('%1 h %2 min', hours, minutes % 60)
-      : trans.__('%1 h', hours);
-  }
-  return trans.__('%1 d %2 h', Math.floor(hours / 24), hours % 24);
-}
-
-/**
- * `+10 every 10 min, next in 4 min` from a grant, when the stream has it.
- */
-export function formatGrant(
-  trans: TranslationBundle,
-  grant: { value: number; interval: number; lastUpdate: number | null },
-  now: number
-): string {
-  const every = formatDuration(trans, grant.interval * 1000);
-  const base = trans.__('+%1 every %2', formatAmount(grant.value), every);
-  if (grant.lastUpdate === null) {
-    return base;
-  }
-  const next = grant.lastUpdate + grant.interval * 1000 - now;
-  return next > 0
-    ? trans.__('%1, next in %2', base, formatDuration(trans, next))
-    : trans.__('%1, next any moment', base);
-}
-
-/**
- * How the estimate reads: `about 8 min`, `not decreasing`, `unknown yet`.
- */
-export function formatEstimate(
-  trans: TranslationBundle,
-  estimate: Estimate
-): string {
-  switch (estimate.kind) {
-    case 'falling':
-      return trans.__('about %1', formatDuration(trans, estimate.msToEmpty));
-    case 'steady':
-      return trans.__('not decreasing');
-    default:
-      return trans.__('unknown yet');
-  }
 }
 
 /**
@@ -327,16 +190,38 @@ export function statusTooltip(
       );
     }
   }
-  if (status.state === 'stopped' && stopMessage) {
-    lines.push(stopMessage);
-  } else {
-    lines.push(describeStatus(trans, status, entries.length > 0));
-  }
+  lines.push(stateLine(trans, status, entries.length > 0, stopMessage));
   if (lastUpdate !== null) {
-    lines.push(
-      trans.__('Last update at %1', new Date(lastUpdate).toLocaleTimeString())
-    );
+    lines.push(lastUpdateLine(trans, lastUpdate));
   }
   lines.push(trans.__('Click for details.'));
   return lines.join('\n');
+}
+
+/**
+ * The connection state for the tooltip and the details: the hub's own
+ * words after a stop, else the state in ours.
+ */
+export function stateLine(
+  trans: TranslationBundle,
+  status: IConnectionStatus,
+  hasEntries: boolean,
+  stopMessage: string
+): string {
+  return status.state === 'stopped' && stopMessage
+    ? stopMessage
+    : describeStatus(trans, status, hasEntries);
+}
+
+/**
+ * `Last update at 14:02:11`.
+ */
+export function lastUpdateLine(
+  trans: TranslationBundle,
+  lastUpdate: number
+): string {
+  return trans.__(
+    'Last update at %1',
+    new Date(lastUpdate).toLocaleTimeString()
+  );
 }

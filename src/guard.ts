@@ -4,11 +4,12 @@
  */
 import { Notification } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
-import { formatDuration } from './format';
-import type { Level } from './format';
-import { ModelWatcher } from './model';
-import type { CreditsModel } from './model';
+import { formatDuration } from './timeformat';
+import type { IOpenDocument } from './documents';
+import type { Level } from './levels';
 import type { Estimate } from './predict';
+import type { ICreditsModel } from './tokens';
+import { ModelWatcher } from './watcher';
 
 /**
  * Fires once when the predicted time to empty falls below a lead time, and
@@ -53,19 +54,6 @@ export function shouldWarn(
 }
 
 /**
- * An open document as the guard sees it.
- */
-export interface IOpenDocument {
-  readonly path: string;
-  readonly dirty: boolean;
-  /** Read-only documents are never saved. */
-  readonly writable: boolean;
-  /** Untitled and empty: nothing worth a file. */
-  readonly untitledAndEmpty: boolean;
-  save(): Promise<void>;
-}
-
-/**
  * The outcome of one automatic save.
  */
 export interface ISaveReport {
@@ -107,7 +95,7 @@ export class WorkGuard extends ModelWatcher {
     this._options = options;
     this._autosave = new LeadTimeTrigger(options.settings().autoSaveLeadMs);
     // The estimate counts down between snapshots.
-    this._clock = setInterval(() => this.check(), 15000);
+    this._ticker = setInterval(() => this.check(), 15000);
   }
 
   /**
@@ -124,7 +112,7 @@ export class WorkGuard extends ModelWatcher {
     if (this.isDisposed) {
       return;
     }
-    const { model, level, settings } = this._options;
+    const { model, settings } = this._options;
     const config = settings();
     this._autosave.leadMs = config.autoSaveLeadMs;
     if (model.state === 'stopped' || !model.visible) {
@@ -132,7 +120,7 @@ export class WorkGuard extends ModelWatcher {
       return;
     }
     const estimate = model.estimate();
-    if (config.warn && shouldWarn(estimate, level(), config.warnLeadMs)) {
+    if (config.warn && shouldWarn(estimate, model.level, config.warnLeadMs)) {
       this._show(estimate);
     } else {
       this._dismiss();
@@ -143,7 +131,7 @@ export class WorkGuard extends ModelWatcher {
   }
 
   dispose(): void {
-    clearInterval(this._clock);
+    clearInterval(this._ticker);
     super.dispose();
   }
 
@@ -226,7 +214,7 @@ export class WorkGuard extends ModelWatcher {
 
   private _options: WorkGuard.IOptions;
   private _autosave: LeadTimeTrigger;
-  private _clock: ReturnType<typeof setInterval>;
+  private _ticker: ReturnType<typeof setInterval>;
   private _id = '';
   private _message = '';
   private _lastSave: (ISaveReport & { at: number }) | null = null;
@@ -241,9 +229,8 @@ export namespace WorkGuard {
   }
 
   export interface IOptions {
-    model: CreditsModel;
+    model: ICreditsModel;
     trans: TranslationBundle;
-    level: () => Level;
     settings: () => ISettings;
     /** The open documents now. */
     documents: () => IOpenDocument[];

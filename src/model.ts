@@ -1,31 +1,43 @@
 /**
- * CreditsModel: what the views read.
+ * CreditsModel: the one owner of what is shown — connection state, entries,
+ * the shown entries' level, history and estimate. Only the core plugin
+ * holds it; every other plugin and extension gets `readonlyCredits(model)`.
  */
-import type { IDisposable } from '@lumino/disposable';
 import { Signal } from '@lumino/signaling';
 import type { ISignal } from '@lumino/signaling';
+import type { IHubLocation } from './hub';
+import { selectEntries, worstLevel } from './levels';
+import type { IThresholds, Level } from './levels';
 import type { CreditsEvent, ICreditEntry } from './payload';
-import { estimate } from './predict';
+import { connectionStatus } from './status';
+import type { ConnectionState, IConnectionStatus } from './status';
 import type { Estimate, IBalanceSample } from './predict';
-import type { ConnectionState, IConnectionStatus } from './stream';
+import type { ICreditsModel } from './tokens';
 
 /**
- * The connection status, the latest credit entries and when they arrived.
- * Emits `stateChanged` on every change. DOM-free (a `VDomRenderer.IModel`
- * without the DOM), so it runs in plain Node too.
+ * Computes the estimate from the history; loaded after the first snapshot.
  */
-export class CreditsModel {
+export type Estimator = (
+  samples: readonly IBalanceSample[],
+  now: number
+) => Estimate;
+
+/**
+ * What the settings say about the shown entries and their level.
+ */
+export interface IModelOptions extends IThresholds {
+  /** Entry names to show; empty shows all. */
+  readonly entries: readonly string[];
+}
+
+const UNKNOWN: Estimate = Object.freeze({ kind: 'unknown' });
+
+export class CreditsModel implements Omit<ICreditsModel, 'stateChanged'> {
   constructor(options: CreditsModel.IOptions = {}) {
     this._now = options.now ?? Date.now;
     this._log = options.log ?? ((message: string) => console.warn(message));
     this._maxHistory = options.maxHistory ?? 720;
-    this._status = {
-      state: 'connecting',
-      reason: '',
-      failures: 0,
-      nextAttemptAt: null,
-      since: this._now()
-    };
+    this._status = connectionStatus('connecting', this._now());
   }
 
   /**
@@ -33,18 +45,6 @@ export class CreditsModel {
    */
   get stateChanged(): ISignal<this, void> {
     return this._stateChanged;
-  }
-
-  get isDisposed(): boolean {
-    return this._disposed;
-  }
-
-  dispose(): void {
-    if (this._disposed) {
-      return;
-    }
-    this._disposed = true;
-    Signal.clearData(this);
   }
 
   get status(): IConnectionStatus {
@@ -55,51 +55,71 @@ export class CreditsModel {
     return this._status.state;
   }
 
-  /**
-   * The credit entries of the latest snapshot, empty before the first one.
-   */
   get entries(): readonly ICreditEntry[] {
     return this._entries;
   }
 
-  /**
-   * When the latest snapshot arrived (ms since the epoch), `null` before.
-   */
+  get shown(): readonly ICreditEntry[] {
+    return selectEntries(this._entries, this._options.entries);
+  }
+
+  get level(): Level {
+    return this.state === 'live' ? worstLevel(this.shown, this._options) : 'ok';
+  }
+
+  get thresholds(): IThresholds {
+    return this._options;
+  }
+
   get lastUpdate(): number | null {
     return this._lastUpdate;
   }
 
-  /**
-   * The hub's own words when it stopped the server, `''` otherwise.
-   */
   get stopMessage(): string {
     return this._stopMessage;
   }
 
-  /**
-   * The credits that pay for this server over time (user + project of the
-   * first entry), oldest first, at most `maxHistory` samples.
-   */
   get history(): readonly IBalanceSample[] {
-    return this._history;
+    // A frozen copy, made once per change: readers cannot rewrite history.
+    this._historyView ??= Object.freeze(this._history.slice());
+    return this._historyView;
   }
 
-  /**
-   * Burn rate and time to empty at `now`.
-   */
-  estimate(now = this._now()): Estimate {
-    return estimate(this._history, now);
-  }
-
-  /**
-   * Whether the status bar should show the item at all.
-   */
   get visible(): boolean {
     return this.state !== 'unavailable' && this.state !== 'disabled';
   }
 
+  get hub(): IHubLocation | null {
+    return this._hub;
+  }
+
+  estimate(now = this._now()): Estimate {
+    return this._estimator ? this._estimator(this._history, now) : UNKNOWN;
+  }
+
+  /**
+   * Which entries to show and the thresholds of their level.
+   */
+  configure(options: IModelOptions, hub: IHubLocation | null): void {
+    this._options = Object.freeze({
+      entries: Object.freeze([...options.entries]),
+      warningPercent: options.warningPercent,
+      criticalPercent: options.criticalPercent
+    });
+    this._hub = hub ? Object.freeze({ ...hub }) : null;
+    this._stateChanged.emit();
+  }
+
+  /**
+   * Starts estimating (the estimator is loaded late).
+   */
+  setEstimator(estimator: Estimator): void {
+    this._estimator = estimator;
+    this._stateChanged.emit();
+  }
+
   setStatus(status: IConnectionStatus): void {
-    this._status = status;
+    this._status = Object.isFrozen(status) ? status : Object.freeze(status);
     this._stateChanged.emit();
   }
 
@@ -110,9 +130,9 @@ export class CreditsModel {
   applyEvent(event: CreditsEvent): void {
     switch (event.kind) {
       case 'snapshot':
-        this._entries = event.entries;
+        this._entries = Private.freezeEntries(event.entries);
         this._lastUpdate = this._now();
-        this._record(event.entries);
+        this._record(this._entries);
         this._stateChanged.emit();
         break;
       case 'stopped':
@@ -130,15 +150,22 @@ export class CreditsModel {
     }
   }
 
+  dispose(): void {
+    Signal.clearData(this);
+  }
+
   private _record(entries: readonly ICreditEntry[]): void {
     const paying = entries[0];
     if (!paying) {
       return;
     }
-    this._history.push({
-      t: this._lastUpdate!,
-      available: paying.balance + (paying.project?.balance ?? 0)
-    });
+    this._history.push(
+      Object.freeze({
+        t: this._lastUpdate!,
+        available: paying.balance + (paying.project?.balance ?? 0)
+      })
+    );
+    this._historyView = null;
     if (this._history.length > this._maxHistory) {
       // Amortized trimming: drop the oldest quarter at once.
       this._history.splice(
@@ -149,16 +176,24 @@ export class CreditsModel {
   }
 
   private _stateChanged = new Signal<this, void>(this);
-  private _disposed = false;
   private _now: () => number;
   private _maxHistory: number;
   private _history: IBalanceSample[] = [];
+  private _historyView: readonly IBalanceSample[] | null = null;
   private _log: (message: string) => void;
   private _status: IConnectionStatus;
   private _entries: readonly ICreditEntry[] = [];
   private _lastUpdate: number | null = null;
   private _stopMessage = '';
   private _reasonsLogged = new Set<string>();
+  // Until the settings are read (they hold the real defaults).
+  private _options: IModelOptions = Object.freeze({
+    entries: Object.freeze([]),
+    warningPercent: 0,
+    criticalPercent: 0
+  });
+  private _hub: IHubLocation | null = null;
+  private _estimator: Estimator | null = null;
 }
 
 export namespace CreditsModel {
@@ -172,26 +207,58 @@ export namespace CreditsModel {
 }
 
 /**
- * Something that reacts to every change of a CreditsModel until disposed.
+ * A read-only view of a model: getters that read it and a signal of its
+ * own. Nothing reachable from it writes to the model (not even the signal's
+ * sender, which is the view itself).
  */
-export abstract class ModelWatcher implements IDisposable {
-  constructor(protected readonly model: CreditsModel) {
-    model.stateChanged.connect(this.onModelChanged, this);
-  }
-
-  get isDisposed(): boolean {
-    return this._watcherDisposed;
-  }
-
-  dispose(): void {
-    if (this._watcherDisposed) {
-      return;
+export function readonlyCredits(model: CreditsModel): ICreditsModel {
+  const view = {} as ICreditsModel;
+  const changed = new Signal<ICreditsModel, void>(view);
+  model.stateChanged.connect(() => changed.emit());
+  const read = <K extends keyof ICreditsModel>(key: K) => ({
+    get: () => model[key as keyof CreditsModel],
+    enumerable: true
+  });
+  Object.defineProperties(view, {
+    stateChanged: { value: changed, enumerable: true },
+    status: read('status'),
+    state: read('state'),
+    entries: read('entries'),
+    shown: read('shown'),
+    level: read('level'),
+    thresholds: read('thresholds'),
+    lastUpdate: read('lastUpdate'),
+    stopMessage: read('stopMessage'),
+    history: read('history'),
+    visible: read('visible'),
+    hub: read('hub'),
+    estimate: {
+      value: (now?: number) => model.estimate(now),
+      enumerable: true
     }
-    this._watcherDisposed = true;
-    this.model.stateChanged.disconnect(this.onModelChanged, this);
+  });
+  return Object.freeze(view);
+}
+
+namespace Private {
+  /**
+   * Entries as the model keeps them: frozen, so no reader can change them.
+   */
+  export function freezeEntries(
+    entries: readonly ICreditEntry[]
+  ): readonly ICreditEntry[] {
+    for (const entry of entries) {
+      if (entry.grant) {
+        Object.freeze(entry.grant);
+      }
+      if (entry.project) {
+        if (entry.project.grant) {
+          Object.freeze(entry.project.grant);
+        }
+        Object.freeze(entry.project);
+      }
+      Object.freeze(entry);
+    }
+    return Object.freeze(entries);
   }
-
-  protected abstract onModelChanged(model: CreditsModel): void;
-
-  private _watcherDisposed = false;
 }

@@ -3,9 +3,10 @@
  */
 import { Notification } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
-import type { Level } from './format';
-import { ModelWatcher } from './model';
-import type { CreditsModel } from './model';
+import { LEVEL_RANK } from './levels';
+import type { Level } from './levels';
+import type { ICreditsModel } from './tokens';
+import { ModelWatcher } from './watcher';
 
 export class StopNotifier extends ModelWatcher {
   constructor(options: StopNotifier.IOptions) {
@@ -13,7 +14,7 @@ export class StopNotifier extends ModelWatcher {
     this._options = options;
   }
 
-  protected onModelChanged(model: CreditsModel): void {
+  protected onModelChanged(model: ICreditsModel): void {
     if (model.state !== 'stopped') {
       this._shown = false;
       return;
@@ -54,7 +55,7 @@ export class StopNotifier extends ModelWatcher {
 
 export namespace StopNotifier {
   export interface IOptions {
-    model: CreditsModel;
+    model: ICreditsModel;
     trans: TranslationBundle;
     openHubHome: () => void;
     /** Paths of open documents with unsaved changes; absent when unknown. */
@@ -72,7 +73,7 @@ export class CrossingTracker {
    * Feeds the current level; returns the level to notify about, or null.
    */
   update(level: Level): Level | null {
-    const rank = RANK[level];
+    const rank = LEVEL_RANK[level];
     if (rank > this._fired) {
       this._fired = rank;
       return level;
@@ -94,8 +95,6 @@ export class CrossingTracker {
   private _fired = 0;
 }
 
-const RANK: Record<Level, number> = { ok: 0, warning: 1, critical: 2 };
-
 /**
  * Low-balance notifications, one per crossing, replacing the previous one.
  */
@@ -105,18 +104,11 @@ export class LowBalanceNotifier extends ModelWatcher {
     this._options = options;
   }
 
-  /**
-   * Re-evaluates now (after a settings change).
-   */
-  refresh(): void {
-    this.onModelChanged(this.model);
-  }
-
-  protected onModelChanged(model: CreditsModel): void {
+  protected onModelChanged(model: ICreditsModel): void {
     if (model.state !== 'live') {
       return;
     }
-    const crossed = this._tracker.update(this._options.level());
+    const crossed = this._tracker.update(model.level);
     if (!crossed || !this._options.enabled()) {
       return;
     }
@@ -158,10 +150,8 @@ export class LowBalanceNotifier extends ModelWatcher {
 
 export namespace LowBalanceNotifier {
   export interface IOptions {
-    model: CreditsModel;
+    model: ICreditsModel;
     trans: TranslationBundle;
-    /** The level the item shows now. */
-    level: () => Level;
     /** Whether low-balance notifications are on (a setting). */
     enabled: () => boolean;
     showDetails: () => void;

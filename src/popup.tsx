@@ -1,25 +1,20 @@
 /**
- * The details popup: balances with bars, grants, burn rate, time to empty,
- * a sparkline of this session, the connection state, and actions.
+ * The details: balances with bars, grants, burn rate, time to empty, a
+ * sparkline of this session, the connection state, and actions. Loaded on
+ * first use (a chunk of its own).
  */
 import * as React from 'react';
+import '../style/details.css';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { VDomRenderer } from '@jupyterlab/ui-components';
-import {
-  describeStatus,
-  formatAmount,
-  formatEstimate,
-  formatGrant,
-  levelOf,
-  percentOf,
-  selectEntries
-} from './format';
-import type { IDisplayOptions } from './format';
-import type { CreditsModel } from './model';
+import { formatAmount, lastUpdateLine, stateLine } from './format';
+import { formatEstimate, formatGrant } from './timeformat';
+import { levelOf, percentOf } from './levels';
 import type { IBalance, IGrant } from './payload';
 import type { IBalanceSample } from './predict';
+import type { CreditsViewModel } from './viewmodel';
 
-export class CreditsDetails extends VDomRenderer<CreditsModel> {
+export class CreditsDetails extends VDomRenderer<CreditsViewModel> {
   constructor(options: CreditsDetails.IOptions) {
     super(options.model);
     this._options = options;
@@ -27,19 +22,30 @@ export class CreditsDetails extends VDomRenderer<CreditsModel> {
     this.node.setAttribute('role', 'dialog');
     this.node.setAttribute('aria-label', options.trans.__('Credit details'));
     // "next grant in", "time to empty" move with the clock.
-    this._clock = setInterval(() => this.update(), 15000);
+    this._ticker = setInterval(() => this.update(), 15000);
   }
 
   dispose(): void {
-    clearInterval(this._clock);
+    clearInterval(this._ticker);
     super.dispose();
   }
 
+  /**
+   * Moves the focus to the first control, once React has rendered them.
+   */
+  async focusFirst(): Promise<void> {
+    this.update();
+    await this.renderPromise;
+    this.node
+      .querySelector<HTMLButtonElement>('button:not(:disabled)')
+      ?.focus();
+  }
+
   protected render(): JSX.Element {
-    const { trans, display, actions } = this._options;
-    const model = this.model;
+    const { trans, actions } = this._options;
+    const model = this.model.credits;
     const now = Date.now();
-    const entries = selectEntries(model.entries, display().entries);
+    const entries = model.shown;
     const estimate = model.estimate(now);
     const running = !['stopped', 'unavailable', 'disabled'].includes(
       model.state
@@ -51,7 +57,7 @@ export class CreditsDetails extends VDomRenderer<CreditsModel> {
           <p>{trans.__('No balance received for this server yet.')}</p>
         )}
         {entries.map((entry, i) => (
-          <section key={entry.name ?? i} className="jp-CreditsDetails-entry">
+          <section key={i} className="jp-CreditsDetails-entry">
             {this._balance(
               entry.name ?? trans.__('Your credits'),
               entry,
@@ -93,16 +99,16 @@ export class CreditsDetails extends VDomRenderer<CreditsModel> {
           />
         )}
         <p className={`jp-CreditsDetails-status jp-mod-${model.state}`}>
-          {model.state === 'stopped' && model.stopMessage
-            ? model.stopMessage
-            : describeStatus(trans, model.status, model.entries.length > 0)}
+          {stateLine(
+            trans,
+            model.status,
+            model.entries.length > 0,
+            model.stopMessage
+          )}
           {model.lastUpdate !== null && (
             <>
               <br />
-              {trans.__(
-                'Last update at %1',
-                new Date(model.lastUpdate).toLocaleTimeString()
-              )}
+              {lastUpdateLine(trans, model.lastUpdate)}
             </>
           )}
         </p>
@@ -114,19 +120,23 @@ export class CreditsDetails extends VDomRenderer<CreditsModel> {
           >
             {trans.__('Reconnect')}
           </button>
-          <button
-            className="jp-Button jp-mod-styled jp-mod-reject"
-            onClick={actions.openHubHome}
-          >
-            {trans.__('Open hub home')}
-          </button>
-          <button
-            className="jp-Button jp-mod-styled jp-mod-warn"
-            onClick={actions.stopServer}
-            disabled={!running}
-          >
-            {trans.__('Stop my server…')}
-          </button>
+          {actions.openHubHome && (
+            <button
+              className="jp-Button jp-mod-styled jp-mod-reject"
+              onClick={actions.openHubHome}
+            >
+              {trans.__('Open hub home')}
+            </button>
+          )}
+          {actions.stopServer && (
+            <button
+              className="jp-Button jp-mod-styled jp-mod-warn"
+              onClick={actions.stopServer}
+              disabled={!running}
+            >
+              {trans.__('Stop my server…')}
+            </button>
+          )}
         </div>
       </div>
     );
@@ -138,9 +148,9 @@ export class CreditsDetails extends VDomRenderer<CreditsModel> {
     grant: IGrant | null,
     now: number
   ): JSX.Element {
-    const { trans, display } = this._options;
+    const { trans } = this._options;
     const percent = Math.max(0, Math.min(100, percentOf(amounts)));
-    const level = levelOf(amounts, display());
+    const level = levelOf(amounts, this.model.credits.thresholds);
     return (
       <div className="jp-CreditsDetails-balance">
         <div className="jp-CreditsDetails-balanceTitle">{title}</div>
@@ -175,20 +185,22 @@ export class CreditsDetails extends VDomRenderer<CreditsModel> {
   }
 
   private _options: CreditsDetails.IOptions;
-  private _clock: ReturnType<typeof setInterval>;
+  private _ticker: ReturnType<typeof setInterval>;
 }
 
 export namespace CreditsDetails {
+  /**
+   * What the buttons do; a button whose action is absent is not shown.
+   */
   export interface IActions {
     reconnect: () => void;
-    openHubHome: () => void;
-    stopServer: () => void;
+    openHubHome?: () => void;
+    stopServer?: () => void;
   }
 
   export interface IOptions {
-    model: CreditsModel;
+    model: CreditsViewModel;
     trans: TranslationBundle;
-    display: () => IDisplayOptions;
     actions: IActions;
   }
 }

@@ -5,7 +5,7 @@
  */
 import type { IDisposable } from '@lumino/disposable';
 import type { CreditsEvent } from './payload';
-import type { IConnectionStatus } from './stream';
+import type { IConnectionStatus } from './status';
 
 /**
  * Where stream output goes: the model of this tab.

@@ -1,61 +1,28 @@
 /**
- * The status bar item: renders a CreditsModel, reads nothing else.
- * A button for assistive technology; Enter, Space or a click opens details.
+ * The status bar item: renders the credits and the display settings, reads
+ * nothing else. A button for assistive technology; Enter, Space or a click
+ * opens the details.
  */
 import * as React from 'react';
 import { TextItem } from '@jupyterlab/statusbar';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { VDomRenderer } from '@jupyterlab/ui-components';
-import {
-  DEFAULT_DISPLAY,
-  available,
-  describeStatus,
-  percentOf,
-  selectEntries,
-  statusText,
-  statusTooltip,
-  worstLevel
-} from './format';
-import type { IDisplayOptions, Level } from './format';
-import type { CreditsModel } from './model';
+import { describeStatus, statusText, statusTooltip } from './format';
+import { available, percentOf } from './levels';
+import type { Level } from './levels';
+import type { CreditsViewModel } from './viewmodel';
 
-export class CreditsStatusItem extends VDomRenderer<CreditsModel> {
+export class CreditsStatusItem extends VDomRenderer<CreditsViewModel> {
   constructor(options: CreditsStatusItem.IOptions) {
     super(options.model);
     this._trans = options.trans;
     this._onActivate = options.onActivate;
-    this._display = {
-      ...DEFAULT_DISPLAY,
-      label: this._trans.__('Credits'),
-      ...options.display
-    };
     this.addClass('jp-CreditsStatus');
     this.node.setAttribute('role', 'button');
     this.node.setAttribute('aria-haspopup', 'dialog');
     this.node.tabIndex = 0;
     this.node.addEventListener('click', this._activate);
     this.node.addEventListener('keydown', this._onKeyDown);
-  }
-
-  /**
-   * The display settings; setting them re-renders at once.
-   */
-  get display(): IDisplayOptions {
-    return this._display;
-  }
-  set display(value: IDisplayOptions) {
-    this._display = value;
-    this.update();
-  }
-
-  /**
-   * The level the item shows: ok, warning or critical.
-   */
-  get level(): Level {
-    return worstLevel(
-      selectEntries(this.model.entries, this._display.entries),
-      this._display
-    );
   }
 
   /**
@@ -80,15 +47,10 @@ export class CreditsStatusItem extends VDomRenderer<CreditsModel> {
   }
 
   protected render(): JSX.Element {
-    const model = this.model;
+    const { credits: model, display } = this.model;
     const state = model.state;
-    const level = state === 'live' ? this.level : 'ok';
-    const text = statusText(
-      this._trans,
-      model.status,
-      model.entries,
-      this._display
-    );
+    const level = model.level;
+    const text = statusText(this._trans, model.status, model.shown, display);
     const node = this.node;
     node.dataset.state = state;
     node.dataset.level = level;
@@ -105,9 +67,9 @@ export class CreditsStatusItem extends VDomRenderer<CreditsModel> {
     );
     // Announce only what matters (state and level changes), not every bill.
     const announcement = this._announcement(level, text);
-    const shown = selectEntries(model.entries, this._display.entries);
+    const shown = model.shown;
     const bar =
-      this._display.format === 'bar' && shown.length > 0
+      display.format === 'bar' && shown.length > 0
         ? percentOf(available(shown[0]))
         : null;
     // Strings go into React text nodes: hub text is never parsed as HTML.
@@ -140,7 +102,8 @@ export class CreditsStatusItem extends VDomRenderer<CreditsModel> {
   }
 
   private _announcement(level: Level, text: string): string {
-    const state = this.model.state;
+    const status = this.model.credits.status;
+    const state = status.state;
     const key = `${state}:${level}`;
     if (key !== this._announced) {
       const previous = this._announced;
@@ -154,9 +117,7 @@ export class CreditsStatusItem extends VDomRenderer<CreditsModel> {
           (previous === '' || previous.startsWith('connecting:')));
       if (!quiet) {
         this._announcementText =
-          state === 'live'
-            ? text
-            : describeStatus(this._trans, this.model.status, false);
+          state === 'live' ? text : describeStatus(this._trans, status, false);
       }
     }
     return this._announcementText;
@@ -184,7 +145,6 @@ export class CreditsStatusItem extends VDomRenderer<CreditsModel> {
   };
 
   private _trans: TranslationBundle;
-  private _display: IDisplayOptions;
   private _onActivate?: () => void;
   private _throttled = false;
   private _pending = false;
@@ -194,9 +154,8 @@ export class CreditsStatusItem extends VDomRenderer<CreditsModel> {
 
 export namespace CreditsStatusItem {
   export interface IOptions {
-    model: CreditsModel;
+    model: CreditsViewModel;
     trans: TranslationBundle;
-    display?: Partial<IDisplayOptions>;
     /** Click, Enter or Space. */
     onActivate?: () => void;
   }

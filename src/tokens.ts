@@ -1,28 +1,86 @@
 /**
- * Public tokens: other extensions can read the credits.
+ * The public API: a read-only view of this page's credits, and the ids of
+ * the commands. Everything else in this package is internal.
  */
 import { Token } from '@lumino/coreutils';
-import type { CreditsModel } from './model';
+import type { ISignal } from '@lumino/signaling';
+import type { IHubLocation } from './hub';
+import type { IThresholds, Level } from './levels';
+import type { ICreditEntry } from './payload';
+import type { ConnectionState, IConnectionStatus } from './status';
+import type { Estimate, IBalanceSample } from './predict';
+
+export type { IHubLocation } from './hub';
+export type { IThresholds, Level } from './levels';
+export type {
+  ICreditEntry,
+  IBalance,
+  IGrant,
+  IProjectCredits
+} from './payload';
+export type { ConnectionState, IConnectionStatus } from './status';
+export type { Estimate, IBalanceSample } from './predict';
+
+/**
+ * The credits as every view reads them. Read-only: values and a signal,
+ * no writer. Values are frozen.
+ */
+export interface ICreditsModel {
+  /** Emitted after every change. */
+  readonly stateChanged: ISignal<ICreditsModel, void>;
+  readonly status: IConnectionStatus;
+  readonly state: ConnectionState;
+  /** Every credit entry of the latest snapshot, empty before the first. */
+  readonly entries: readonly ICreditEntry[];
+  /** The entries the settings choose to show. */
+  readonly shown: readonly ICreditEntry[];
+  /** How worrying the shown balances are; `ok` unless live. */
+  readonly level: Level;
+  /** The thresholds of the levels (from the settings). */
+  readonly thresholds: IThresholds;
+  /** When the latest snapshot arrived (ms since the epoch), `null` before. */
+  readonly lastUpdate: number | null;
+  /** The hub's own words when it stopped the server, `''` otherwise. */
+  readonly stopMessage: string;
+  /** What pays for this server over time, oldest first. */
+  readonly history: readonly IBalanceSample[];
+  /** Whether there is anything to show (under a hub, turned on). */
+  readonly visible: boolean;
+  /** Where the hub is, `null` when this server does not run under one. */
+  readonly hub: IHubLocation | null;
+  /** Burn rate and when the credits run out, at `now`. */
+  estimate(now?: number): Estimate;
+}
 
 /**
  * The credits of this page, live from the hub.
  *
  * ```ts
  * const plugin = {
+ *   id: 'my-extension:plugin',
  *   requires: [IHubCredits],
  *   activate: (app, credits: IHubCredits) =>
- *     credits.model.stateChanged.connect(() => console.log(credits.model.entries))
+ *     credits.model.stateChanged.connect(() => console.log(credits.model.level))
  * };
  * ```
  */
 export interface IHubCredits {
-  /** Connection state, entries, history and estimate; emits `stateChanged`. */
-  readonly model: CreditsModel;
-  /** Reconnects the stream now. */
+  readonly model: ICreditsModel;
+  /** Reconnects the stream now (in whichever tab streams). */
   reconnect(): void;
 }
 
 export const IHubCredits = new Token<IHubCredits>(
   'jupyterlab-hub-credits:IHubCredits',
-  'The JupyterHub credits of this page, live from the hub.'
+  'The JupyterHub credits of this page, live from the hub (read-only).'
 );
+
+/**
+ * The commands this extension adds.
+ */
+export namespace CommandIDs {
+  export const showDetails = 'hub-credits:show-details';
+  export const reconnect = 'hub-credits:reconnect';
+  export const openHubHome = 'hub-credits:open-hub-home';
+  export const stopServer = 'hub-credits:stop-server';
+}

@@ -305,7 +305,9 @@ export class TestLab {
    */
   constructor(
     readonly venv = '.venv',
-    readonly app: 'lab' | 'notebook' = 'lab'
+    readonly app: 'lab' | 'notebook' = 'lab',
+    /** Plugin ids to switch off through page_config.json `disabledExtensions`. */
+    readonly disabled: string[] = []
   ) {}
 
   readonly token = randomBytes(24).toString('hex');
@@ -332,6 +334,17 @@ export class TestLab {
     const logFile = path.join(this.root, 'jupyterlab.log');
     const log = fs.openSync(logFile, 'a');
     const bin = path.join(REPO, this.venv, 'bin');
+    // A config dir of its own, searched before the environment's.
+    const configDir = path.join(this.root, '.jupyter-config');
+    fs.mkdirSync(path.join(configDir, 'labconfig'), { recursive: true });
+    fs.writeFileSync(
+      path.join(configDir, 'labconfig', 'page_config.json'),
+      JSON.stringify({
+        disabledExtensions: Object.fromEntries(
+          this.disabled.map(id => [id, true])
+        )
+      })
+    );
     this._child = spawn(
       path.join(bin, 'jupyter'),
       [
@@ -350,6 +363,7 @@ export class TestLab {
           ...process.env,
           PATH: `${bin}:${process.env.PATH}`,
           JUPYTERLAB_SETTINGS_DIR: this.settingsDir,
+          JUPYTER_CONFIG_DIR: configDir,
           // No layout restored from another run.
           JUPYTERLAB_WORKSPACES_DIR: path.join(this.root, '.workspaces')
         },

@@ -275,3 +275,65 @@ for (const tabs of [1, 3, 10]) {
     await expect.poll(() => hub.connections.size).toBe(0);
   });
 }
+
+test('JS of the extension: at start, after start, on use', async ({
+  context
+}) => {
+  // When JupyterLab has restored its layout (the end of its start).
+  await context.addInitScript(() => {
+    const w = window as unknown as {
+      jupyterapp?: { restored: Promise<void> };
+      __restoredAt?: number;
+    };
+    const wait = setInterval(() => {
+      if (w.jupyterapp) {
+        clearInterval(wait);
+        void w.jupyterapp.restored.then(() => {
+          w.__restoredAt = performance.now();
+        });
+      }
+    }, 5);
+  });
+  const lab = await openLab(context);
+  const loaded = () =>
+    lab.evaluate(() =>
+      performance
+        .getEntriesByType('resource')
+        .filter(e => e.name.includes('/jupyterlab-hub-credits/static/'))
+        .map(e => ({
+          file: e.name.split('/').pop()!.split('?')[0],
+          at: e.startTime
+        }))
+    );
+  await expect
+    .poll(() =>
+      lab.evaluate(
+        () => (window as unknown as { __restoredAt?: number }).__restoredAt
+      )
+    )
+    .toBeGreaterThan(0);
+  const restoredAt = await lab.evaluate(
+    () => (window as unknown as { __restoredAt: number }).__restoredAt
+  );
+  // A balance arrives: the connection, the estimate, notices and guard load.
+  hub.send(hub.balance - 1);
+  await expect(lab.locator(ITEM_TEXT)).toContainText(
+    `Credits: ${hub.balance.toLocaleString('en-US')} /`
+  );
+  await lab.waitForTimeout(1000);
+  const afterStart = await loaded();
+  // The details, on first use.
+  await lab.locator('#jp-main-statusbar .jp-CreditsStatus').click();
+  await lab.locator('.jp-CreditsDetails').waitFor();
+  const onUse = await loaded();
+  // Each file once, in the first phase that loaded it.
+  const seen = new Set<string>();
+  const phase = (list: { file: string; at: number }[]) =>
+    list.filter(e => !seen.has(e.file) && seen.add(e.file)).map(e => e.file);
+  results.size = {
+    startup: phase(afterStart.filter(e => e.at <= restoredAt)),
+    afterStart: phase(afterStart),
+    onUse: phase(onUse)
+  };
+  await lab.close();
+});

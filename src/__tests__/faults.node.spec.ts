@@ -7,7 +7,9 @@
  */
 import type { CreditsEvent } from '../payload';
 import { CreditsStream } from '../stream';
-import type { ConnectionState, IEndpoint, IStreamTimings } from '../stream';
+import type { IEndpoint } from '../attempt';
+import type { IStreamTimings } from '../policy';
+import type { ConnectionState } from '../status';
 import { FaultServer } from './faultserver';
 import { until } from './sse';
 
@@ -169,9 +171,9 @@ describe('fault server', () => {
     }
   );
 
-  it('honours Retry-After as a lower bound', async () => {
+  it('honours Retry-After as a lower bound (up to the cap)', async () => {
     const path = '/status/503';
-    connect([{ url: `${path}?retry-after=1` }]);
+    connect([{ url: `${path}?retry-after=1` }], { backoffCapMs: 2000 });
     await until(() => server.hits(path).length >= 2, 4000);
     expect(gaps(path)[0]).toBeGreaterThanOrEqual(1000 - EARLY);
   });

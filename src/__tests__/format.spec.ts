@@ -1,17 +1,16 @@
 import { nullTranslator } from '@jupyterlab/translation';
-import {
-  DEFAULT_DISPLAY,
-  formatBalance,
-  formatDuration,
-  formatEntries,
-  formatGrant,
-  levelOf,
-  selectEntries,
-  statusText,
-  worstLevel
-} from '../format';
+import { formatBalance, formatEntries, statusText } from '../format';
+import type { IDisplayOptions } from '../format';
+import { levelOf, selectEntries, worstLevel } from '../levels';
 import type { ICreditEntry } from '../payload';
-import type { ConnectionState, IConnectionStatus } from '../stream';
+import type { ConnectionState, IConnectionStatus } from '../status';
+import { formatDuration, formatGrant } from '../timeformat';
+
+const DISPLAY: IDisplayOptions = {
+  label: 'Credits',
+  show: 'both',
+  format: 'fraction'
+};
 
 const trans = nullTranslator.load('test');
 
@@ -58,7 +57,7 @@ describe('formatEntries and statusText', () => {
   const entries = [entry(95, 100, ['community1', 1000, 1000])];
 
   it('shows user and project by default', () => {
-    expect(statusText(trans, status('live'), entries, DEFAULT_DISPLAY)).toBe(
+    expect(statusText(trans, status('live'), entries, DISPLAY)).toBe(
       'Credits: 95 / 100 · community1: 1,000 / 1,000'
     );
   });
@@ -92,7 +91,7 @@ describe('formatEntries and statusText', () => {
   });
 
   it('never shows a balance as fresh when not live', () => {
-    const options = { ...DEFAULT_DISPLAY, label: 'Cr' };
+    const options = { ...DISPLAY, label: 'Cr' };
     expect(statusText(trans, status('reconnecting'), entries, options)).toMatch(
       /\(reconnecting\)$/
     );

@@ -1,5 +1,5 @@
 import { LeadTimeTrigger, saveDocuments, shouldWarn } from '../guard';
-import type { IOpenDocument } from '../guard';
+import type { IOpenDocument } from '../documents';
 import type { Estimate } from '../predict';
 
 const MIN = 60000;

@@ -1,11 +1,5 @@
-import {
-  hubHomeUrl,
-  hubUrl,
-  readHubLocation,
-  serverStreamUrl,
-  streamEndpoints,
-  userStreamUrl
-} from '../hub';
+import { serverStreamUrl, streamEndpoints, userStreamUrl } from '../endpoints';
+import { hubHomeUrl, hubUrl, readHubLocation } from '../hub';
 
 function pageConfig(options: Record<string, string>) {
   return (name: string) => options[name] ?? '';

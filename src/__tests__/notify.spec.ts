@@ -1,5 +1,5 @@
 import { CrossingTracker } from '../notify';
-import type { Level } from '../format';
+import type { Level } from '../levels';
 
 function feed(levels: Level[]) {
   const tracker = new CrossingTracker();

@@ -1,7 +1,7 @@
 import type { CreditsEvent } from '../payload';
 import { SharedCredits } from '../share';
 import type { ICreditsSink, IChannel, ILeaderStream, ILocks } from '../share';
-import type { ConnectionState, IConnectionStatus } from '../stream';
+import type { ConnectionState, IConnectionStatus } from '../status';
 import { until } from './sse';
 
 /**

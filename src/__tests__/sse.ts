@@ -2,7 +2,7 @@
  * Test helpers: a fake `fetch` at the network edge that serves scripted
  * responses whose bodies the test feeds chunk by chunk.
  */
-import type { FetchFunction } from '../stream';
+import type { FetchFunction } from '../attempt';
 
 /**
  * A response body the test writes to, then ends or breaks.

@@ -3,9 +3,10 @@ import { MessageLoop } from '@lumino/messaging';
 import { act } from 'react';
 import { Widget } from '@lumino/widgets';
 import { StatusBar } from '@jupyterlab/statusbar';
-import { CreditsModel } from '../model';
+import { CreditsModel, readonlyCredits } from '../model';
+import type { ConnectionState } from '../status';
 import { CreditsStatusItem } from '../statusitem';
-import type { ConnectionState } from '../stream';
+import { CreditsViewModel } from '../viewmodel';
 
 const trans = nullTranslator.load('test');
 
@@ -37,13 +38,23 @@ function render(item: Widget) {
 describe('CreditsStatusItem', () => {
   let model: CreditsModel;
   let item: CreditsStatusItem;
+  let view: CreditsViewModel;
   let activated: number;
 
   beforeEach(() => {
     model = new CreditsModel({ log: () => undefined });
+    model.configure(
+      { entries: [], warningPercent: 25, criticalPercent: 10 },
+      null
+    );
     activated = 0;
+    view = new CreditsViewModel(readonlyCredits(model), {
+      label: 'Credits',
+      show: 'both',
+      format: 'fraction'
+    });
     item = new CreditsStatusItem({
-      model,
+      model: view,
       trans,
       onActivate: () => activated++
     });
@@ -94,12 +105,11 @@ describe('CreditsStatusItem', () => {
     });
     render(item);
     expect(item.node.querySelector('.jp-mod-warning')).not.toBeNull();
-    item.display = {
-      ...item.display,
-      label: 'Budget',
-      format: 'percent',
-      warningPercent: 10
-    };
+    view.display = { ...view.display, label: 'Budget', format: 'percent' };
+    model.configure(
+      { entries: [], warningPercent: 10, criticalPercent: 5 },
+      null
+    );
     render(item);
     expect(text()).toBe('Budget: 20 %');
     expect(item.node.querySelector('.jp-mod-warning')).toBeNull();

@@ -1,6 +1,6 @@
 import type { CreditsEvent } from '../payload';
 import { CreditsStream } from '../stream';
-import type { IConnectionStatus } from '../stream';
+import type { IConnectionStatus } from '../status';
 import { Body, SSE, scriptedFetch } from './sse';
 import type { Answer } from './sse';
 

@@ -1,0 +1,227 @@
+/**
+ * One attempt at the credits stream: one request, its response, its body,
+ * its timers. It ends exactly once, and `cancel()` ends it silently: after
+ * either, nothing of it fires any more.
+ */
+import { createParser } from 'eventsource-parser';
+import { authHeaders } from './hub';
+import { classify } from './policy';
+import type { IStreamTimings, Verdict } from './policy';
+
+/**
+ * Timers and time, injectable for tests.
+ */
+export interface IClock {
+  now(): number;
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const systemClock: IClock = {
+  now: () => Date.now(),
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: handle => clearTimeout(handle as ReturnType<typeof setTimeout>)
+};
+
+/**
+ * One way to reach the credits: a stream URL and how to authenticate.
+ */
+export interface IEndpoint {
+  /** Stream URL; never carries credentials. */
+  readonly url: string;
+  /** Sent as `Authorization: token <token>` when set; else the cookie alone. */
+  readonly token?: string;
+  /** A name for logs and tooltips, e.g. "per-server stream, cookie". */
+  readonly label?: string;
+}
+
+export type FetchFunction = (
+  input: string,
+  init: RequestInit
+) => Promise<Response>;
+
+/**
+ * How an attempt ended: the hub's verdict on the response (anything but
+ * `open`), or the connection failed or ended (`lost`).
+ */
+export type AttemptEnd =
+  | Exclude<Verdict, { kind: 'open' }>
+  | { readonly kind: 'lost'; readonly reason: string };
+
+export class Attempt {
+  constructor(options: Attempt.IOptions) {
+    this._options = options;
+  }
+
+  /**
+   * Sends the request. (Not in the constructor: an attempt that fails at
+   * once must already be the stream's current one.)
+   */
+  start(): void {
+    this._arm(
+      this._options.timings.connectTimeoutMs,
+      'no response from the hub'
+    );
+    void this._run();
+  }
+
+  /**
+   * Whether the attempt has ended or was cancelled.
+   */
+  get isOver(): boolean {
+    return this._over;
+  }
+
+  /**
+   * Ends the attempt without a word: aborts the request, releases the body,
+   * stops the timer.
+   */
+  cancel(): void {
+    if (this._over) {
+      return;
+    }
+    this._over = true;
+    this._controller.abort();
+    // Release the body even when the fetch in use ignores the abort signal.
+    this._reader?.cancel().catch(() => undefined);
+    this._reader = null;
+    if (this._timer !== null) {
+      this._options.clock.clearTimeout(this._timer);
+      this._timer = null;
+    }
+  }
+
+  private _end(how: AttemptEnd): void {
+    if (!this._over) {
+      this.cancel();
+      this._options.onEnd(how, this._retryHintMs);
+    }
+  }
+
+  private async _run(): Promise<void> {
+    const { endpoint, clock, sawEvent } = this._options;
+    let response: Response;
+    try {
+      response = await this._options.fetch(endpoint.url, {
+        method: 'GET',
+        headers: authHeaders(endpoint.token, { Accept: 'text/event-stream' }),
+        credentials: this._options.credentials,
+        redirect: 'manual',
+        cache: 'no-store',
+        signal: this._controller.signal
+      });
+    } catch (error) {
+      this._end({ kind: 'lost', reason: `network error: ${message(error)}` });
+      return;
+    }
+    const verdict = this._over
+      ? null
+      : classify(response, sawEvent(), clock.now());
+    if (verdict?.kind !== 'open') {
+      void discard(response);
+      if (verdict) {
+        this._end(verdict);
+      }
+      return;
+    }
+    this._alive();
+    this._options.onOpen();
+    await this._read(response.body!);
+  }
+
+  private async _read(body: ReadableStream<Uint8Array>): Promise<void> {
+    const decoder = new TextDecoder();
+    const parser = createParser({
+      onEvent: event => {
+        if (!this._over) {
+          this._options.onData(event.data);
+        }
+      },
+      onRetry: ms => {
+        // Applies to the wait after this connection, never to later ones.
+        this._retryHintMs = ms;
+      }
+    });
+    const reader = body.getReader();
+    this._reader = reader;
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (this._over) {
+          return;
+        }
+        if (done) {
+          parser.feed(decoder.decode());
+          break;
+        }
+        this._alive();
+        parser.feed(decoder.decode(value, { stream: true }));
+      }
+    } catch (error) {
+      this._end({ kind: 'lost', reason: `connection lost: ${message(error)}` });
+      return;
+    }
+    this._end({ kind: 'lost', reason: 'the hub closed the stream' });
+  }
+
+  /**
+   * Every byte counts as life: keepalives never reach `onData`.
+   */
+  private _alive(): void {
+    this._arm(this._options.timings.heartbeatTimeoutMs, 'the hub went silent');
+  }
+
+  /**
+   * (Re)starts the one timer of this attempt: connect timeout, then watchdog.
+   */
+  private _arm(ms: number, reason: string): void {
+    const { clock } = this._options;
+    if (this._over) {
+      return;
+    }
+    if (this._timer !== null) {
+      clock.clearTimeout(this._timer);
+    }
+    this._timer = clock.setTimeout(() => {
+      this._timer = null;
+      this._end({ kind: 'lost', reason });
+    }, ms);
+  }
+
+  private _options: Attempt.IOptions;
+  private _controller = new AbortController();
+  private _reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
+  private _timer: unknown = null;
+  private _retryHintMs = 0;
+  private _over = false;
+}
+
+export namespace Attempt {
+  export interface IOptions {
+    endpoint: IEndpoint;
+    fetch: FetchFunction;
+    credentials: RequestCredentials;
+    clock: IClock;
+    timings: IStreamTimings;
+    /** Whether the stream has delivered a snapshot (a 404 then means "gone"). */
+    sawEvent: () => boolean;
+    /** The hub answered with an event stream. */
+    onOpen: () => void;
+    /** The `data` of one event, in arrival order. */
+    onData: (data: string) => void;
+    /** Once, unless cancelled; `retryHintMs` is the stream's `retry:` (0 if none). */
+    onEnd: (how: AttemptEnd, retryHintMs: number) => void;
+  }
+}
+
+async function discard(response: Response): Promise<void> {
+  try {
+    await response.body?.cancel();
+  } catch {
+    // Nothing to clean up.
+  }
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,181 @@
+/**
+ * The connection policy as pure functions: what a hub response means, how
+ * long to wait before the next attempt, which state a user sees meanwhile.
+ * No timers, no I/O: every rule can be read and tested on its own.
+ */
+
+/**
+ * The retry and watchdog timings, in milliseconds.
+ */
+export interface IStreamTimings {
+  /** First retry waits up to this long (full jitter). */
+  readonly backoffBaseMs: number;
+  readonly backoffFactor: number;
+  /** No retry waits longer than this. */
+  readonly backoffCapMs: number;
+  /** Give up on an attempt that has no response headers after this long. */
+  readonly connectTimeoutMs: number;
+  /** Reconnect when no byte arrived for this long (the hub sends a keepalive every 8 s). */
+  readonly heartbeatTimeoutMs: number;
+  /** Show `offline` (while still retrying) after this many failures in a row. */
+  readonly offlineAfterFailures: number;
+}
+
+/**
+ * The timings the settings do not set (the settings schema holds the
+ * defaults of those it does; these apply to code that runs without it).
+ */
+export const STREAM_TIMINGS: IStreamTimings = {
+  backoffBaseMs: 1000,
+  backoffFactor: 2,
+  backoffCapMs: 60000,
+  connectTimeoutMs: 10000,
+  heartbeatTimeoutMs: 24000,
+  offlineAfterFailures: 5
+};
+
+/**
+ * How many times a 409/404 that follows a lost connection is checked again
+ * before the server counts as stopped (the stop event is believed at once).
+ */
+export const STOP_CHECKS = 3;
+
+/**
+ * What one response means.
+ *
+ * - `open`: read the stream.
+ * - `retry`: a passing failure; try again later (not before `notBeforeMs`).
+ * - `refused`: this way in is refused; try the next way, or end unauthorized.
+ * - `end`: a terminal state.
+ */
+export type Verdict =
+  | { readonly kind: 'open' }
+  | {
+      readonly kind: 'retry';
+      readonly reason: string;
+      readonly notBeforeMs: number;
+    }
+  | { readonly kind: 'refused'; readonly reason: string }
+  | {
+      readonly kind: 'end';
+      readonly state: 'unavailable' | 'stopped';
+      readonly reason: string;
+    };
+
+/**
+ * The part of a `Response` the policy reads.
+ */
+export interface IResponseHead {
+  readonly status: number;
+  readonly type?: string;
+  readonly headers: { get(name: string): string | null };
+  readonly body: unknown;
+}
+
+/**
+ * The status-code policy.
+ *
+ * @param sawEvent - whether this stream delivered a snapshot before: a 404
+ *   then means the hub dropped the stopped server, not a missing route.
+ * @param now - the clock, for an HTTP-date `Retry-After`
+ */
+export function classify(
+  response: IResponseHead,
+  sawEvent: boolean,
+  now: number
+): Verdict {
+  const status = response.status;
+  if (response.type === 'opaqueredirect' || (status >= 300 && status < 400)) {
+    return { kind: 'refused', reason: 'the hub asked to log in' };
+  }
+  if (status === 401 || status === 403) {
+    return {
+      kind: 'refused',
+      reason: `the hub refused access (HTTP ${status})`
+    };
+  }
+  if (status === 404) {
+    return sawEvent
+      ? end('stopped', 'the hub no longer knows this server')
+      : end('unavailable', 'the hub has no credit service (HTTP 404)');
+  }
+  if (status === 409) {
+    return end('stopped', 'the server is not running');
+  }
+  if (status === 429 || status >= 500) {
+    return {
+      kind: 'retry',
+      reason: `the hub answered HTTP ${status}`,
+      notBeforeMs: retryAfterMs(response.headers.get('Retry-After'), now)
+    };
+  }
+  if (status !== 200) {
+    return end(
+      'unavailable',
+      `unexpected answer from the hub (HTTP ${status})`
+    );
+  }
+  const type = (response.headers.get('Content-Type') ?? '').toLowerCase();
+  if (type.startsWith('text/html')) {
+    // A login page delivered in place of the stream.
+    return { kind: 'refused', reason: 'the hub answered with a login page' };
+  }
+  if (!type.startsWith('text/event-stream') || !response.body) {
+    return end(
+      'unavailable',
+      `the hub did not answer with an event stream (${type || 'no content type'})`
+    );
+  }
+  return { kind: 'open' };
+}
+
+function end(state: 'unavailable' | 'stopped', reason: string): Verdict {
+  return { kind: 'end', state, reason };
+}
+
+/**
+ * `Retry-After` in seconds or as an HTTP date, as a delay in ms from `now`.
+ */
+export function retryAfterMs(value: string | null, now: number): number {
+  if (!value) {
+    return 0;
+  }
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) {
+    return Math.max(0, seconds * 1000);
+  }
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? 0 : Math.max(0, date - now);
+}
+
+/**
+ * The wait before the next attempt: full jitter over a window that doubles
+ * with each failure up to the cap, and never shorter than the hub asked
+ * (`Retry-After`, `retry:`) — though never longer than the cap either.
+ *
+ * @param failures - failed attempts in a row before this one failed
+ * @param random - uniform in [0, 1)
+ */
+export function retryDelayMs(
+  failures: number,
+  hintMs: number,
+  timings: IStreamTimings,
+  random: number
+): number {
+  const window = Math.min(
+    timings.backoffCapMs,
+    timings.backoffBaseMs * Math.pow(timings.backoffFactor, failures)
+  );
+  const hint = Math.min(Math.max(0, hintMs), timings.backoffCapMs);
+  return Math.max(Math.floor(random * window), hint);
+}
+
+/**
+ * What the user sees while attempts fail: `reconnecting`, then `offline`.
+ */
+export function failingState(
+  failures: number,
+  timings: IStreamTimings
+): 'reconnecting' | 'offline' {
+  return failures >= timings.offlineAfterFailures ? 'offline' : 'reconnecting';
+}
