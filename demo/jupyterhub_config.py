@@ -13,6 +13,9 @@ the test driver can start several hubs on free ports:
   CREDITS_BILLING_INTERVAL seconds between bills (default 2)
   CREDITS_USER_CAP, CREDITS_PROJECT_CAP   caps (default 100 and 60)
   CREDITS_PASSWORD         the one password of every demo user (default "credits")
+  CREDITS_EXPOSE_APP       "1": JupyterLab exposes window.jupyterapp (for the browser tests)
+  CREDITS_SUBDOMAIN        "1": every server on its own origin, http://<user>.localhost:<port>
+                           (c.JupyterHub.subdomain_host; browsers resolve *.localhost to loopback)
 """
 
 import os
@@ -51,6 +54,10 @@ c.JupyterHub.hub_bind_url = f"http://127.0.0.1:{env_int('CREDITS_HUB_API_PORT', 
 c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{env_int('CREDITS_PROXY_API_PORT', 8001)}"
 proxy = os.path.join(repo, "node_modules", ".bin", "configurable-http-proxy")
 c.ConfigurableHTTPProxy.command = [proxy if os.path.exists(proxy) else "configurable-http-proxy"]
+if os.environ.get("CREDITS_SUBDOMAIN") == "1":
+    # Servers on their own origins, as JupyterHub recommends: the hub at
+    # localhost, alice's server at alice.localhost. The proxy routes by host.
+    c.JupyterHub.subdomain_host = f"http://localhost:{env_int('CREDITS_HUB_PORT', 8000)}"
 # A file database: the credit service opens its own engine on it.
 c.JupyterHub.db_url = f"sqlite:///{os.path.join(state, 'jupyterhub.sqlite')}"
 c.JupyterHub.cookie_secret_file = os.path.join(state, "jupyterhub_cookie_secret")
@@ -83,6 +90,10 @@ c.CreditsAuthenticator.credits_user = {
 c.CreditsSpawner.billing_value = env_int("CREDITS_BILLING_VALUE", 1)
 c.CreditsSpawner.billing_interval = env_int("CREDITS_BILLING_INTERVAL", 2)
 
+# Users may share their servers (JupyterHub 5+): a guest then works in the
+# owner's server, which the owner's credits pay for.
+c.JupyterHub.load_roles = [{"name": "user", "scopes": ["self", "shares!user"]}]
+
 # Single-user servers: JupyterLab with this extension, from this Python.
 c.JupyterHub.spawner_class = DemoSpawner
 bindir = os.path.dirname(sys.executable)
@@ -90,6 +101,9 @@ c.Spawner.cmd = [
     shutil.which("jupyterhub-singleuser", path=bindir) or "jupyterhub-singleuser",
     "--ServerApp.allow_root=True",
 ]
+if os.environ.get("CREDITS_EXPOSE_APP") == "1":
+    # For the browser tests: window.jupyterapp, to ask JupyterLab itself.
+    c.Spawner.cmd.append("--LabApp.expose_app_in_browser=True")
 c.Spawner.default_url = "/lab"
 c.Spawner.ip = "127.0.0.1"
 c.Spawner.start_timeout = 120
@@ -101,13 +115,14 @@ c.SimpleLocalProcessSpawner.home_dir_template = os.path.join(state, "home", "{us
 admin_token = os.environ.get("CREDITS_ADMIN_TOKEN")
 if admin_token:
     c.JupyterHub.services = [{"name": "credits-admin", "api_token": admin_token}]
-    c.JupyterHub.load_roles = [
+    c.JupyterHub.load_roles.append(
         {
             "name": "credits-admin",
-            "scopes": ["admin:users", "admin:servers", "tokens"],
+            # shares + access:servers: to share a server with a guest.
+            "scopes": ["admin:users", "admin:servers", "tokens", "shares", "access:servers"],
             "services": ["credits-admin"],
         }
-    ]
+    )
     # An admin user the driver takes a token of: the credit service's project
     # route needs a user (a service token there ends in HTTP 500).
     c.Authenticator.admin_users = {"credits-root"}

@@ -1,4 +1,5 @@
-"""Ships the jupyterlab-hub-credits lab extension."""
+"""Ships the jupyterlab-hub-credits lab extension and its server side: the
+credits relay of the single-user server (see ``handlers.py``)."""
 
 try:
     from ._version import __version__
@@ -8,3 +9,9 @@ except ImportError:  # pragma: no cover - only in a source tree that was never b
 
 def _jupyter_labextension_paths():
     return [{"src": "labextension", "dest": "jupyterlab-hub-credits"}]
+
+
+def _jupyter_server_extension_points():
+    from .handlers import HubCreditsApp
+
+    return [{"module": "jupyterlab_hub_credits", "app": HubCreditsApp}]

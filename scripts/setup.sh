@@ -54,9 +54,18 @@ HATCH_JUPYTER_BUILDER_SKIP_NPM=1 .venv/bin/python -m build -q --outdir dist . >/
 wheel=$(ls dist/*.whl)
 for dir in .venv .venv-jl40; do
   say "installing $wheel into $dir"
+  # Its dependencies first (the relay's), then the wheel itself afresh.
+  "$dir/bin/pip" install -q "$wheel"
   "$dir/bin/pip" install -q --no-deps --force-reinstall "$wheel"
-  "$dir/bin/jupyter" labextension list 2>&1 | grep -q 'jupyterlab-hub-credits.*enabled.*OK' || {
+  # (Read whole first: grep -q closing the pipe early would fail the pipeline.)
+  labextensions=$("$dir/bin/jupyter" labextension list 2>&1)
+  grep -q 'jupyterlab-hub-credits.*enabled.*OK' <<<"$labextensions" || {
     say "the extension is not enabled in $dir"
+    exit 1
+  }
+  serverextensions=$("$dir/bin/jupyter" server extension list 2>&1)
+  grep -q 'jupyterlab_hub_credits.*enabled' <<<"$serverextensions" || {
+    say "the credits relay is not enabled in $dir"
     exit 1
   }
 done

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Sets everything up, then runs every check: lint, jest, and the browser
-# tests against a real JupyterLab and a real JupyterHub with the credit
-# service. Ends with one line totalling every test: "N passed, N failed".
+# Sets everything up, then runs every check: lint, jest, pytest, and the
+# browser tests against a real JupyterLab and a real JupyterHub with the
+# credit service. Ends with one line totalling every test: "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,8 +21,11 @@ npm run typecheck --silent || status=1
 echo "== jest"
 npx jest --ci --json --outputFile="$out/jest.json" || status=1
 
+echo "== pytest (the relay in a real Jupyter Server, a fake hub at the network edge)"
+.venv/bin/python -m pytest --junitxml="$out/pytest.xml" || status=1
+
 echo "== browser tests (Chromium, real JupyterLab, real JupyterHub)"
 npx playwright test --config ui-tests/playwright.config.ts || status=1
 
-node scripts/summarize.mjs "$out/jest.json" "$out/playwright.json" || status=1
+node scripts/summarize.mjs "$out/jest.json" "$out/playwright.json" "$out/pytest.xml" || status=1
 exit $status

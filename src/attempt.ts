@@ -33,6 +33,10 @@ export interface IEndpoint {
   readonly token?: string;
   /** A name for logs and tooltips, e.g. "per-server stream, cookie". */
   readonly label?: string;
+  /** `relay`: the single-user server's relay, asked as JupyterLab asks its server. */
+  readonly via?: 'hub' | 'relay';
+  /** The hub is on another origin: a network error there means "no CORS". */
+  readonly crossOrigin?: boolean;
 }
 
 export type FetchFunction = (
@@ -111,12 +115,21 @@ export class Attempt {
         signal: this._controller.signal
       });
     } catch (error) {
-      this._end({ kind: 'lost', reason: `network error: ${message(error)}` });
+      this._end(
+        endpoint.crossOrigin && !this._over
+          ? {
+              // Fails before any status: the hub answers no CORS here.
+              kind: 'refused',
+              reason: `the hub cannot be read from this page's origin (${message(error)})`,
+              finally: 'unreachable'
+            }
+          : { kind: 'lost', reason: `network error: ${message(error)}` }
+      );
       return;
     }
     const verdict = this._over
       ? null
-      : classify(response, sawEvent(), clock.now());
+      : classify(response, sawEvent(), clock.now(), endpoint.via === 'relay');
     if (verdict?.kind !== 'open') {
       void discard(response);
       if (verdict) {
@@ -134,7 +147,7 @@ export class Attempt {
     const parser = createParser({
       onEvent: event => {
         if (!this._over) {
-          this._options.onData(event.data);
+          this._options.onData(event.data, event.event ?? '');
         }
       },
       onRetry: ms => {
@@ -199,6 +212,7 @@ export class Attempt {
 export namespace Attempt {
   export interface IOptions {
     endpoint: IEndpoint;
+    /** The fetch for this endpoint (the relay's adds the server's auth). */
     fetch: FetchFunction;
     credentials: RequestCredentials;
     clock: IClock;
@@ -207,8 +221,8 @@ export namespace Attempt {
     sawEvent: () => boolean;
     /** The hub answered with an event stream. */
     onOpen: () => void;
-    /** The `data` of one event, in arrival order. */
-    onData: (data: string) => void;
+    /** The `data` and type (`''`, or `relay` from the relay) of each event. */
+    onData: (data: string, type: string) => void;
     /** Once, unless cancelled; `retryHintMs` is the stream's `retry:` (0 if none). */
     onEnd: (how: AttemptEnd, retryHintMs: number) => void;
   }

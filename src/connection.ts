@@ -2,6 +2,7 @@
  * Keeps this page's credits connection matching the settings: which
  * endpoints, which auth, shared across tabs or not, which timings.
  */
+import { ServerConnection } from '@jupyterlab/services';
 import type { IDisposable } from '@lumino/disposable';
 import { streamEndpoints } from './endpoints';
 import type { AuthMode, EndpointMode } from './endpoints';
@@ -50,7 +51,8 @@ export class CreditsConnection implements IDisposable {
       hub,
       config.endpoint,
       config.auth,
-      this._token
+      this._token,
+      window.location.origin
     );
     if (endpoints.length === 0) {
       this._model.setStatus(
@@ -83,6 +85,14 @@ export class CreditsConnection implements IDisposable {
         const stream = new CreditsStream({
           endpoints,
           fetch: (input, init) => window.fetch(input, init),
+          // The relay is this Jupyter server: ask it as JupyterLab does
+          // (its token or cookie and XSRF header).
+          relayFetch: (input, init) =>
+            ServerConnection.makeRequest(
+              new URL(input, window.location.href).href,
+              init,
+              this._serverSettings
+            ),
           credentials: sameOrigin ? 'same-origin' : 'include',
           onEvent: sink.onEvent,
           onStatus: sink.onStatus,
@@ -126,6 +136,7 @@ export class CreditsConnection implements IDisposable {
     this._shared = null;
   }
 
+  private _serverSettings = ServerConnection.makeSettings();
   private _model: CreditsModel;
   private _token: string;
   private _key = '';

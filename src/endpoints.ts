@@ -2,6 +2,7 @@
  * The ways to reach this server's credits, in the order to try them.
  * Pure functions; loaded with the connection.
  */
+import type { IEndpoint } from './attempt';
 import { hubUrl } from './hub';
 import type { IHubLocation } from './hub';
 
@@ -21,14 +22,26 @@ export function userStreamUrl(hub: IHubLocation): string {
 }
 
 /**
- * Which credits stream to read: `auto` tries the per-server stream and falls
- * back to the per-user stream when the hub refuses the first.
+ * URL of this server's credits relay (the server extension of this
+ * package), `{baseUrl}hub-credits/stream`.
  */
-export type EndpointMode = 'auto' | 'server' | 'user';
+export function relayStreamUrl(hub: IHubLocation): string {
+  return `${hub.baseUrl}hub-credits/stream`;
+}
 
 /**
- * How to authenticate: `auto` sends the hub cookie first and the page's
- * token (in the Authorization header) when the cookie is refused.
+ * Which credits stream to read. `auto`: the hub directly when it is on the
+ * page's origin and the viewer owns the server (the per-server stream, then
+ * the per-user stream), then the relay in the single-user server; the
+ * relay alone for a hub on another origin, a guest or an admin. `server`,
+ * `user` and `relay` force one.
+ */
+export type EndpointMode = 'auto' | 'server' | 'user' | 'relay';
+
+/**
+ * How to authenticate to the hub: `auto` sends the hub cookie first and the
+ * page's token (in the Authorization header) when the cookie is refused.
+ * (The relay is asked as JupyterLab asks its server.)
  */
 export type AuthMode = 'auto' | 'cookie' | 'token';
 
@@ -36,28 +49,44 @@ export type AuthMode = 'auto' | 'cookie' | 'token';
  * The ways to reach the credits, in the order to try them.
  *
  * @param token - the page's hub token (PageConfig `token`); never put in a URL
+ * @param pageOrigin - the page's origin (`location.origin`)
  */
 export function streamEndpoints(
   hub: IHubLocation,
   endpoint: EndpointMode,
   auth: AuthMode,
-  token: string
-): { url: string; token?: string; label: string }[] {
+  token: string,
+  pageOrigin: string
+): IEndpoint[] {
+  const crossOrigin = hub.host !== '' && hub.host !== pageOrigin;
+  const owner = hub.viewer === hub.user;
+  const direct =
+    endpoint === 'server' ||
+    endpoint === 'user' ||
+    (endpoint === 'auto' && owner && !crossOrigin);
   const routes: { url: string; label: string }[] = [];
-  if (endpoint !== 'user') {
+  if (direct && endpoint !== 'user') {
     routes.push({ url: serverStreamUrl(hub), label: 'per-server stream' });
   }
-  if (endpoint !== 'server') {
+  if (direct && endpoint !== 'server') {
     routes.push({ url: userStreamUrl(hub), label: 'per-user stream' });
   }
-  const result: { url: string; token?: string; label: string }[] = [];
+  const result: IEndpoint[] = [];
   for (const route of routes) {
     if (auth !== 'token') {
-      result.push({ url: route.url, label: `${route.label}, cookie` });
+      result.push({ ...route, label: `${route.label}, cookie`, crossOrigin });
     }
     if (auth !== 'cookie' && token) {
-      result.push({ url: route.url, token, label: `${route.label}, token` });
+      result.push({
+        ...route,
+        token,
+        label: `${route.label}, token`,
+        crossOrigin
+      });
     }
+  }
+  if (endpoint === 'auto' || endpoint === 'relay') {
+    result.push({ url: relayStreamUrl(hub), label: 'relay', via: 'relay' });
   }
   return result;
 }

@@ -88,6 +88,8 @@ export function statusText(
       return trans.__('%1: server stopped', label);
     case 'unauthorized':
       return trans.__('%1: not signed in', label);
+    case 'unreachable':
+      return trans.__('%1: cannot be read here', label);
     case 'unavailable':
     case 'disabled':
       return '';
@@ -149,6 +151,11 @@ export function describeStatus(
       return trans.__(
         'Cannot read credits since %1: %2. Log in to the hub again.',
         since,
+        status.reason
+      );
+    case 'unreachable':
+      return trans.__(
+        'The credits of this server cannot be read: %1.',
         status.reason
       );
     case 'unavailable':

@@ -16,6 +16,10 @@ export interface IHubLocation {
   readonly user: string;
   /** The named server, `''` for the default server. */
   readonly serverName: string;
+  /** Who is looking: the owner, or a guest of a shared server, or an admin. */
+  readonly viewer: string;
+  /** This server's base URL (a path with leading and trailing slash). */
+  readonly baseUrl: string;
 }
 
 /**
@@ -33,7 +37,8 @@ export function readHubLocation(
   read: OptionReader,
   hubUrlOverride = ''
 ): IHubLocation | null {
-  const user = (read('hubServerUser') || read('hubUser')).trim();
+  const viewer = read('hubUser').trim();
+  const user = (read('hubServerUser') || viewer).trim();
   let host = read('hubHost').trim();
   let prefix = read('hubPrefix').trim();
   const override = hubUrlOverride.trim();
@@ -52,7 +57,9 @@ export function readHubLocation(
     host: host.replace(/\/+$/, ''),
     prefix: Private.normalizePrefix(prefix),
     user,
-    serverName: read('hubServerName').trim()
+    serverName: read('hubServerName').trim(),
+    viewer: viewer || user,
+    baseUrl: Private.normalizePrefix(read('baseUrl') || '/')
   };
 }
 

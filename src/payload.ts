@@ -93,6 +93,54 @@ export function parseCreditsEvent(data: string): CreditsEvent {
   return { kind: 'snapshot', entries: [entry] };
 }
 
+/**
+ * What the relay in the single-user server says about its own connection
+ * to the hub (an `event: relay` event).
+ */
+export interface IRelayState {
+  readonly state:
+    | 'connecting'
+    | 'live'
+    | 'reconnecting'
+    | 'refused'
+    | 'unavailable'
+    | 'stopped';
+  readonly reason: string;
+}
+
+const RELAY_STATES: ReadonlySet<string> = new Set([
+  'connecting',
+  'live',
+  'reconnecting',
+  'refused',
+  'unavailable',
+  'stopped'
+]);
+
+/**
+ * Parses a relay state event; `null` for anything else.
+ */
+export function parseRelayState(data: string): IRelayState | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(data);
+  } catch {
+    return null;
+  }
+  if (
+    !Private.isRecord(value) ||
+    typeof value.state !== 'string' ||
+    !RELAY_STATES.has(value.state) ||
+    typeof value.reason !== 'string'
+  ) {
+    return null;
+  }
+  return {
+    state: value.state as IRelayState['state'],
+    reason: Private.preview(value.reason, 300)
+  };
+}
+
 function invalid(reason: string): CreditsEvent {
   return { kind: 'invalid', reason };
 }
@@ -112,8 +160,8 @@ namespace Private {
         : typeof value;
   }
 
-  export function preview(text: string): string {
-    return text.length > 60 ? `${text.slice(0, 60)}…` : text;
+  export function preview(text: string, length = 60): string {
+    return text.length > length ? `${text.slice(0, length)}…` : text;
   }
 
   /**

@@ -55,10 +55,15 @@ export type Verdict =
       readonly reason: string;
       readonly notBeforeMs: number;
     }
-  | { readonly kind: 'refused'; readonly reason: string }
+  | {
+      readonly kind: 'refused';
+      readonly reason: string;
+      /** The state when no other way is left (default `unauthorized`). */
+      readonly finally?: 'unreachable';
+    }
   | {
       readonly kind: 'end';
-      readonly state: 'unavailable' | 'stopped';
+      readonly state: 'unavailable' | 'unreachable' | 'stopped';
       readonly reason: string;
     };
 
@@ -78,13 +83,21 @@ export interface IResponseHead {
  * @param sawEvent - whether this stream delivered a snapshot before: a 404
  *   then means the hub dropped the stopped server, not a missing route.
  * @param now - the clock, for an HTTP-date `Retry-After`
+ * @param relay - the response is the relay's (a 404 then means no relay)
  */
 export function classify(
   response: IResponseHead,
   sawEvent: boolean,
-  now: number
+  now: number,
+  relay = false
 ): Verdict {
   const status = response.status;
+  if (relay && status === 404 && !sawEvent) {
+    return end(
+      'unreachable',
+      'this Jupyter server has no credits relay (install jupyterlab-hub-credits 0.2 or later where it runs)'
+    );
+  }
   if (response.type === 'opaqueredirect' || (status >= 300 && status < 400)) {
     return { kind: 'refused', reason: 'the hub asked to log in' };
   }
@@ -99,7 +112,7 @@ export function classify(
       ? end('stopped', 'the hub no longer knows this server')
       : end('unavailable', 'the hub has no credit service (HTTP 404)');
   }
-  if (status === 409) {
+  if (status === 409 || status === 424) {
     return end('stopped', 'the server is not running');
   }
   if (status === 429 || status >= 500) {
@@ -129,7 +142,10 @@ export function classify(
   return { kind: 'open' };
 }
 
-function end(state: 'unavailable' | 'stopped', reason: string): Verdict {
+function end(
+  state: 'unavailable' | 'unreachable' | 'stopped',
+  reason: string
+): Verdict {
   return { kind: 'end', state, reason };
 }
 

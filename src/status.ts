@@ -5,7 +5,10 @@
 /**
  * The connection states a user sees.
  *
- * Terminal (no retry): `unavailable`, `unauthorized`, `stopped`, `disabled`.
+ * Terminal (no retry): `unavailable`, `unauthorized`, `unreachable`,
+ * `stopped`, `disabled`. `unreachable`: the credits exist but cannot be
+ * read from this page (no relay in the server, or the hub refuses the
+ * server's token).
  * `offline` means paused by the browser being offline, or still retrying
  * after many consecutive failures.
  */
@@ -16,6 +19,7 @@ export type ConnectionState =
   | 'offline'
   | 'unavailable'
   | 'unauthorized'
+  | 'unreachable'
   | 'stopped'
   | 'disabled';
 

@@ -15,7 +15,7 @@
  */
 import { Attempt, systemClock } from './attempt';
 import type { AttemptEnd, FetchFunction, IClock, IEndpoint } from './attempt';
-import { parseCreditsEvent } from './payload';
+import { parseCreditsEvent, parseRelayState } from './payload';
 import type { CreditsEvent } from './payload';
 import {
   STOP_CHECKS,
@@ -156,13 +156,16 @@ export class CreditsStream {
     );
     const attempt: Attempt = new Attempt({
       endpoint: this.endpoint,
-      fetch: this._options.fetch,
+      fetch:
+        (this.endpoint.via === 'relay' && this._options.relayFetch) ||
+        this._options.fetch,
       credentials: this._options.credentials ?? 'same-origin',
       clock: this._clock,
       timings: this._timings,
       sawEvent: () => this._sawEvent,
       onOpen: () => this._setStatus('live', ''),
-      onData: data => this._onData(data),
+      onData: (data, type) =>
+        type === 'relay' ? this._onRelay(data) : this._onData(data),
       onEnd: (how, hintMs) => this._onEnd(how, hintMs)
     });
     this._enter({ name: 'attempt', attempt });
@@ -187,6 +190,43 @@ export class CreditsStream {
     this._options.onEvent(event);
   }
 
+  /**
+   * The relay's word on its own connection to the hub.
+   */
+  private _onRelay(data: string): void {
+    const relay = parseRelayState(data);
+    switch (relay?.state) {
+      case 'live':
+        this._setStatus('live', '');
+        break;
+      case 'connecting':
+      case 'reconnecting':
+        // This page's connection is fine; the server's to the hub is not.
+        this._setStatus(
+          'reconnecting',
+          `the server is reconnecting to the hub${relay.reason ? `: ${relay.reason}` : ''}`
+        );
+        break;
+      case 'stopped':
+        this._finish('stopped', relay.reason || 'the server is not running');
+        break;
+      case 'unavailable':
+        this._finish('unavailable', relay.reason);
+        break;
+      case 'refused':
+        this._finish(
+          'unreachable',
+          `${relay.reason}; the hub admin grants the server's token read:servers with c.Spawner.server_token_scopes`
+        );
+        break;
+      default:
+        this._options.onEvent({
+          kind: 'invalid',
+          reason: 'the relay sent a state this page does not know'
+        });
+    }
+  }
+
   private _onEnd(how: AttemptEnd, hintMs: number): void {
     switch (how.kind) {
       case 'lost':
@@ -201,7 +241,7 @@ export class CreditsStream {
           this._endpointIndex++;
           this._attempt();
         } else {
-          this._finish('unauthorized', how.reason);
+          this._finish(how.finally ?? 'unauthorized', how.reason);
         }
         break;
       case 'end':
@@ -285,6 +325,8 @@ export namespace CreditsStream {
      */
     endpoints: readonly IEndpoint[];
     fetch: FetchFunction;
+    /** The fetch for the relay (JupyterLab's own request to its server). */
+    relayFetch?: FetchFunction;
     /** `same-origin` for a hub on the page's origin, `include` for a cross-origin hub. */
     credentials?: RequestCredentials;
     /** Snapshots and invalid events, in arrival order. */

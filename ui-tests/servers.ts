@@ -89,6 +89,8 @@ export interface IHubOptions {
   projectCap?: number;
   /** Stop single-user servers with the hub (default true); false keeps them across a restart. */
   cleanupServers?: boolean;
+  /** Every server on its own origin (`subdomain_host = http://localhost:<port>`). */
+  subdomain?: boolean;
 }
 
 /**
@@ -119,8 +121,27 @@ export class TestHub {
 
   constructor(readonly options: IHubOptions = {}) {}
 
+  /** Where users reach the hub (`localhost` with subdomains: its cookies live there). */
   get url(): string {
+    return this.options.subdomain
+      ? `http://localhost:${this.port}`
+      : `http://127.0.0.1:${this.port}`;
+  }
+
+  /** Where the driver reaches the hub's API (Node resolves no `*.localhost`). */
+  get apiUrl(): string {
     return `http://127.0.0.1:${this.port}`;
+  }
+
+  /**
+   * A user's JupyterLab: on its own origin with subdomains
+   * (`http://<user>.localhost:<port>`, the IDNA label of the name).
+   */
+  labUrl(owner: string): string {
+    const origin = this.options.subdomain
+      ? `http://${owner}.localhost:${this.port}`
+      : this.url;
+    return `${origin}/user/${encodeURIComponent(owner)}/lab`;
   }
 
   get logFile(): string {
@@ -174,7 +195,9 @@ export class TestHub {
       CREDITS_BILLING_INTERVAL: String(o.billingInterval ?? 2),
       CREDITS_USER_CAP: String(o.userCap ?? 100),
       CREDITS_PROJECT_CAP: String(o.projectCap ?? 1000),
-      CREDITS_CLEANUP_SERVERS: o.cleanupServers === false ? '0' : '1'
+      CREDITS_CLEANUP_SERVERS: o.cleanupServers === false ? '0' : '1',
+      CREDITS_SUBDOMAIN: o.subdomain ? '1' : '0',
+      CREDITS_EXPOSE_APP: '1'
     };
     const log = fs.openSync(this.logFile, 'a');
     this._child = spawn(
@@ -183,7 +206,12 @@ export class TestHub {
       { cwd: this.state, env, stdio: ['ignore', log, log] }
     );
     fs.closeSync(log);
-    await waitForHttp(`${this.url}/hub/api/`, 60000, this._child, this.logFile);
+    await waitForHttp(
+      `${this.apiUrl}/hub/api/`,
+      60000,
+      this._child,
+      this.logFile
+    );
   }
 
   async stop(): Promise<void> {
@@ -224,7 +252,7 @@ export class TestHub {
     body?: unknown,
     token = this.adminToken
   ): Promise<{ status: number; json: unknown }> {
-    const response = await fetch(`${this.url}/hub/api/${route}`, {
+    const response = await fetch(`${this.apiUrl}/hub/api/${route}`, {
       method,
       headers: {
         Authorization: `token ${token}`,
@@ -254,6 +282,15 @@ export class TestHub {
   async servers(user: string): Promise<Record<string, unknown>> {
     const { json } = await this.api('GET', `users/${encodeURIComponent(user)}`);
     return (json as { servers: Record<string, unknown> }).servers;
+  }
+
+  /**
+   * Shares `owner`'s default server with `guest` (JupyterHub 5+).
+   */
+  async share(owner: string, guest: string): Promise<void> {
+    await this.api('POST', `shares/${encodeURIComponent(owner)}/`, {
+      user: guest
+    });
   }
 
   async setUserCredits(user: string, values: Record<string, unknown>) {

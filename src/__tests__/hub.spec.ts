@@ -23,7 +23,9 @@ describe('readHubLocation', () => {
       host: '',
       prefix: '/hub/',
       user: 'alice',
-      serverName: ''
+      serverName: '',
+      viewer: 'admin',
+      baseUrl: '/'
     });
   });
 
@@ -58,9 +60,25 @@ describe('readHubLocation', () => {
       host: 'https://other.example.org',
       prefix: '/x/hub/',
       user: 'a',
-      serverName: ''
+      serverName: '',
+      viewer: 'a',
+      baseUrl: '/'
     });
     expect(readHubLocation(read, '/y/hub')?.prefix).toBe('/y/hub/');
+  });
+
+  it('tells the viewer from the owner (a guest of a shared server)', () => {
+    const hub = readHubLocation(
+      pageConfig({
+        hubPrefix: '/hub/',
+        hubUser: 'bob',
+        hubServerUser: 'alice',
+        baseUrl: '/user/alice/'
+      })
+    );
+    expect(hub?.user).toBe('alice');
+    expect(hub?.viewer).toBe('bob');
+    expect(hub?.baseUrl).toBe('/user/alice/');
   });
 
   it('rejects an override that is not an http(s) URL or a path', () => {
@@ -75,7 +93,9 @@ describe('hub URLs', () => {
     host: '',
     prefix: '/hub/',
     user: 'a.b+c@example.org',
-    serverName: ''
+    serverName: '',
+    viewer: 'a.b+c@example.org',
+    baseUrl: '/user/a.b+c@example.org/'
   };
 
   it('builds the per-server stream URL for the default server', () => {
@@ -103,43 +123,98 @@ describe('hub URLs', () => {
 });
 
 describe('streamEndpoints', () => {
-  const hub = { host: '', prefix: '/hub/', user: 'u', serverName: '' };
+  const hub = {
+    host: '',
+    prefix: '/hub/',
+    user: 'u',
+    serverName: '',
+    viewer: 'u',
+    baseUrl: '/user/u/'
+  };
+  const ORIGIN = 'https://hub.example.org';
+  const labels = (...args: Parameters<typeof streamEndpoints>) =>
+    streamEndpoints(...args).map(e => e.label);
 
-  it('auto/auto: per-server with cookie, then token, then the per-user stream', () => {
-    expect(streamEndpoints(hub, 'auto', 'auto', 'tok')).toEqual([
+  it('auto, the owner on the hub origin: per-server with cookie, then token, then the per-user stream, then the relay', () => {
+    expect(streamEndpoints(hub, 'auto', 'auto', 'tok', ORIGIN)).toEqual([
       {
         url: '/hub/api/credits/sseserver/u',
-        label: 'per-server stream, cookie'
+        label: 'per-server stream, cookie',
+        crossOrigin: false
       },
       {
         url: '/hub/api/credits/sseserver/u',
         token: 'tok',
-        label: 'per-server stream, token'
+        label: 'per-server stream, token',
+        crossOrigin: false
       },
-      { url: '/hub/api/credits/sse', label: 'per-user stream, cookie' },
+      {
+        url: '/hub/api/credits/sse',
+        label: 'per-user stream, cookie',
+        crossOrigin: false
+      },
       {
         url: '/hub/api/credits/sse',
         token: 'tok',
-        label: 'per-user stream, token'
-      }
+        label: 'per-user stream, token',
+        crossOrigin: false
+      },
+      { url: '/user/u/hub-credits/stream', label: 'relay', via: 'relay' }
     ]);
+  });
+
+  it('auto, a hub on another origin (subdomain_host): the relay alone', () => {
+    const remote = { ...hub, host: 'https://hub.example.org' };
+    expect(
+      labels(remote, 'auto', 'auto', 'tok', 'https://u.hub.example.org')
+    ).toEqual(['relay']);
+    // The same host as the page's counts as the page's origin.
+    expect(labels(remote, 'auto', 'auto', 'tok', ORIGIN)).toHaveLength(5);
+  });
+
+  it('auto, a guest of a shared server or an admin: the relay alone', () => {
+    expect(
+      labels({ ...hub, viewer: 'guest' }, 'auto', 'auto', 't', ORIGIN)
+    ).toEqual(['relay']);
+  });
+
+  it('relay forced', () => {
+    expect(labels(hub, 'relay', 'auto', 'tok', ORIGIN)).toEqual(['relay']);
+  });
+
+  it('marks hub endpoints on another origin, so a CORS failure moves on', () => {
+    const remote = { ...hub, host: 'https://hub.example.org' };
+    const [first] = streamEndpoints(
+      remote,
+      'server',
+      'cookie',
+      '',
+      'https://u.x'
+    );
+    expect(first.crossOrigin).toBe(true);
   });
 
   it('no token: cookie only', () => {
     expect(
-      streamEndpoints(hub, 'server', 'auto', '').map(e => e.label)
+      streamEndpoints(hub, 'server', 'auto', '', ORIGIN).map(e => e.label)
     ).toEqual(['per-server stream, cookie']);
   });
 
   it('forced modes', () => {
     expect(
-      streamEndpoints(hub, 'user', 'token', 'tok').map(e => e.label)
+      streamEndpoints(hub, 'user', 'token', 'tok', ORIGIN).map(e => e.label)
     ).toEqual(['per-user stream, token']);
-    expect(streamEndpoints(hub, 'server', 'token', '')).toEqual([]);
+    expect(streamEndpoints(hub, 'server', 'token', '', ORIGIN)).toEqual([]);
   });
 
   it('never puts the token into a URL', () => {
-    for (const endpoint of streamEndpoints(hub, 'auto', 'auto', 'tok')) {
+    for (const endpoint of streamEndpoints(
+      hub,
+      'auto',
+      'auto',
+      'tok',
+      ORIGIN
+    )) {
       expect(endpoint.url).not.toContain('tok');
     }
   });

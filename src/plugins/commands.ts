@@ -57,12 +57,17 @@ export const commandsPlugin: JupyterFrontEndPlugin<void> = {
       isEnabled: () => model.hub !== null,
       execute: openHubHome
     });
+    // Only the owner may stop the server: a guest of a shared server (or an
+    // admin looking in) is never offered it.
+    const owner = () =>
+      model.hub !== null && model.hub.viewer === model.hub.user;
     commands.addCommand(CommandIDs.stopServer, {
       label: trans.__('Stop My Server (Hub)…'),
-      isEnabled: () => model.hub !== null && model.state !== 'stopped',
+      isEnabled: () => owner() && model.state !== 'stopped',
+      isVisible: owner,
       execute: async () => {
         const hub = model.hub;
-        if (hub) {
+        if (hub && owner()) {
           const { stopServer } = await import('../stop');
           await stopServer(hub, PageConfig.getToken(), trans, openHubHome);
         }

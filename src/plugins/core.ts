@@ -13,6 +13,7 @@ import { PageConfig } from '@jupyterlab/coreutils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import type { CreditsConnection, IConnectionConfig } from '../connection';
 import { readHubLocation } from '../hub';
+import { withFirstBalance } from '../late';
 import { CreditsModel, readonlyCredits } from '../model';
 import { connectionStatus } from '../status';
 import { PLUGIN_ID, watchSettings } from '../settings';
@@ -47,7 +48,10 @@ export const corePlugin: JupyterFrontEndPlugin<IHubCredits> = {
         connect(Private.config(settings, hub));
       }
     });
-    Private.estimateAfterFirstSnapshot(model);
+    // The estimate is needed once there are balances.
+    withFirstBalance(model, () => {
+      void import('../predict').then(m => model.setEstimator(m.estimate));
+    });
     return {
       model: readonlyCredits(model),
       reconnect: () => void connection?.then(c => c.reconnect())
@@ -98,21 +102,5 @@ namespace Private {
         backoffCapMs: settings.backoffCapSeconds * 1000
       }
     };
-  }
-
-  /**
-   * The estimate is needed once there are balances: load it then.
-   */
-  export function estimateAfterFirstSnapshot(model: CreditsModel): void {
-    const load = () => {
-      if (model.lastUpdate === null) {
-        return;
-      }
-      model.stateChanged.disconnect(load);
-      void import('../predict').then(({ estimate }) =>
-        model.setEstimator(estimate)
-      );
-    };
-    model.stateChanged.connect(load);
   }
 }

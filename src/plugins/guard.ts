@@ -10,6 +10,7 @@ import { IDocumentManager } from '@jupyterlab/docmanager';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import type { WorkGuard } from '../guard';
+import { withFirstBalance } from '../late';
 import { watchSettings } from '../settings';
 import type { ICreditsSettings } from '../settings';
 import { CommandIDs, IHubCredits } from '../tokens';
@@ -38,10 +39,6 @@ export const guardPlugin: JupyterFrontEndPlugin<void> = {
       autoSaveLeadMs: settings!.autoSaveMinutes * 60000
     });
     const start = async () => {
-      if (model.lastUpdate === null) {
-        return;
-      }
-      model.stateChanged.disconnect(start);
       const [{ WorkGuard }, { openDocuments }] = await Promise.all([
         import('../guard'),
         import('../documents')
@@ -65,8 +62,7 @@ export const guardPlugin: JupyterFrontEndPlugin<void> = {
       guard?.check();
     });
     if (loaded) {
-      model.stateChanged.connect(start);
-      void start();
+      withFirstBalance(model, () => void start());
     }
   }
 };

@@ -10,6 +10,7 @@ import type {
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+import { withFirstBalance } from '../late';
 import { watchSettings } from '../settings';
 import { CommandIDs, IHubCredits } from '../tokens';
 
@@ -42,10 +43,6 @@ export const notificationsPlugin: JupyterFrontEndPlugin<void> = {
       refresh();
     });
     const start = async () => {
-      if (model.lastUpdate === null && model.state !== 'stopped') {
-        return;
-      }
-      model.stateChanged.disconnect(start);
       const [{ LowBalanceNotifier, StopNotifier }, { openDocuments }] =
         await Promise.all([import('../notify'), import('../documents')]);
       const stop = new StopNotifier({
@@ -71,8 +68,7 @@ export const notificationsPlugin: JupyterFrontEndPlugin<void> = {
       lowBalance.refresh();
     };
     if (loaded) {
-      model.stateChanged.connect(start);
-      void start();
+      withFirstBalance(model, () => void start(), true);
     }
   }
 };

@@ -65,9 +65,11 @@ export const statusItemPlugin: JupyterFrontEndPlugin<void> = {
         openHubHome: commands.hasCommand(CommandIDs.openHubHome)
           ? run(CommandIDs.openHubHome)
           : undefined,
-        stopServer: commands.hasCommand(CommandIDs.stopServer)
-          ? run(CommandIDs.stopServer)
-          : undefined
+        stopServer:
+          commands.hasCommand(CommandIDs.stopServer) &&
+          commands.isVisible(CommandIDs.stopServer)
+            ? run(CommandIDs.stopServer)
+            : undefined
       })
     };
     // The details' code loads when they are first asked for.

@@ -1,0 +1,153 @@
+"""A fake hub at the network edge, and a real Jupyter Server with the relay.
+
+The fake hub is a real Tornado server on a free port that plays the credit
+service's per-server stream; each connection takes the next scripted
+answer. The Jupyter Server is pytest-jupyter's, with this package's server
+extension enabled and the relay's environment pointing at the fake hub.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+import pytest
+from tornado import web
+from tornado.httpserver import HTTPServer
+
+pytest_plugins = ["pytest_jupyter.jupyter_server"]
+
+HUB_TOKEN = "server-token-that-must-never-reach-a-browser"
+
+
+@dataclass
+class Answer:
+    """One connection's answer: a status, then (for 200) events and an end.
+
+    ``end``: ``close`` ends the response, ``hold`` keeps it open (sending
+    keepalives when ``keepalive``), ``silent`` keeps it open with nothing.
+    """
+
+    status: int = 200
+    events: list[str] = field(default_factory=list)
+    end: str = "hold"
+    headers: dict[str, str] = field(default_factory=dict)
+    keepalive: float = 0.2
+
+
+class FakeHub:
+    def __init__(self) -> None:
+        self.answers: list[Answer] = []
+        #: Every request: (path, Authorization header).
+        self.requests: list[tuple[str, str]] = []
+        self.open = 0
+        self._live: set[web.RequestHandler] = set()
+        self.port = 0
+        self._server: Optional[HTTPServer] = None
+
+    def script(self, *answers: Answer) -> None:
+        self.answers.extend(answers)
+
+    def push(self, payload: Any) -> None:
+        """Sends an event to every open stream."""
+        for handler in list(self._live):
+            handler.write(f"data: {json.dumps(payload)}\n\n")
+            handler.flush()
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hub/api"
+
+    async def start(self) -> None:
+        hub = self
+
+        class Stream(web.RequestHandler):
+            async def get(self, path: str) -> None:
+                hub.requests.append((self.request.path, self.request.headers.get("Authorization", "")))
+                answer = hub.answers.pop(0) if hub.answers else Answer()
+                self.set_status(answer.status)
+                for name, value in answer.headers.items():
+                    self.set_header(name, value)
+                if answer.status != 200:
+                    self.finish(json.dumps({"status": answer.status, "message": "scripted"}))
+                    return
+                self.set_header("Content-Type", "text/event-stream")
+                self.write("\n\n")
+                for event in answer.events:
+                    self.write(f"data: {event}\n\n")
+                await self.flush()
+                if answer.end == "close":
+                    self.finish()
+                    return
+                hub.open += 1
+                hub._live.add(self)
+                self._gone = asyncio.Event()
+                try:
+                    while not self._gone.is_set():
+                        try:
+                            await asyncio.wait_for(self._gone.wait(), answer.keepalive)
+                        except asyncio.TimeoutError:
+                            if answer.end == "hold":
+                                self.write("\n\n")
+                                await self.flush()
+                except Exception:
+                    pass
+                finally:
+                    hub.open -= 1
+                    hub._live.discard(self)
+
+            def on_connection_close(self) -> None:
+                gone = getattr(self, "_gone", None)
+                if gone is not None:
+                    gone.set()
+
+        app = web.Application([(r"/hub/api/credits/sseserver/(.*)", Stream)])
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        self.port = sock.getsockname()[1]
+        sock.close()
+        self._server = app.listen(self.port, address="127.0.0.1")
+
+    def drop_all(self) -> None:
+        """Cuts every open stream (a hub restart or a network drop)."""
+        for handler in list(self._live):
+            handler.request.connection.close()
+
+    def stop(self) -> None:
+        self.drop_all()
+        if self._server is not None:
+            self._server.stop()
+
+
+@pytest.fixture
+def fake_hub(jp_asyncio_loop):
+    hub = FakeHub()
+    jp_asyncio_loop.run_until_complete(hub.start())
+    yield hub
+    hub.stop()
+
+
+@pytest.fixture
+def jp_server_config(fake_hub, monkeypatch):
+    """The relay enabled, pointed at the fake hub, with short timings."""
+    monkeypatch.setenv("JUPYTERHUB_API_URL", fake_hub.api_url)
+    monkeypatch.setenv("JUPYTERHUB_API_TOKEN", HUB_TOKEN)
+    monkeypatch.setenv("JUPYTERHUB_USER", "alice@example.org")
+    monkeypatch.setenv("JUPYTERHUB_SERVER_NAME", "")
+    from traitlets.config import Config
+
+    return Config(
+        {
+            "ServerApp": {"jpserver_extensions": {"jupyterlab_hub_credits": True}},
+            "HubCreditsApp": {
+                "grace_seconds": 0.5,
+                "backoff_base_seconds": 0.05,
+                "backoff_cap_seconds": 0.4,
+                "connect_timeout_seconds": 1.0,
+                "heartbeat_timeout_seconds": 1.0,
+            },
+        }
+    )
