@@ -344,7 +344,9 @@ export class TestLab {
     readonly venv = '.venv',
     readonly app: 'lab' | 'notebook' = 'lab',
     /** Plugin ids to switch off through page_config.json `disabledExtensions`. */
-    readonly disabled: string[] = []
+    readonly disabled: string[] = [],
+    /** More environment for the server (e.g. the relay's JUPYTERHUB_*). */
+    readonly env: Record<string, string> = {}
   ) {}
 
   readonly token = randomBytes(24).toString('hex');
@@ -401,6 +403,7 @@ export class TestLab {
           PATH: `${bin}:${process.env.PATH}`,
           JUPYTERLAB_SETTINGS_DIR: this.settingsDir,
           JUPYTER_CONFIG_DIR: configDir,
+          ...this.env,
           // No layout restored from another run.
           JUPYTERLAB_WORKSPACES_DIR: path.join(this.root, '.workspaces')
         },

@@ -73,6 +73,9 @@ test.beforeAll(async () => {
   lab.userSettings('@jupyterlab/apputils-extension', 'notification', {
     fetchNews: 'false'
   });
+  // The browser reads the (CORS-enabled) fake hub directly here; the relay
+  // has its own test below.
+  lab.userSettings('jupyterlab-hub-credits', 'plugin', { endpoint: 'server' });
   await lab.start();
   hub = new FakeHub();
   await hub.start(`http://127.0.0.1:${lab.port}`);
@@ -336,4 +339,50 @@ test('JS of the extension: at start, after start, on use', async ({
     onUse: phase(onUse)
   };
   await lab.close();
+});
+
+test('hub connections through the relay: 2 browsers x 2 tabs', async ({
+  browser
+}) => {
+  // A server whose relay reads the fake hub (as a hub-spawned server would).
+  const relayed = new TestLab('.venv', 'lab', [], {
+    JUPYTERHUB_API_URL: `${hub.origin}/hub/api`,
+    JUPYTERHUB_API_TOKEN: 'bench-server-token',
+    JUPYTERHUB_USER: 'tester'
+  });
+  relayed.userSettings('@jupyterlab/apputils-extension', 'notification', {
+    fetchNews: 'false'
+  });
+  await relayed.start();
+  const before = hub.requests;
+  const pages: Page[] = [];
+  const contexts: BrowserContext[] = [];
+  for (let b = 0; b < 2; b++) {
+    const context = await browser.newContext();
+    contexts.push(context);
+    for (let t = 0; t < 2; t++) {
+      const page = await context.newPage();
+      // The hub on another origin: the page goes through the relay.
+      await pretendHub(page, { hubHost: hub.origin });
+      await page.goto(relayed.url);
+      pages.push(page);
+    }
+  }
+  hub.send(hub.balance - 1);
+  for (const page of pages) {
+    await expect(page.locator(ITEM_TEXT)).toContainText(
+      `Credits: ${hub.balance.toLocaleString('en-US')} /`,
+      { timeout: 60000 }
+    );
+  }
+  results.relay = {
+    browsers: 2,
+    tabs: 4,
+    openConnections: hub.connections.size,
+    requests: hub.requests - before
+  };
+  for (const context of contexts) {
+    await context.close();
+  }
+  await relayed.dispose();
 });

@@ -81,6 +81,12 @@ const rows = [
     'open SSE connections at the fake hub'
   ],
   [
+    'Hub connections, relay, 2 browsers × 2 tabs',
+    `${browser.relay.openConnections} (${browser.relay.requests} requests)`,
+    '1',
+    'open SSE connections at the fake hub, all from the relay in the server'
+  ],
+  [
     'Attempts in a 5-min outage',
     `median ${rc.attemptsMedian}, max ${rc.attemptsMax} per client`,
     '≤ 15',
