@@ -112,7 +112,7 @@ def retry_delay(failures: int, hint: float, timings: Timings, random: float) -> 
     """The wait before the next attempt, in seconds.
 
     Full jitter over a window that doubles with each failure up to the cap;
-    never shorter than the hub asked, never longer than the cap.
+    never shorter than the hub asked, a hint counting within [base, cap].
     ``failures``: failed attempts in a row before this one failed;
     ``random``: uniform in [0, 1).
     """
@@ -120,5 +120,5 @@ def retry_delay(failures: int, hint: float, timings: Timings, random: float) -> 
         timings.backoff_cap,
         timings.backoff_base * timings.backoff_factor ** min(failures, 64),
     )
-    asked = min(max(0.0, hint), timings.backoff_cap)
+    asked = min(max(hint, timings.backoff_base), timings.backoff_cap) if hint > 0 else 0.0
     return max(random * window, asked)

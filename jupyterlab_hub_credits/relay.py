@@ -84,6 +84,43 @@ def hub_data(data: str) -> tuple[str, Optional[str]]:
     return "invalid", None
 
 
+#: The longest line or event taken from the hub (1 MB; real ones are tiny).
+MAX_EVENT = 1 << 20
+
+
+class EventTooLarge(Exception):
+    """A line or event from the hub grew past ``MAX_EVENT``."""
+
+
+class _Capped(httpx.AsyncByteStream):
+    """The hub's bytes, cut when a line or an event grows past the cap.
+
+    A stream that never ends a line would otherwise grow the SSE decoder's
+    buffer for ever (and every byte keeps the read timeout from firing).
+    """
+
+    def __init__(self, inner: httpx.AsyncByteStream, limit: int = MAX_EVENT):
+        self._inner = inner
+        self._limit = limit
+
+    async def __aiter__(self):
+        line = event = 0
+        tail = b""
+        async for chunk in self._inner:
+            joined = tail + chunk
+            newline = max(joined.rfind(b"\n"), joined.rfind(b"\r"))
+            line = len(joined) - newline - 1 if newline >= 0 else line + len(chunk)
+            blank = max(joined.rfind(b"\n\n"), joined.rfind(b"\r\n\r\n"), joined.rfind(b"\r\r"))
+            event = len(joined) - blank if blank >= 0 else event + len(chunk)
+            tail = joined[-3:]
+            if line > self._limit or event > self._limit:
+                raise EventTooLarge()
+            yield chunk
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
 class Upstream:
     """Reads the hub's per-server stream until a terminal state or cancel.
 
@@ -185,6 +222,7 @@ class Upstream:
             if verdict.kind != "open":
                 return verdict, hint
             self._set_state("live")
+            response.stream = _Capped(response.stream)
             async for event in EventSource(response).aiter_sse():
                 if event.retry is not None:
                     hint = event.retry / 1000
@@ -204,6 +242,8 @@ class Upstream:
             return Verdict("retry", "the hub closed the stream"), hint
         except httpx.ReadTimeout:
             return Verdict("retry", "the hub went silent"), hint
+        except EventTooLarge:
+            return Verdict("retry", "a line or event from the hub is larger than 1 MB"), hint
         except httpx.HTTPError as error:
             return Verdict("retry", f"connection lost: {type(error).__name__}"), hint
         finally:

@@ -146,6 +146,7 @@ export class Attempt {
     const decoder = new TextDecoder();
     const parser = createParser({
       onEvent: event => {
+        this._eventBytes = 0;
         if (!this._over) {
           this._options.onData(event.data, event.event ?? '');
         }
@@ -168,13 +169,38 @@ export class Attempt {
           break;
         }
         this._alive();
-        parser.feed(decoder.decode(value, { stream: true }));
+        const text = decoder.decode(value, { stream: true });
+        if (this._tooLong(text)) {
+          this._end({
+            kind: 'lost',
+            reason: 'a line or event from the hub is larger than 1 MB'
+          });
+          return;
+        }
+        parser.feed(text);
       }
     } catch (error) {
       this._end({ kind: 'lost', reason: `connection lost: ${message(error)}` });
       return;
     }
     this._end({ kind: 'lost', reason: 'the hub closed the stream' });
+  }
+
+  /**
+   * Whether a line or an event grows past `MAX_EVENT` with this text: a
+   * stream that never ends a line would grow the parser's buffer for ever
+   * (and every byte re-arms the watchdog).
+   */
+  private _tooLong(text: string): boolean {
+    const joined = this._tail + text;
+    const line = joined.search(/[\r\n][^\r\n]*$/);
+    this._lineBytes =
+      line >= 0 ? joined.length - line - 1 : this._lineBytes + text.length;
+    const blank = Private.lastBlankLine(joined);
+    this._eventBytes =
+      blank >= 0 ? joined.length - blank : this._eventBytes + text.length;
+    this._tail = joined.slice(-2);
+    return this._lineBytes > MAX_EVENT || this._eventBytes > MAX_EVENT;
   }
 
   /**
@@ -207,6 +233,27 @@ export class Attempt {
   private _timer: unknown = null;
   private _retryHintMs = 0;
   private _over = false;
+  private _tail = '';
+  private _lineBytes = 0;
+  private _eventBytes = 0;
+}
+
+/**
+ * The longest line or event taken from the hub (1 MB; real ones are tiny).
+ */
+export const MAX_EVENT = 1 << 20;
+
+namespace Private {
+  /**
+   * Where the last blank line (an event boundary) of `text` ends, or -1.
+   */
+  export function lastBlankLine(text: string): number {
+    let end = -1;
+    for (const match of text.matchAll(/\r\n\r\n|\n\n|\r\r|\n\r\n|\r\n\n/g)) {
+      end = match.index! + match[0].length;
+    }
+    return end;
+  }
 }
 
 export namespace Attempt {

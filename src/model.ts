@@ -140,7 +140,11 @@ export class CreditsModel implements Omit<ICreditsModel, 'stateChanged'> {
         this._stateChanged.emit();
         break;
       case 'invalid':
-        if (!this._reasonsLogged.has(event.reason)) {
+        // Once per reason, and a bounded set of them.
+        if (
+          this._reasonsLogged.size < 20 &&
+          !this._reasonsLogged.has(event.reason)
+        ) {
           this._reasonsLogged.add(event.reason);
           this._log(
             `jupyterlab-hub-credits: ignored an event: ${event.reason}`

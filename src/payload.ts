@@ -58,6 +58,9 @@ export type CreditsEvent =
  * the `{error}` event sent when the hub stopped the server.
  */
 export function parseCreditsEvent(data: string): CreditsEvent {
+  if (data.length > Private.MAX_DATA) {
+    return invalid('larger than 1 MB');
+  }
   let value: unknown;
   try {
     value = JSON.parse(data);
@@ -65,6 +68,9 @@ export function parseCreditsEvent(data: string): CreditsEvent {
     return invalid(`not JSON: ${Private.preview(data)}`);
   }
   if (Array.isArray(value)) {
+    if (value.length > Private.MAX_ENTRIES) {
+      return invalid(`more than ${Private.MAX_ENTRIES} entries`);
+    }
     const entries: ICreditEntry[] = [];
     for (let i = 0; i < value.length; i++) {
       const entry = Private.entry(value[i]);
@@ -84,7 +90,7 @@ export function parseCreditsEvent(data: string): CreditsEvent {
     if (typeof value.error !== 'string') {
       return invalid('"error" is not a string');
     }
-    return { kind: 'stopped', message: value.error };
+    return { kind: 'stopped', message: Private.preview(value.error, 1000) };
   }
   const entry = Private.entry(value);
   if (typeof entry === 'string') {
@@ -148,6 +154,11 @@ function invalid(reason: string): CreditsEvent {
 namespace Private {
   type Rec = Record<string, unknown>;
 
+  /** Bounds no real hub comes near: what passes is of bounded size. */
+  export const MAX_DATA = 1 << 20;
+  export const MAX_ENTRIES = 100;
+  export const MAX_NAME = 200;
+
   export function isRecord(value: unknown): value is Rec {
     return typeof value === 'object' && value !== null && !Array.isArray(value);
   }
@@ -202,6 +213,7 @@ namespace Private {
       typeof interval !== 'number' ||
       !Number.isFinite(value) ||
       !Number.isFinite(interval) ||
+      value < 0 ||
       interval <= 0
     ) {
       return null;
@@ -218,7 +230,7 @@ namespace Private {
     }
     const zoned = /([zZ]|[+-]\d\d:?\d\d)$/.test(value) ? value : `${value}Z`;
     const ms = Date.parse(zoned);
-    return Number.isNaN(ms) ? null : ms;
+    return Number.isFinite(ms) && ms >= 0 ? ms : null;
   }
 
   export function project(value: unknown): IProjectCredits | null | string {
@@ -228,8 +240,8 @@ namespace Private {
     if (!isRecord(value)) {
       return `"project" is ${typeOf(value)}, not an object`;
     }
-    if (typeof value.name !== 'string') {
-      return '"project.name" is not a string';
+    if (typeof value.name !== 'string' || value.name.length > MAX_NAME) {
+      return '"project.name" is not a string of at most 200 characters';
     }
     const amounts = balance(value);
     if (typeof amounts === 'string') {
@@ -246,8 +258,11 @@ namespace Private {
     if (typeof amounts === 'string') {
       return amounts;
     }
-    if (value.name !== undefined && typeof value.name !== 'string') {
-      return '"name" is not a string';
+    if (
+      value.name !== undefined &&
+      (typeof value.name !== 'string' || value.name.length > MAX_NAME)
+    ) {
+      return '"name" is not a string of at most 200 characters';
     }
     const linked = project(value.project);
     if (typeof linked === 'string') {

@@ -165,9 +165,25 @@ export function retryAfterMs(value: string | null, now: number): number {
 }
 
 /**
+ * The backoff window after `failures` failed attempts in a row: the base,
+ * doubling with each failure, up to the cap.
+ */
+export function backoffWindowMs(
+  failures: number,
+  timings: IStreamTimings
+): number {
+  return Math.min(
+    timings.backoffCapMs,
+    timings.backoffBaseMs * Math.pow(timings.backoffFactor, failures)
+  );
+}
+
+/**
  * The wait before the next attempt: full jitter over a window that doubles
  * with each failure up to the cap, and never shorter than the hub asked
- * (`Retry-After`, `retry:`) — though never longer than the cap either.
+ * (`Retry-After`, `retry:`). A hint counts within [base, cap]: a long
+ * maintenance `Retry-After` never stops retries for good, and a huge one
+ * never overflows the timer (above 2^31 - 1 ms `setTimeout` fires at once).
  *
  * @param failures - failed attempts in a row before this one failed
  * @param random - uniform in [0, 1)
@@ -178,11 +194,11 @@ export function retryDelayMs(
   timings: IStreamTimings,
   random: number
 ): number {
-  const window = Math.min(
-    timings.backoffCapMs,
-    timings.backoffBaseMs * Math.pow(timings.backoffFactor, failures)
-  );
-  const hint = Math.min(Math.max(0, hintMs), timings.backoffCapMs);
+  const window = backoffWindowMs(failures, timings);
+  const hint =
+    hintMs > 0
+      ? Math.min(Math.max(hintMs, timings.backoffBaseMs), timings.backoffCapMs)
+      : 0;
   return Math.max(Math.floor(random * window), hint);
 }
 

@@ -4,8 +4,32 @@
  */
 import { Dialog, Notification, showDialog } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
+import type { FetchFunction } from './attempt';
+import type { AuthMode } from './endpoints';
 import { authHeaders, hubUrl } from './hub';
 import type { IHubLocation } from './hub';
+
+/**
+ * The DELETE itself: the hub cookie always, the page's token in the
+ * header unless the settings say `auth: cookie`.
+ */
+export function stopRequest(
+  hub: IHubLocation,
+  auth: AuthMode,
+  token: string,
+  fetch: FetchFunction
+): Promise<Response> {
+  const url = hubUrl(hub, 'api/credits/stopserver', hub.user, hub.serverName);
+  return fetch(url, {
+    method: 'DELETE',
+    credentials:
+      hub.host && hub.host !== window.location.origin
+        ? 'include'
+        : 'same-origin',
+    redirect: 'manual',
+    headers: authHeaders(auth === 'cookie' ? '' : token)
+  });
+}
 
 /**
  * Confirms, sends the DELETE, and says how it went.
@@ -14,6 +38,7 @@ import type { IHubLocation } from './hub';
  */
 export async function stopServer(
   hub: IHubLocation,
+  auth: AuthMode,
   token: string,
   trans: TranslationBundle,
   openHubHome: () => void
@@ -31,17 +56,10 @@ export async function stopServer(
   if (!result.button.accept) {
     return;
   }
-  const url = hubUrl(hub, 'api/credits/stopserver', hub.user, hub.serverName);
   try {
-    const response = await window.fetch(url, {
-      method: 'DELETE',
-      credentials:
-        hub.host && hub.host !== window.location.origin
-          ? 'include'
-          : 'same-origin',
-      redirect: 'manual',
-      headers: authHeaders(token)
-    });
+    const response = await stopRequest(hub, auth, token, (url, init) =>
+      window.fetch(url, init)
+    );
     if (response.status !== 202 && response.status !== 204) {
       throw new Error(`HTTP ${response.status || 'redirect'}`);
     }

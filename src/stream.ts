@@ -20,6 +20,7 @@ import type { CreditsEvent } from './payload';
 import {
   STOP_CHECKS,
   STREAM_TIMINGS,
+  backoffWindowMs,
   failingState,
   retryDelayMs
 } from './policy';
@@ -116,12 +117,21 @@ export class CreditsStream {
   }
 
   /**
-   * Drops the current connection or pending retry and connects at once.
+   * Drops the current connection or pending retry and connects at once —
+   * at most once per backoff window, whoever asks (a user, the page coming
+   * back, a thousand messages from other tabs).
    */
   reconnect(): void {
-    if (this._phase.name !== 'disposed') {
-      this._attempt();
+    if (this._phase.name === 'disposed') {
+      return;
     }
+    const now = this._clock.now();
+    if (now < this._reconnectAllowedAt) {
+      return;
+    }
+    this._reconnectAllowedAt =
+      now + backoffWindowMs(this._failures, this._timings);
+    this._attempt();
   }
 
   /**
@@ -175,7 +185,7 @@ export class CreditsStream {
   private _onData(data: string): void {
     const event = parseCreditsEvent(data);
     if (event.kind === 'stopped') {
-      this._options.onEvent(event);
+      this._options.onEvent(event, data);
       this._finish('stopped', event.message);
       return;
     }
@@ -187,7 +197,7 @@ export class CreditsStream {
         this._setStatus('live', '');
       }
     }
-    this._options.onEvent(event);
+    this._options.onEvent(event, data);
   }
 
   /**
@@ -315,6 +325,7 @@ export class CreditsStream {
   private _endpointIndex = 0;
   private _stopChecks = 0;
   private _sawEvent = false;
+  private _reconnectAllowedAt = -Infinity;
 }
 
 export namespace CreditsStream {
@@ -329,8 +340,8 @@ export namespace CreditsStream {
     relayFetch?: FetchFunction;
     /** `same-origin` for a hub on the page's origin, `include` for a cross-origin hub. */
     credentials?: RequestCredentials;
-    /** Snapshots and invalid events, in arrival order. */
-    onEvent: (event: CreditsEvent) => void;
+    /** Every event in arrival order, with the hub's data it came from. */
+    onEvent: (event: CreditsEvent, data?: string) => void;
     onStatus: (status: IConnectionStatus) => void;
     timings?: Partial<IStreamTimings>;
     clock?: IClock;

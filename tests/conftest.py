@@ -28,7 +28,8 @@ class Answer:
     """One connection's answer: a status, then (for 200) events and an end.
 
     ``end``: ``close`` ends the response, ``hold`` keeps it open (sending
-    keepalives when ``keepalive``), ``silent`` keeps it open with nothing.
+    keepalives when ``keepalive``), ``silent`` keeps it open with nothing,
+    ``endless`` sends a line that never ends.
     """
 
     status: int = 200
@@ -92,6 +93,9 @@ class FakeHub:
                         except asyncio.TimeoutError:
                             if answer.end == "hold":
                                 self.write("\n\n")
+                                await self.flush()
+                            elif answer.end == "endless":
+                                self.write("0" * 256 * 1024)
                                 await self.flush()
                 except Exception:
                     pass

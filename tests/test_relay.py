@@ -259,3 +259,15 @@ async def test_an_unauthenticated_request_is_refused(
         )
     assert response.status_code == 403
     assert fake_hub.requests == []
+
+
+async def test_a_line_that_never_ends_is_cut_at_1_mb(fake_hub: FakeHub, connect):
+    fake_hub.script(
+        Answer(events=[SNAPSHOT], end="endless", keepalive=0.01),
+        Answer(events=['{"balance": 40, "cap": 100}']),
+    )
+    client = connect()
+    await until(lambda: len(client.data()) == 2, timeout=10)
+    reasons = [body["reason"] for kind, body in client.events if kind == "relay"]
+    assert "a line or event from the hub is larger than 1 MB" in reasons
+    assert client.states()[-1] == "live"

@@ -202,12 +202,48 @@ describe('fault server', () => {
     expect(server.hits('/trickle')).toHaveLength(1);
   });
 
-  it('a multi-megabyte event is read', async () => {
-    const { events, stream } = connect('/huge');
+  it('a 900-KB event is read', async () => {
+    const { events, stream } = connect('/large');
     await until(() => snapshots(events).length === 1);
     const [event] = snapshots(events);
     expect(event.kind === 'snapshot' && event.entries[0].balance).toBe(11);
     expect(stream.status.state).toBe('live');
+  });
+
+  it('a multi-megabyte event is refused: the connection is dropped and opened again', async () => {
+    const { events, stream } = connect('/huge');
+    await until(() => snapshots(events).length === 1);
+    expect(server.hits('/huge')).toHaveLength(2);
+    const [event] = snapshots(events);
+    expect(event.kind === 'snapshot' && event.entries[0].balance).toBe(10);
+    expect(stream.status.state).toBe('live');
+  });
+
+  it('a line that never ends is cut at 1 MB, again and again, never grown for ever', async () => {
+    const states: string[] = [];
+    const { stream } = connect('/endless-line');
+    const seen = () => {
+      if (states[states.length - 1] !== stream.status.reason) {
+        states.push(stream.status.reason);
+      }
+      return server.hits('/endless-line').length >= 3;
+    };
+    await until(seen, 10000);
+    expect(
+      states.filter(r => /larger than 1 MB/.test(r)).length
+    ).toBeGreaterThan(0);
+  });
+
+  it('502 with Retry-After: 3000000 (past the timer limit): attempts spaced by the cap, no loop', async () => {
+    const path = '/status/502';
+    connect([{ url: `${path}?retry-after=3000000` }]);
+    await until(() => server.hits(path).length >= 3, 4000);
+    await quietFor(300);
+    // Three attempts in about 2 x 400 ms, never hundreds a second.
+    expect(server.hits(path).length).toBeLessThanOrEqual(4);
+    for (const gap of gaps(path)) {
+      expect(gap).toBeGreaterThanOrEqual(400 - EARLY);
+    }
   });
 
   it('the error event stops for good', async () => {

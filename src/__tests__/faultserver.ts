@@ -171,11 +171,31 @@ export class FaultServer {
         }
       });
     },
-    '/huge': (_req, res) => {
+    // Large but under the 1-MB cap: read whole.
+    '/large': (_req, res) => {
       sse(res);
-      const pad = 'x'.repeat(3 * 1024 * 1024);
+      const pad = 'x'.repeat(900 * 1024);
       res.write(`data: {"balance": 11, "cap": 20, "pad": "${pad}"}\n\n`);
       this._every(50, res, () => res.write('\n\n'));
+    },
+    // Over the cap: refused, and the next connection is fine.
+    '/huge': (_req, res) => {
+      sse(res);
+      if (this._nth('/huge') === 1) {
+        const pad = 'x'.repeat(3 * 1024 * 1024);
+        res.write(`data: {"balance": 11, "cap": 20, "pad": "${pad}"}\n\n`);
+      } else {
+        res.write(SNAPSHOT);
+      }
+      this._every(50, res, () => res.write('\n\n'));
+    },
+    // A line that never ends, a byte every millisecond (each byte re-arms
+    // the watchdog): cut at the cap, never a buffer that grows for ever.
+    '/endless-line': (_req, res) => {
+      sse(res);
+      res.write('data: {"balance": 1');
+      const chunk = '0'.repeat(64 * 1024);
+      this._every(1, res, () => res.write(chunk));
     },
     '/error-event': (_req, res) => {
       sse(res);

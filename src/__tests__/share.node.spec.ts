@@ -68,8 +68,9 @@ class FakeStream implements ILeaderStream {
   dispose() {
     this.isDisposed = true;
   }
-  emit(event: CreditsEvent) {
-    this.sink.onEvent(event);
+  /** A snapshot, as the stream hands it on: parsed, and the hub's data. */
+  emit(balance: number) {
+    this.sink.onEvent(snapshot(balance), `{"balance": ${balance}, "cap": 100}`);
   }
   setState(state: ConnectionState) {
     this.status = status(state);
@@ -129,7 +130,7 @@ describe('SharedCredits', () => {
     const b = tab();
     const c = tab();
     streams[0].setState('live');
-    streams[0].emit(snapshot(95));
+    streams[0].emit(95);
     // A follower may get the snapshot twice (broadcast and reply to its hello).
     await until(() => b.events.length >= 1 && c.events.length >= 1);
     expect(streams).toHaveLength(1);
@@ -146,7 +147,7 @@ describe('SharedCredits', () => {
     tab();
     await until(() => streams.length === 1);
     streams[0].setState('live');
-    streams[0].emit(snapshot(80));
+    streams[0].emit(80);
     const late = tab();
     await until(() => late.events.length === 1);
     expect(late.events).toEqual([snapshot(80)]);

@@ -9,7 +9,10 @@ import type {
 import { ICommandPalette } from '@jupyterlab/apputils';
 import { PageConfig } from '@jupyterlab/coreutils';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import type { AuthMode } from '../endpoints';
 import { hubHomeUrl, readHubLocation } from '../hub';
+import { watchSettings } from '../settings';
 import { CommandIDs, IHubCredits } from '../tokens';
 
 /**
@@ -22,13 +25,19 @@ export const commandsPlugin: JupyterFrontEndPlugin<void> = {
   description: 'Commands to reconnect, open the hub home and stop the server.',
   autoStart: true,
   requires: [IHubCredits],
-  optional: [ITranslator, ICommandPalette],
+  optional: [ITranslator, ICommandPalette, ISettingRegistry],
   activate: (
     app: JupyterFrontEnd,
     credits: IHubCredits,
     translator: ITranslator | null,
-    palette: ICommandPalette | null
+    palette: ICommandPalette | null,
+    registry: ISettingRegistry | null
   ) => {
+    // The stop authenticates as the stream does (`auth` setting).
+    let auth: AuthMode = 'auto';
+    if (registry) {
+      void watchSettings(registry, settings => (auth = settings.auth));
+    }
     const trans = (translator ?? nullTranslator).load('jupyterlab_hub_credits');
     const { commands } = app;
     const model = credits.model;
@@ -69,7 +78,13 @@ export const commandsPlugin: JupyterFrontEndPlugin<void> = {
         const hub = model.hub;
         if (hub && owner()) {
           const { stopServer } = await import('../stop');
-          await stopServer(hub, PageConfig.getToken(), trans, openHubHome);
+          await stopServer(
+            hub,
+            auth,
+            PageConfig.getToken(),
+            trans,
+            openHubHome
+          );
         }
       }
     });

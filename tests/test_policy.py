@@ -1,0 +1,81 @@
+"""The relay's policy and its check of hub data, on generated input
+(Hypothesis, derandomized: a failure replays) and on hand-written cases."""
+
+from __future__ import annotations
+
+import json
+import math
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from jupyterlab_hub_credits.policy import Timings, classify, retry_after_seconds, retry_delay
+from jupyterlab_hub_credits.relay import hub_data
+
+TIMINGS = Timings()
+settings.register_profile("ci", max_examples=2000, derandomize=True, deadline=None)
+settings.load_profile("ci")
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.floats(allow_nan=False) | st.integers() | st.text(),
+    lambda children: st.lists(children, max_size=5)
+    | st.dictionaries(st.text(max_size=10), children, max_size=5),
+    max_leaves=20,
+)
+
+
+@given(st.one_of(json_values.map(json.dumps), st.text()))
+def test_hub_data_never_raises_and_passes_only_one_line_json(data):
+    kind, body = hub_data(data)
+    assert kind in ("snapshot", "stopped", "invalid")
+    if kind == "snapshot":
+        assert "\n" not in body and "\r" not in body
+        assert isinstance(json.loads(body), (dict, list))
+    if kind == "stopped":
+        assert isinstance(body, str)
+
+
+@given(
+    st.integers(min_value=0, max_value=999),
+    st.text(max_size=40),
+    st.booleans(),
+    st.one_of(st.none(), st.text(max_size=40), st.floats().map(str)),
+)
+def test_classify_never_raises_and_waits_are_finite(status, content_type, saw_event, retry_after):
+    verdict = classify(status, content_type, saw_event, retry_after, 1.7e9)
+    assert verdict.kind in ("open", "retry", "end")
+    assert math.isfinite(verdict.not_before) and verdict.not_before >= 0
+    if verdict.kind == "end":
+        assert verdict.state in ("refused", "unavailable", "stopped")
+
+
+@given(
+    st.integers(min_value=0, max_value=10_000),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.floats(min_value=0, max_value=1, exclude_max=True),
+)
+def test_a_retry_never_waits_past_the_cap(failures, hint, random):
+    delay = retry_delay(failures, hint, TIMINGS, random)
+    assert 0 <= delay <= TIMINGS.backoff_cap
+
+
+def test_a_huge_retry_after_waits_the_cap_not_zero():
+    hint = retry_after_seconds("3000000", 0)
+    assert retry_delay(0, hint, TIMINGS, 0.0) == TIMINGS.backoff_cap
+
+
+def test_a_small_hint_counts_from_the_base():
+    assert retry_delay(0, 0.01, TIMINGS, 0.0) == TIMINGS.backoff_base
+    assert retry_delay(0, 0.0, TIMINGS, 0.0) == 0.0
+
+
+def test_statuses():
+    assert classify(200, "text/event-stream", False, None, 0).kind == "open"
+    assert classify(200, "text/html", False, None, 0).state == "unavailable"
+    assert classify(302, "", False, None, 0).state == "refused"
+    assert classify(403, "", False, None, 0).state == "refused"
+    assert classify(404, "", False, None, 0).state == "unavailable"
+    assert classify(404, "", True, None, 0).state == "stopped"
+    assert classify(409, "", False, None, 0).state == "stopped"
+    retry = classify(503, "", False, "Wed, 21 Oct 2015 07:28:10 GMT", 1445412480)
+    assert retry.kind == "retry" and retry.not_before == 10
