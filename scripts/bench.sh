@@ -9,4 +9,7 @@ mkdir -p .test-output
 npx tsc -p tsconfig.bench.json
 node --expose-gc scripts/bench/node.mjs > .test-output/bench-node.json
 npx playwright test --config scripts/bench/playwright.config.ts >&2
+# Prediction error against real hubs (writes .test-output/prediction.json).
+rm -f .test-output/prediction.json
+npx playwright test --config ui-tests/playwright.config.ts predict.spec.ts >&2
 node scripts/bench/report.mjs .test-output/bench-node.json .test-output/bench-browser.json

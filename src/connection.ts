@@ -9,6 +9,8 @@ import type { AuthMode, EndpointMode } from './endpoints';
 import type { IHubLocation } from './hub';
 import { PageLifecycle } from './lifecycle';
 import type { CreditsModel } from './model';
+import { HistoryStore } from './history';
+import type { IStorage } from './history';
 import { connectionStatus } from './status';
 import type { IStreamTimings } from './policy';
 import { SharedCredits } from './share';
@@ -26,10 +28,14 @@ export interface IConnectionConfig {
   timings: Partial<IStreamTimings>;
 }
 
+/** The history is stored at most this often. */
+const SAVE_DELAY_MS = 5000;
+
 export class CreditsConnection implements IDisposable {
   constructor(options: CreditsConnection.IOptions) {
     this._model = options.model;
     this._token = options.token;
+    this._storage = options.storage ?? null;
   }
 
   get isDisposed(): boolean {
@@ -47,6 +53,7 @@ export class CreditsConnection implements IDisposable {
     this.close();
     this._key = key;
     const hub = config.hub;
+    this._keepHistory(hub);
     const endpoints = streamEndpoints(
       hub,
       config.endpoint,
@@ -71,7 +78,7 @@ export class CreditsConnection implements IDisposable {
     this._shared = new SharedCredits({
       key: endpoints[0].url,
       sink: {
-        onEvent: event => this._model.applyEvent(event),
+        onEvent: (event, data) => this._model.applyEvent(event, data),
         onStatus: status => this._model.setStatus(status)
       },
       locks,
@@ -126,6 +133,34 @@ export class CreditsConnection implements IDisposable {
   }
 
   /**
+   * Restores the stored history of this hub, user and server (once), and
+   * stores it as it grows: at most every few seconds.
+   */
+  private _keepHistory(hub: IHubLocation): void {
+    if (!this._storage || this._history) {
+      return;
+    }
+    const store = new HistoryStore({ storage: this._storage, hub });
+    this._history = store;
+    const stored = store.load(Date.now());
+    if (stored) {
+      this._model.restore(stored.samples, stored.entries, stored.data);
+    }
+    let saved = this._model.lastUpdate;
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const save = () => {
+      timer = null;
+      store.save(this._model.history, this._model.lastData, Date.now());
+    };
+    this._model.stateChanged.connect(() => {
+      if (this._model.lastUpdate !== saved && timer === null) {
+        saved = this._model.lastUpdate;
+        timer = setTimeout(save, SAVE_DELAY_MS);
+      }
+    });
+  }
+
+  /**
    * Closes the connection (until the next `configure`).
    */
   close(): void {
@@ -137,6 +172,8 @@ export class CreditsConnection implements IDisposable {
   }
 
   private _serverSettings = ServerConnection.makeSettings();
+  private _storage: IStorage | null;
+  private _history: HistoryStore | null = null;
   private _model: CreditsModel;
   private _token: string;
   private _key = '';
@@ -150,5 +187,7 @@ export namespace CreditsConnection {
     model: CreditsModel;
     /** The page's hub token (PageConfig `token`), sent only in a header. */
     token: string;
+    /** Where the balance history outlives the page (`localStorage`). */
+    storage?: IStorage | null;
   }
 }

@@ -108,6 +108,9 @@ export function statusText(
     return `${label}: ${balances}`;
   }
   // Never a stale number presented as fresh.
+  if (status.state === 'connecting') {
+    return trans.__('%1: %2 (not live yet)', label, balances);
+  }
   return offline
     ? trans.__('%1: %2 (offline)', label, balances)
     : trans.__('%1: %2 (reconnecting)', label, balances);

@@ -4,7 +4,7 @@
  */
 import { Notification } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
-import { formatDuration } from './timeformat';
+import { formatClock, formatDuration } from './timeformat';
 import type { IOpenDocument } from './documents';
 import type { Level } from './levels';
 import type { Estimate } from './predict';
@@ -12,7 +12,17 @@ import type { ICreditsModel } from './tokens';
 import { ModelWatcher } from './watcher';
 
 /**
- * Fires once when the predicted time to empty falls below a lead time, and
+ * How long until the earliest predicted stop (the hub stops the server at
+ * the first bill it cannot pay: not at zero).
+ */
+export function msToEarliestStop(
+  estimate: Extract<Estimate, { kind: 'falling' }>
+): number {
+  return Math.max(0, estimate.msToStop - (estimate.stopAt - estimate.earliest));
+}
+
+/**
+ * Fires once when the predicted stop comes within a lead time, and
  * re-arms when it rises above it again (a grant, a top-up) or the balance
  * stops falling.
  */
@@ -24,7 +34,7 @@ export class LeadTimeTrigger {
    */
   update(estimate: Estimate): boolean {
     const below =
-      estimate.kind === 'falling' && estimate.msToEmpty < this.leadMs;
+      estimate.kind === 'falling' && msToEarliestStop(estimate) < this.leadMs;
     if (below && this._armed) {
       this._armed = false;
       return true;
@@ -48,7 +58,7 @@ export function shouldWarn(
   leadMs: number
 ): boolean {
   if (estimate.kind === 'falling') {
-    return estimate.msToEmpty < leadMs;
+    return msToEarliestStop(estimate) < leadMs;
   }
   return estimate.kind === 'unknown' && level === 'critical';
 }
@@ -144,8 +154,9 @@ export class WorkGuard extends ModelWatcher {
     const message =
       estimate.kind === 'falling'
         ? trans.__(
-            'Credits run out in about %1; the hub will then stop this server.',
-            formatDuration(trans, estimate.msToEmpty)
+            'Credits run out in about %1 (at %2); the hub will then stop this server.',
+            formatDuration(trans, estimate.msToStop),
+            formatClock(estimate.stopAt)
           )
         : trans.__(
             'Credits are almost used up; the hub will stop this server when they run out.'

@@ -11,7 +11,7 @@ import type { IThresholds, Level } from './levels';
 import type { CreditsEvent, ICreditEntry } from './payload';
 import { connectionStatus } from './status';
 import type { ConnectionState, IConnectionStatus } from './status';
-import type { Estimate, IBalanceSample } from './predict';
+import type { Estimate, IBalanceSample, IGrantPlan } from './predict';
 import type { ICreditsModel } from './tokens';
 
 /**
@@ -19,7 +19,9 @@ import type { ICreditsModel } from './tokens';
  */
 export type Estimator = (
   samples: readonly IBalanceSample[],
-  now: number
+  now: number,
+  options: Record<string, never>,
+  grants: readonly IGrantPlan[]
 ) => Estimate;
 
 /**
@@ -94,7 +96,9 @@ export class CreditsModel implements Omit<ICreditsModel, 'stateChanged'> {
   }
 
   estimate(now = this._now()): Estimate {
-    return this._estimator ? this._estimator(this._history, now) : UNKNOWN;
+    return this._estimator
+      ? this._estimator(this._history, now, {}, Private.grants(this._entries))
+      : UNKNOWN;
   }
 
   /**
@@ -127,9 +131,10 @@ export class CreditsModel implements Omit<ICreditsModel, 'stateChanged'> {
    * Applies one parsed stream event. An invalid event changes nothing; its
    * reason is logged the first time it is seen.
    */
-  applyEvent(event: CreditsEvent): void {
+  applyEvent(event: CreditsEvent, data?: string): void {
     switch (event.kind) {
       case 'snapshot':
+        this._lastData = data ?? null;
         this._entries = Private.freezeEntries(event.entries);
         this._lastUpdate = this._now();
         this._record(this._entries);
@@ -152,6 +157,37 @@ export class CreditsModel implements Omit<ICreditsModel, 'stateChanged'> {
         }
         break;
     }
+  }
+
+  /**
+   * The hub's data of the latest snapshot, as received (for the history
+   * store); `null` when unknown.
+   */
+  get lastData(): string | null {
+    return this._lastData;
+  }
+
+  /**
+   * Starts from a stored history (another tab's, or before a reload): the
+   * samples, and the last known balance shown as not live yet. Ignored
+   * once live data has arrived.
+   */
+  restore(
+    samples: readonly IBalanceSample[],
+    entries: readonly ICreditEntry[] | null,
+    data: string | null
+  ): void {
+    if (this._lastUpdate !== null) {
+      return;
+    }
+    this._history = samples.map(s => Object.freeze({ ...s }));
+    this._historyView = null;
+    if (entries && samples.length > 0) {
+      this._entries = Private.freezeEntries(entries);
+      this._lastData = data;
+      this._lastUpdate = samples[samples.length - 1].t;
+    }
+    this._stateChanged.emit();
   }
 
   dispose(): void {
@@ -189,6 +225,7 @@ export class CreditsModel implements Omit<ICreditsModel, 'stateChanged'> {
   private _entries: readonly ICreditEntry[] = [];
   private _lastUpdate: number | null = null;
   private _stopMessage = '';
+  private _lastData: string | null = null;
   private _reasonsLogged = new Set<string>();
   // Until the settings are read (they hold the real defaults).
   private _options: IModelOptions = Object.freeze({
@@ -245,6 +282,26 @@ export function readonlyCredits(model: CreditsModel): ICreditsModel {
 }
 
 namespace Private {
+  /**
+   * The grants the hub states for what pays (the first entry and its
+   * project), up to the caps of both.
+   */
+  export function grants(entries: readonly ICreditEntry[]): IGrantPlan[] {
+    const paying = entries[0];
+    if (!paying) {
+      return [];
+    }
+    const cap = paying.cap + (paying.project?.cap ?? 0);
+    return [paying.grant, paying.project?.grant ?? null]
+      .filter(grant => grant !== null && grant.value > 0)
+      .map(grant => ({
+        value: grant!.value,
+        intervalMs: grant!.interval * 1000,
+        last: grant!.lastUpdate,
+        cap
+      }));
+  }
+
   /**
    * Entries as the model keeps them: frozen, so no reader can change them.
    */

@@ -8,6 +8,30 @@ import type { Level } from './levels';
 import type { ICreditsModel } from './tokens';
 import { ModelWatcher } from './watcher';
 
+/**
+ * Why the hub stopped the server, as far as the history tells: the credits
+ * ran out only when the last balance could not pay a bill.
+ */
+export function stopCause(
+  trans: TranslationBundle,
+  model: ICreditsModel
+): string {
+  const estimate = model.estimate();
+  const last = model.history[model.history.length - 1];
+  if (estimate.kind === 'falling' && last) {
+    return last.available < estimate.bill
+      ? trans.__(
+          'The hub stopped this server: its credits could not pay the next bill.'
+        )
+      : trans.__(
+          'The hub stopped this server, but its credits had not run out: it was stopped elsewhere (from the hub home page, by an admin, or for being idle).'
+        );
+  }
+  return trans.__(
+    'The hub stopped this server: its credits ran out or it was stopped elsewhere.'
+  );
+}
+
 export class StopNotifier extends ModelWatcher {
   constructor(options: StopNotifier.IOptions) {
     super(options.model);
@@ -33,7 +57,8 @@ export class StopNotifier extends ModelWatcher {
           : trans.__('Unsaved changes in %1 are lost.', unsaved.join(', '));
     Notification.error(
       trans.__(
-        'The hub stopped this server: its credits ran out or it was stopped elsewhere. %1 Start it again from the hub home page.',
+        '%1 %2 Start it again from the hub home page.',
+        stopCause(trans, model),
         work
       ),
       {

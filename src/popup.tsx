@@ -87,15 +87,20 @@ export class CreditsDetails extends VDomRenderer<CreditsViewModel> {
                   : trans.__('unknown yet')}
             </dd>
             <dt>{trans.__('Runs out in')}</dt>
-            <dd className="jp-CreditsDetails-eta">
-              {formatEstimate(trans, estimate)}
+            <dd
+              className="jp-CreditsDetails-eta"
+              data-stop-at={
+                estimate.kind === 'falling' ? estimate.stopAt : undefined
+              }
+            >
+              {formatEstimate(trans, estimate, now)}
             </dd>
           </dl>
         )}
         {model.history.length > 1 && (
           <Sparkline
             samples={model.history}
-            label={trans.__('Balance since this page opened')}
+            label={trans.__('Balance over the last hours')}
           />
         )}
         <p className={`jp-CreditsDetails-status jp-mod-${model.state}`}>

@@ -1,12 +1,18 @@
 /**
- * How fast credits go and when they run out, from the balance history.
+ * When the hub will stop this server, from the balance history.
  *
- * The hub bills in steps (a fixed amount every billing interval) and grants
- * in jumps; the page sees a sample at every credit-task run. The estimate
- * ignores rises (grants, top-ups) and fits a straight line to the
- * cumulative consumption, so steps, flat periods and noise average out and
- * a grant never makes the estimate optimistic. With little history it says
- * "unknown" rather than guess.
+ * The hub's rule (credit service 0.4.2, the credit task): at each task run
+ * it bills `bills × billing_value` and stops the server when that is more
+ * than user + project balance — not when the balance reaches zero. So what
+ * pays falls in steps of one bill every billing interval, and the stop
+ * comes at the first bill that cannot be paid.
+ *
+ * The estimate reads the staircase: the bill is the smallest drop, the
+ * period the time the drops take per bill. It predicts the stop as the
+ * first bill the balance cannot pay (a range, as far as the samples pin
+ * the steps down, plus up to one task interval), folds in grants where the
+ * per-user stream states them, and otherwise leaves rises out. It is known
+ * from the second step on, for any billing interval.
  */
 
 /**
@@ -19,6 +25,18 @@ export interface IBalanceSample {
   readonly available: number;
 }
 
+/**
+ * A grant the hub states (per-user stream): `value` every `intervalMs`.
+ */
+export interface IGrantPlan {
+  readonly value: number;
+  readonly intervalMs: number;
+  /** The last grant (ms since the epoch); `null` when unknown. */
+  readonly last: number | null;
+  /** Grants stop at this much available (the caps). */
+  readonly cap: number;
+}
+
 export type Estimate =
   | { readonly kind: 'unknown' }
   | { readonly kind: 'steady' }
@@ -26,89 +44,201 @@ export type Estimate =
       readonly kind: 'falling';
       /** Credits per minute. */
       readonly ratePerMinute: number;
-      /** From `now` until the balance reaches zero. */
-      readonly msToEmpty: number;
+      /** One bill, in credits. */
+      readonly bill: number;
+      /** The time one bill takes, in ms. */
+      readonly periodMs: number;
+      /** From `now` until the predicted stop. */
+      readonly msToStop: number;
+      /** The predicted stop (ms since the epoch)... */
+      readonly stopAt: number;
+      /** ...no earlier than this and no later than that. */
+      readonly earliest: number;
+      readonly latest: number;
     };
 
 export interface IEstimateOptions {
-  /** Only samples this recent count (ms). */
+  /** Only samples this recent count (ms); up to six hourly bills. */
   windowMs: number;
-  /** Need history spanning at least this long (ms). */
-  minSpanMs: number;
-  /** Need at least this many drops in the window. */
-  minDrops: number;
+  /** Without a drop for this long, the balance is steady (ms). */
+  steadyAfterMs: number;
+  /** How far ahead grants are folded in (ms). */
+  horizonMs: number;
 }
 
 export const DEFAULT_ESTIMATE: IEstimateOptions = {
-  windowMs: 15 * 60 * 1000,
-  minSpanMs: 20 * 1000,
-  minDrops: 3
+  windowMs: 6 * 3600 * 1000,
+  steadyAfterMs: 3600 * 1000,
+  horizonMs: 30 * 24 * 3600 * 1000
 };
 
 /**
- * The burn rate and time to empty, or why there is none.
+ * The predicted stop, or why there is none.
+ *
+ * @param grants - grants the hub states for what pays (none: rises are
+ *   left out)
  */
 export function estimate(
   samples: readonly IBalanceSample[],
   now: number,
-  options: Partial<IEstimateOptions> = {}
+  options: Partial<IEstimateOptions> = {},
+  grants: readonly IGrantPlan[] = []
 ): Estimate {
-  const { windowMs, minSpanMs, minDrops } = { ...DEFAULT_ESTIMATE, ...options };
+  const { windowMs, steadyAfterMs, horizonMs } = {
+    ...DEFAULT_ESTIMATE,
+    ...options
+  };
   const recent = samples.filter(s => s.t >= now - windowMs && s.t <= now);
   if (recent.length < 2) {
-    return { kind: 'unknown' };
+    return UNKNOWN;
   }
-  const span = recent[recent.length - 1].t - recent[0].t;
-  // Cumulative consumption: the sum of drops; rises are left out.
-  const used: number[] = [0];
-  let drops = 0;
-  for (let i = 1; i < recent.length; i++) {
-    const drop = recent[i - 1].available - recent[i].available;
-    if (drop > 0) {
-      drops++;
-    }
-    used.push(used[i - 1] + Math.max(0, drop));
-  }
-  if (span < minSpanMs) {
-    return { kind: 'unknown' };
-  }
-  if (drops === 0) {
-    return { kind: 'steady' };
-  }
-  if (drops < minDrops) {
-    return { kind: 'unknown' };
-  }
-  const slope = Private.slope(
-    recent.map(s => s.t),
-    used
-  );
-  if (!(slope > 0)) {
-    return { kind: 'steady' };
-  }
+  const steps = Private.steps(recent);
   const last = recent[recent.length - 1];
-  const msToEmpty = Math.max(0, last.available / slope - (now - last.t));
-  return { kind: 'falling', ratePerMinute: slope * 60000, msToEmpty };
+  if (steps.length < 2) {
+    return last.t - recent[0].t >= steadyAfterMs && steps.length === 0
+      ? STEADY
+      : UNKNOWN;
+  }
+  const staircase = Private.staircase(steps);
+  const lastStep = steps[steps.length - 1];
+  if (now - lastStep.t > Math.max(3 * staircase.periodMs, steadyAfterMs)) {
+    // Bills stopped coming (the server is free now, or billed elsewhere).
+    return STEADY;
+  }
+  const at = (periodMs: number, slack: number) =>
+    Private.stopTime(
+      last,
+      lastStep.t + slack,
+      staircase.bill,
+      periodMs,
+      grants,
+      last.t + horizonMs
+    );
+  const stopAt = at(staircase.periodMs, 0);
+  if (stopAt === null) {
+    return STEADY;
+  }
+  // The steps are seen only at the samples: each could have come as early
+  // as the sample before it.
+  const earliest = at(staircase.shortestMs, -staircase.uncertaintyMs) ?? stopAt;
+  const latest =
+    (at(staircase.longestMs, 0) ?? stopAt) + staircase.uncertaintyMs;
+  return {
+    kind: 'falling',
+    ratePerMinute: (staircase.bill / staircase.periodMs) * 60000,
+    bill: staircase.bill,
+    periodMs: staircase.periodMs,
+    msToStop: Math.max(0, stopAt - now),
+    stopAt,
+    earliest: Math.min(earliest, stopAt),
+    latest: Math.max(latest, stopAt)
+  };
 }
+
+const UNKNOWN: Estimate = Object.freeze({ kind: 'unknown' });
+const STEADY: Estimate = Object.freeze({ kind: 'steady' });
 
 namespace Private {
   /**
-   * Least-squares slope of y over x.
+   * A drop of what pays, seen at sample `t` (after the sample at `before`).
    */
-  export function slope(x: readonly number[], y: readonly number[]): number {
-    const n = x.length;
-    const x0 = x[0];
-    let sx = 0;
-    let sy = 0;
-    let sxx = 0;
-    let sxy = 0;
-    for (let i = 0; i < n; i++) {
-      const xi = x[i] - x0;
-      sx += xi;
-      sy += y[i];
-      sxx += xi * xi;
-      sxy += xi * y[i];
+  export interface IStep {
+    readonly t: number;
+    readonly before: number;
+    readonly size: number;
+  }
+
+  /** Drops smaller than this are rounding, not bills. */
+  const EPSILON = 1e-9;
+
+  export function steps(samples: readonly IBalanceSample[]): IStep[] {
+    const result: IStep[] = [];
+    for (let i = 1; i < samples.length; i++) {
+      const size = samples[i - 1].available - samples[i].available;
+      if (size > EPSILON) {
+        result.push({ t: samples[i].t, before: samples[i - 1].t, size });
+      }
     }
-    const denominator = n * sxx - sx * sx;
-    return denominator === 0 ? 0 : (n * sxy - sx * sy) / denominator;
+    return result;
+  }
+
+  /**
+   * Bill size and period from the steps, with how far the period can be
+   * off because each step is seen only at a sample.
+   */
+  export function staircase(steps: readonly IStep[]): {
+    bill: number;
+    periodMs: number;
+    shortestMs: number;
+    longestMs: number;
+    uncertaintyMs: number;
+  } {
+    let bill = Infinity;
+    for (const step of steps) {
+      bill = Math.min(bill, step.size);
+    }
+    // The first step's own bills came before the span: count the others.
+    let paid = 0;
+    for (const step of steps.slice(1)) {
+      paid += step.size;
+    }
+    const first = steps[0];
+    const last = steps[steps.length - 1];
+    const span = Math.max(1, last.t - first.t);
+    // The span is known to within the sample gap at each end.
+    const uncertaintyMs = Math.max(...steps.map(step => step.t - step.before));
+    const bills = paid / bill;
+    return {
+      bill,
+      periodMs: span / bills,
+      shortestMs: Math.max(1, span - uncertaintyMs) / bills,
+      longestMs: (span + uncertaintyMs) / bills,
+      uncertaintyMs
+    };
+  }
+
+  /**
+   * When the first bill that cannot be paid comes: bills every `periodMs`
+   * after `lastBill`, grants as planned; `null` when none comes before
+   * `horizon` (the grants pay for the bills).
+   */
+  export function stopTime(
+    last: IBalanceSample,
+    lastBill: number,
+    bill: number,
+    periodMs: number,
+    grants: readonly IGrantPlan[],
+    horizon: number
+  ): number | null {
+    let available = last.available;
+    // The next bill: one period after the last, never before the last sample.
+    let nextBill = Math.max(lastBill + periodMs, last.t);
+    if (grants.length === 0) {
+      // n bills can be paid; the one after them cannot.
+      const payable = Math.floor(available / bill + 1e-9);
+      const stop = nextBill + payable * periodMs;
+      return stop <= horizon ? stop : null;
+    }
+    const nextGrant = grants.map(g =>
+      g.last === null
+        ? last.t + g.intervalMs
+        : g.last +
+          Math.ceil((last.t - g.last) / g.intervalMs + 1e-9) * g.intervalMs
+    );
+    // Walk the bills and grants in time order (bounded by the horizon).
+    for (let guard = 0; guard < 100000 && nextBill <= horizon; guard++) {
+      const g = nextGrant.indexOf(Math.min(...nextGrant));
+      if (g >= 0 && nextGrant[g] < nextBill) {
+        available = Math.min(grants[g].cap, available + grants[g].value);
+        nextGrant[g] += grants[g].intervalMs;
+        continue;
+      }
+      if (bill > available + 1e-9) {
+        return nextBill;
+      }
+      available -= bill;
+      nextBill += periodMs;
+    }
+    return null;
   }
 }

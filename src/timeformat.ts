@@ -46,15 +46,45 @@ export function formatGrant(
 }
 
 /**
- * How the estimate reads: `about 8 min`, `not decreasing`, `unknown yet`.
+ * `14:20`, in the user's locale.
+ */
+export function formatClock(ms: number): string {
+  return new Date(ms).toLocaleTimeString([], {
+    hour: '2-digit',
+    minute: '2-digit'
+  });
+}
+
+/**
+ * How the estimate reads: `about 42 min (at 14:20)`, `40 min to 47 min
+ * (14:18 to 14:25)` where the history allows only a range, `not
+ * decreasing`, `unknown yet`.
  */
 export function formatEstimate(
   trans: TranslationBundle,
-  estimate: Estimate
+  estimate: Estimate,
+  now: number
 ): string {
   switch (estimate.kind) {
-    case 'falling':
-      return trans.__('about %1', formatDuration(trans, estimate.msToEmpty));
+    case 'falling': {
+      const { earliest, latest, stopAt, msToStop } = estimate;
+      if (latest - earliest > Math.max(120000, msToStop / 5)) {
+        return trans.__(
+          '%1 to %2 (%3 to %4)',
+          formatDuration(trans, Math.max(0, earliest - now)),
+          formatDuration(trans, Math.max(0, latest - now)),
+          formatClock(earliest),
+          formatClock(latest)
+        );
+      }
+      return msToStop < 60000
+        ? trans.__('less than a minute (at %1)', formatClock(stopAt))
+        : trans.__(
+            'about %1 (at %2)',
+            formatDuration(trans, msToStop),
+            formatClock(stopAt)
+          );
+    }
     case 'steady':
       return trans.__('not decreasing');
     default:

@@ -5,6 +5,9 @@ import { join } from 'path';
 import os from 'os';
 
 const node = JSON.parse(readFileSync(process.argv[2], 'utf-8'));
+const prediction = JSON.parse(
+  readFileSync('.test-output/prediction.json', 'utf-8')
+);
 const browser = JSON.parse(readFileSync(process.argv[3], 'utf-8'));
 
 // Shipped size: every JS file under the built extension's static/, gzip -9
@@ -86,6 +89,12 @@ const rows = [
     '1',
     'open SSE connections at the fake hub, all from the relay in the server'
   ],
+  ...Object.entries(prediction).map(([setup, p]) => [
+    `Prediction error, ${setup}`,
+    `${p.errorS.toFixed(2)} s (first known ${p.firstKnownBeforeStopS.toFixed(0)} s before the stop, off by ${p.firstErrorS.toFixed(2)} s)`,
+    '≤ task interval + 5 s',
+    'last predicted stop minus the real stop, real JupyterHub + credit service'
+  ]),
   [
     'Attempts in a 5-min outage',
     `median ${rc.attemptsMedian}, max ${rc.attemptsMax} per client`,

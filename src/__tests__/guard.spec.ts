@@ -3,10 +3,16 @@ import type { IOpenDocument } from '../documents';
 import type { Estimate } from '../predict';
 
 const MIN = 60000;
+/** A stop predicted `minutes` from now (at 0), known to the minute. */
 const falling = (minutes: number): Estimate => ({
   kind: 'falling',
   ratePerMinute: 1,
-  msToEmpty: minutes * MIN
+  bill: 1,
+  periodMs: MIN,
+  msToStop: minutes * MIN,
+  stopAt: minutes * MIN,
+  earliest: minutes * MIN,
+  latest: minutes * MIN
 });
 
 describe('LeadTimeTrigger', () => {

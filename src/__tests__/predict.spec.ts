@@ -1,126 +1,263 @@
+/**
+ * The step-aware estimate against a reference simulation of the hub's
+ * billing rule: for billing intervals from 2 s to an hour, once two steps
+ * are seen the predicted stop is within one task interval of the simulated
+ * stop, and the automatic save comes at least its lead time before it.
+ */
+import { LeadTimeTrigger, msToEarliestStop } from '../guard';
 import { estimate } from '../predict';
-import type { IBalanceSample } from '../predict';
+import type { Estimate, IBalanceSample } from '../predict';
+import { simulate } from './billing';
+import type { IHubSimulation } from './billing';
 
 const MIN = 60000;
 
 /**
- * Samples every `every` ms from t=0 to `until`, with available(t).
+ * The estimate at each moment the guard looks (every sample, and every
+ * 15 s between them), with the samples the page had by then.
  */
-function series(
-  until: number,
-  every: number,
-  available: (t: number) => number
-): IBalanceSample[] {
-  const samples: IBalanceSample[] = [];
-  for (let t = 0; t <= until; t += every) {
-    samples.push({ t, available: available(t) });
+function* replay(
+  samples: readonly IBalanceSample[],
+  stopAt: number,
+  options: { grants?: Parameters<typeof estimate>[3] } = {}
+): Generator<{ now: number; seen: number; result: Estimate }> {
+  let seen = 0;
+  for (let now = samples[0].t; now < stopAt; now += 15000) {
+    while (seen < samples.length && samples[seen].t <= now) {
+      seen++;
+    }
+    yield {
+      now,
+      seen,
+      result: estimate(samples.slice(0, seen), now, {}, options.grants)
+    };
   }
-  return samples;
 }
 
+function stepsIn(samples: readonly IBalanceSample[]): number {
+  let steps = 0;
+  for (let i = 1; i < samples.length; i++) {
+    steps += samples[i].available < samples[i - 1].available ? 1 : 0;
+  }
+  return steps;
+}
+
+const SETUPS: [string, IHubSimulation][] = [
+  [
+    '1 credit every 2 s, task every second',
+    {
+      taskS: 1,
+      billingIntervalS: 2,
+      billingValue: 1,
+      user: 40,
+      userCap: 100,
+      project: 20,
+      projectCap: 60
+    }
+  ],
+  [
+    '5 credits every 60 s, task every 5 s',
+    {
+      taskS: 5,
+      billingIntervalS: 60,
+      billingValue: 5,
+      user: 30,
+      userCap: 100,
+      project: 25,
+      projectCap: 60
+    }
+  ],
+  [
+    'the defaults: 10 credits every 600 s, task every 60 s',
+    {
+      taskS: 60,
+      billingIntervalS: 600,
+      billingValue: 10,
+      user: 55,
+      userCap: 100,
+      project: 30,
+      projectCap: 60
+    }
+  ],
+  [
+    '10 credits every hour, task every 60 s',
+    {
+      taskS: 60,
+      billingIntervalS: 3600,
+      billingValue: 10,
+      user: 45,
+      userCap: 100,
+      project: 0,
+      projectCap: 60
+    }
+  ]
+];
+
+describe('estimate against the hub rule', () => {
+  it.each(SETUPS)(
+    '%s: within one task interval of the stop from the second step on',
+    (_name, sim) => {
+      const { samples, stopAt } = simulate(sim);
+      expect(stopAt).not.toBeNull();
+      let checked = 0;
+      for (const { seen, result } of replay(samples, stopAt!)) {
+        if (stepsIn(samples.slice(0, seen)) < 2) {
+          continue;
+        }
+        expect(result.kind).toBe('falling');
+        if (result.kind === 'falling') {
+          expect(Math.abs(result.stopAt - stopAt!)).toBeLessThanOrEqual(
+            sim.taskS * 1000
+          );
+          // The stop lies in the range the estimate gives.
+          expect(result.earliest).toBeLessThanOrEqual(stopAt!);
+          expect(result.latest + sim.taskS * 1000).toBeGreaterThanOrEqual(
+            stopAt!
+          );
+          expect(result.bill).toBe(sim.billingValue);
+        }
+        checked++;
+      }
+      expect(checked).toBeGreaterThan(2);
+    }
+  );
+
+  it.each(SETUPS)(
+    '%s: the automatic save comes at least 3 min before the stop where the history allows',
+    (_name, sim) => {
+      const lead = 3 * MIN;
+      const { samples, stopAt } = simulate(sim);
+      const trigger = new LeadTimeTrigger(lead);
+      let firedAt: number | null = null;
+      let knownAt: number | null = null;
+      for (const { now, result } of replay(samples, stopAt!)) {
+        if (result.kind === 'falling' && knownAt === null) {
+          knownAt = now;
+        }
+        if (trigger.update(result) && firedAt === null) {
+          firedAt = now;
+        }
+      }
+      expect(firedAt).not.toBeNull();
+      if (knownAt! <= stopAt! - lead - 15000) {
+        expect(firedAt!).toBeLessThanOrEqual(stopAt! - lead);
+      } else {
+        // Known only inside the lead time: saved at once.
+        expect(firedAt).toBe(knownAt);
+      }
+    }
+  );
+
+  it('two servers on one entry: the stop lies in the range', () => {
+    const sim: IHubSimulation = {
+      taskS: 5,
+      billingIntervalS: 60,
+      billingValue: 5,
+      user: 33,
+      userCap: 100,
+      project: 20,
+      projectCap: 60,
+      servers: 2
+    };
+    const { samples, stopAt } = simulate(sim);
+    for (const { seen, result } of replay(samples, stopAt!)) {
+      if (stepsIn(samples.slice(0, seen)) < 2) {
+        continue;
+      }
+      expect(result.kind).toBe('falling');
+      if (result.kind === 'falling') {
+        expect(result.earliest - sim.taskS * 1000).toBeLessThanOrEqual(stopAt!);
+        expect(result.latest + 60000 + sim.taskS * 1000).toBeGreaterThanOrEqual(
+          stopAt!
+        );
+      }
+    }
+  });
+
+  it('folds in the grants the per-user stream states', () => {
+    const sim: IHubSimulation = {
+      taskS: 5,
+      billingIntervalS: 60,
+      billingValue: 10,
+      user: 60,
+      userCap: 100,
+      project: 0,
+      projectCap: 0,
+      userGrant: { value: 5, intervalS: 120 }
+    };
+    const { samples, stopAt, grants } = simulate(sim);
+    let checked = 0;
+    for (const { seen, result } of replay(samples, stopAt!, { grants })) {
+      if (stepsIn(samples.slice(0, seen)) < 2) {
+        continue;
+      }
+      expect(result.kind).toBe('falling');
+      if (result.kind === 'falling') {
+        expect(Math.abs(result.stopAt - stopAt!)).toBeLessThanOrEqual(
+          sim.taskS * 1000 + 60000
+        );
+      }
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(2);
+  });
+
+  it('grants that pay for every bill: no stop predicted', () => {
+    const sim: IHubSimulation = {
+      taskS: 5,
+      billingIntervalS: 60,
+      billingValue: 5,
+      user: 50,
+      userCap: 100,
+      project: 0,
+      projectCap: 0,
+      userGrant: { value: 10, intervalS: 60 },
+      untilS: 3600
+    };
+    const { samples, grants } = simulate(sim);
+    expect(estimate(samples, 3600000, {}, grants).kind).not.toBe('falling');
+  });
+});
+
 describe('estimate', () => {
-  it('is unknown with too little history', () => {
+  it('is unknown with too little history, and from the second step on known', () => {
     expect(estimate([], 0)).toEqual({ kind: 'unknown' });
     expect(estimate([{ t: 0, available: 10 }], 0)).toEqual({ kind: 'unknown' });
-    // Two drops in 10 s: too short to tell.
-    const short = series(10000, 5000, t => 100 - t / 5000);
-    expect(estimate(short, 10000).kind).toBe('unknown');
-  });
-
-  it('reads step-wise billing: 1 credit per minute, sampled every 15 s', () => {
-    // The hub bills 1 credit at each full minute; the page samples 4 per minute.
-    const samples = series(10 * MIN, 15000, t => 50 - Math.floor(t / MIN));
-    const result = estimate(samples, 10 * MIN);
-    expect(result.kind).toBe('falling');
-    if (result.kind === 'falling') {
-      expect(result.ratePerMinute).toBeCloseTo(1, 1);
-      // 40 left at 1 per minute.
-      expect(result.msToEmpty / MIN).toBeGreaterThan(36);
-      expect(result.msToEmpty / MIN).toBeLessThan(44);
-    }
-  });
-
-  it('ignores a grant: the rate is the consumption, the estimate uses the new balance', () => {
-    const samples = series(10 * MIN, 15000, t => {
-      const used = Math.floor(t / MIN) * 2;
-      const granted = t >= 5 * MIN ? 30 : 0;
-      return 60 - used + granted;
-    });
-    const result = estimate(samples, 10 * MIN);
-    expect(result.kind).toBe('falling');
-    if (result.kind === 'falling') {
-      // The bill charged in the same sample as the grant is hidden in the
-      // net rise, so the rate reads a little low (18 of 20 credits seen).
-      expect(result.ratePerMinute).toBeGreaterThan(1.6);
-      expect(result.ratePerMinute).toBeLessThan(2.2);
-      // 60 - 20 + 30 = 70 left at 2 per minute: about 35 min.
-      expect(result.msToEmpty / MIN).toBeGreaterThan(30);
-      expect(result.msToEmpty / MIN).toBeLessThan(45);
-    }
-  });
-
-  it('a flat balance is steady (not decreasing)', () => {
-    const samples = series(5 * MIN, 15000, () => 80);
-    expect(estimate(samples, 5 * MIN)).toEqual({ kind: 'steady' });
-  });
-
-  it('a rising balance is steady', () => {
-    const samples = series(5 * MIN, 15000, t => 10 + Math.floor(t / MIN) * 5);
-    expect(estimate(samples, 5 * MIN)).toEqual({ kind: 'steady' });
-  });
-
-  it('noisy samples around a falling trend still give the trend', () => {
-    let seed = 7;
-    const noise = () => {
-      seed = (seed * 16807) % 2147483647;
-      return (seed / 2147483647 - 0.5) * 2; // -1 .. 1
-    };
-    const samples = series(10 * MIN, 10000, t => 500 - (t / MIN) * 3 + noise());
-    const result = estimate(samples, 10 * MIN);
-    expect(result.kind).toBe('falling');
-    if (result.kind === 'falling') {
-      // Drops include the noise's downs (rises are ignored), so the rate
-      // leans high: pessimistic, never optimistic.
-      expect(result.ratePerMinute).toBeGreaterThan(2.5);
-      expect(result.ratePerMinute).toBeLessThan(8);
-    }
-  });
-
-  it('counts down while no new sample arrives', () => {
-    const samples = series(5 * MIN, 15000, t => 100 - Math.floor(t / MIN));
-    const at5 = estimate(samples, 5 * MIN);
-    const at7 = estimate(samples, 7 * MIN);
-    expect(at5.kind === 'falling' && at7.kind === 'falling').toBe(true);
-    if (at5.kind === 'falling' && at7.kind === 'falling') {
-      expect(at5.msToEmpty - at7.msToEmpty).toBe(2 * MIN);
-    }
-  });
-
-  it('only uses the recent window', () => {
-    // Fast burn long ago, flat lately.
-    const samples = [
-      ...series(10 * MIN, 15000, t => 1000 - Math.floor(t / 15000) * 10),
-      ...series(20 * MIN, 15000, () => 600).map(s => ({
-        ...s,
-        t: s.t + 11 * MIN
-      }))
+    const one = [
+      { t: 0, available: 100 },
+      { t: 60000, available: 90 }
     ];
-    expect(estimate(samples, 31 * MIN).kind).toBe('steady');
-  });
-
-  it('project-then-user billing: the sum of both is what runs out', () => {
-    // Project 6 pays first at 1 per minute, then the user's 4.
-    const samples = series(8 * MIN, 15000, t => {
-      const used = Math.floor(t / MIN);
-      const project = Math.max(0, 6 - used);
-      const user = 4 - Math.max(0, used - 6);
-      return project + user;
-    });
-    const result = estimate(samples, 8 * MIN);
+    expect(estimate(one, 60000).kind).toBe('unknown');
+    const two = [...one, { t: 660000, available: 80 }];
+    const result = estimate(two, 660000);
     expect(result.kind).toBe('falling');
     if (result.kind === 'falling') {
-      expect(result.msToEmpty / MIN).toBeGreaterThan(1);
-      expect(result.msToEmpty / MIN).toBeLessThan(3);
+      // 80 left: 8 bills of 10 pay, the 9th does not: 9 x 10 min on.
+      expect(result.stopAt).toBe(660000 + 9 * 600000);
+      expect(result.ratePerMinute).toBeCloseTo(1, 5);
+      expect(msToEarliestStop(result)).toBeLessThanOrEqual(result.msToStop);
     }
+  });
+
+  it('stops before zero: less than one bill left is a stop at the next bill', () => {
+    const samples = [
+      { t: 0, available: 25 },
+      { t: 10000, available: 15 },
+      { t: 20000, available: 5 }
+    ];
+    const result = estimate(samples, 20000);
+    expect(result.kind === 'falling' && result.stopAt).toBe(30000);
+  });
+
+  it('is steady after an hour without a bill', () => {
+    const flat = [
+      { t: 0, available: 50 },
+      { t: 3600000, available: 50 }
+    ];
+    expect(estimate(flat, 3600000).kind).toBe('steady');
+    expect(
+      estimate(flat.slice(0, 1).concat({ t: 600000, available: 50 }), 600000)
+        .kind
+    ).toBe('unknown');
   });
 });

@@ -69,7 +69,22 @@ namespace Private {
   ): Promise<CreditsConnection> {
     await app.restored;
     const { CreditsConnection } = await import('../connection');
-    return new CreditsConnection({ model, token: PageConfig.getToken() });
+    return new CreditsConnection({
+      model,
+      token: PageConfig.getToken(),
+      storage: Private.localStorage()
+    });
+  }
+
+  /**
+   * `localStorage`, where the browser allows it.
+   */
+  export function localStorage(): Storage | null {
+    try {
+      return window.localStorage;
+    } catch {
+      return null;
+    }
   }
 
   /**
