@@ -14,6 +14,7 @@ the test driver can start several hubs on free ports:
   CREDITS_USER_CAP, CREDITS_PROJECT_CAP   caps (default 100 and 60)
   CREDITS_PASSWORD         the one password of every demo user (default "credits")
   CREDITS_EXPOSE_APP       "1": JupyterLab exposes window.jupyterapp (for the browser tests)
+  CREDITS_SINGLEUSER       path of the jupyterhub-singleuser to spawn (default: this Python's)
   CREDITS_SUBDOMAIN        "1": every server on its own origin, http://<user>.localhost:<port>
                            (c.JupyterHub.subdomain_host; browsers resolve *.localhost to loopback)
 """
@@ -22,6 +23,7 @@ import os
 import shutil
 import sys
 
+import jupyterhub
 from jupyterhub.auth import DummyAuthenticator
 from jupyterhub.spawner import SimpleLocalProcessSpawner
 from jupyterhub_credit_service import CreditsAuthenticator, CreditsSpawner
@@ -34,6 +36,10 @@ repo = os.path.dirname(here)
 
 def env_int(name, default):
     return int(os.environ.get(name, default))
+
+
+# Sharing (and its scopes) came with JupyterHub 5; the test matrix runs 4.1 too.
+JUPYTERHUB_5 = int(jupyterhub.__version__.split(".")[0]) >= 5
 
 
 state = os.path.abspath(os.environ.get("CREDITS_HUB_STATE", os.path.join(repo, ".demo")))
@@ -92,15 +98,20 @@ c.CreditsSpawner.billing_interval = env_int("CREDITS_BILLING_INTERVAL", 2)
 
 # Users may share their servers (JupyterHub 5+): a guest then works in the
 # owner's server, which the owner's credits pay for.
-c.JupyterHub.load_roles = [{"name": "user", "scopes": ["self", "shares!user"]}]
+c.JupyterHub.load_roles = (
+    [{"name": "user", "scopes": ["self", "shares!user"]}] if JUPYTERHUB_5 else []
+)
 
 # Single-user servers: JupyterLab with this extension, from this Python.
 c.JupyterHub.spawner_class = DemoSpawner
 bindir = os.path.dirname(sys.executable)
-c.Spawner.cmd = [
-    shutil.which("jupyterhub-singleuser", path=bindir) or "jupyterhub-singleuser",
-    "--ServerApp.allow_root=True",
-]
+# CREDITS_SINGLEUSER: another environment's jupyterhub-singleuser (the test
+# matrix runs older hubs with the newest single-user server, as a hub whose
+# images moved ahead of it does).
+singleuser = os.environ.get("CREDITS_SINGLEUSER") or (
+    shutil.which("jupyterhub-singleuser", path=bindir) or "jupyterhub-singleuser"
+)
+c.Spawner.cmd = [singleuser, "--ServerApp.allow_root=True"]
 if os.environ.get("CREDITS_EXPOSE_APP") == "1":
     # For the browser tests: window.jupyterapp, to ask JupyterLab itself.
     c.Spawner.cmd.append("--LabApp.expose_app_in_browser=True")
@@ -108,7 +119,9 @@ c.Spawner.default_url = "/lab"
 c.Spawner.ip = "127.0.0.1"
 c.Spawner.start_timeout = 120
 c.Spawner.http_timeout = 120
-c.Spawner.environment = {"PATH": bindir + os.pathsep + os.environ.get("PATH", "")}
+c.Spawner.environment = {
+    "PATH": os.path.dirname(singleuser) + os.pathsep + os.environ.get("PATH", "")
+}
 c.SimpleLocalProcessSpawner.home_dir_template = os.path.join(state, "home", "{username}")
 
 # A service the test driver uses to change balances and stop servers.
@@ -119,7 +132,8 @@ if admin_token:
         {
             "name": "credits-admin",
             # shares + access:servers: to share a server with a guest.
-            "scopes": ["admin:users", "admin:servers", "tokens", "shares", "access:servers"],
+            "scopes": ["admin:users", "admin:servers", "tokens"]
+            + (["shares", "access:servers"] if JUPYTERHUB_5 else []),
             "services": ["credits-admin"],
         }
     )

@@ -4,6 +4,7 @@
 #   pip: .venv with JupyterHub, the credit service, JupyterLab, Notebook 7
 #        and this extension's wheel; .venv-jl40 with the oldest supported
 #        JupyterLab (4.0.0) and the same wheel
+#        .venv-matrix/: JupyterHub + credit service pairs (ui-tests/matrix.json)
 #   npm: node_modules from package-lock.json (configurable-http-proxy included)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,6 +38,28 @@ venv() {
 }
 venv .venv requirements-dev.txt
 venv .venv-jl40 requirements-oldest.txt
+
+# The hub matrix (ui-tests/matrix.json): one small environment per pair of
+# JupyterHub and credit service, built in parallel; their single-user
+# servers run from .venv.
+matrix_pairs=$(python3 -c 'import json
+m = json.load(open("ui-tests/matrix.json"))
+for p in m["supported"] + m["unsupported"]:
+    print(p["jupyterhub"], p["credits"])')
+pids=()
+while read -r hub credits; do
+  dir=".venv-matrix/jh$hub-cs$credits"
+  if [ ! -f "$dir/.installed" ]; then
+    say "creating $dir"
+    (rm -rf "$dir" && python3 -m venv "$dir" &&
+      "$dir/bin/pip" install -q "jupyterhub==$hub" "jupyterhub-credit-service==$credits" \
+        >"$dir.log" 2>&1 && touch "$dir/.installed") &
+    pids+=($!)
+  fi
+done <<<"$matrix_pairs"
+for pid in "${pids[@]}"; do
+  wait "$pid" || { say "a matrix environment failed to install (see .venv-matrix/*.log)"; exit 1; }
+done
 
 stamp=node_modules/.setup.sha
 want=$(sha256sum package-lock.json | cut -d' ' -f1)

@@ -91,6 +91,8 @@ export interface IHubOptions {
   cleanupServers?: boolean;
   /** Every server on its own origin (`subdomain_host = http://localhost:<port>`). */
   subdomain?: boolean;
+  /** The environment the hub runs from (default `.venv`); servers run from `.venv`. */
+  venv?: string;
 }
 
 /**
@@ -181,9 +183,11 @@ export class TestHub {
       this._proxyPort = await freePort();
     }
     const o = this.options;
+    const bin = path.join(REPO, o.venv ?? '.venv', 'bin');
     const env = {
       ...process.env,
-      PATH: `${BIN}:${process.env.PATH}`,
+      PATH: `${bin}:${BIN}:${process.env.PATH}`,
+      CREDITS_SINGLEUSER: path.join(BIN, 'jupyterhub-singleuser'),
       CREDITS_HUB_STATE: this.state,
       CREDITS_HUB_PORT: String(this.port),
       CREDITS_HUB_API_PORT: String(this._apiPort),
@@ -201,7 +205,7 @@ export class TestHub {
     };
     const log = fs.openSync(this.logFile, 'a');
     this._child = spawn(
-      path.join(BIN, 'jupyterhub'),
+      path.join(bin, 'jupyterhub'),
       ['-f', path.join(REPO, 'demo', 'jupyterhub_config.py')],
       { cwd: this.state, env, stdio: ['ignore', log, log] }
     );
