@@ -126,7 +126,13 @@ export class WorkGuard extends ModelWatcher {
     const config = settings();
     this._autosave.leadMs = config.autoSaveLeadMs;
     if (model.state === 'stopped' || !model.visible) {
+      // One notice per situation: the stopped notice (which says what was
+      // saved) replaces the warning and the save report.
       this._dismiss();
+      if (this._reportId) {
+        Notification.dismiss(this._reportId);
+        this._reportId = '';
+      }
       return;
     }
     const estimate = model.estimate();
@@ -207,7 +213,7 @@ export class WorkGuard extends ModelWatcher {
       return;
     }
     if (report.failed.length > 0) {
-      Notification.error(
+      this._reportId = Notification.error(
         trans.__(
           'Credits are running out. Saved: %1. Could not save: %2.',
           report.saved.join(', ') || trans.__('nothing'),
@@ -216,7 +222,7 @@ export class WorkGuard extends ModelWatcher {
         { autoClose: false }
       );
     } else {
-      Notification.info(
+      this._reportId = Notification.info(
         trans.__('Credits are running out: saved %1.', report.saved.join(', ')),
         { autoClose: 10000 }
       );
@@ -227,6 +233,7 @@ export class WorkGuard extends ModelWatcher {
   private _autosave: LeadTimeTrigger;
   private _ticker: ReturnType<typeof setInterval>;
   private _id = '';
+  private _reportId = '';
   private _message = '';
   private _lastSave: (ISaveReport & { at: number }) | null = null;
 }

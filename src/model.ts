@@ -11,7 +11,7 @@ import type { IThresholds, Level } from './levels';
 import type { CreditsEvent, ICreditEntry } from './payload';
 import { connectionStatus } from './status';
 import type { ConnectionState, IConnectionStatus } from './status';
-import type { Estimate, IBalanceSample, IGrantPlan } from './predict';
+import type { Estimate, IBalanceSample } from './predict';
 import type { ICreditsModel } from './tokens';
 
 /**
@@ -20,8 +20,7 @@ import type { ICreditsModel } from './tokens';
 export type Estimator = (
   samples: readonly IBalanceSample[],
   now: number,
-  options: Record<string, never>,
-  grants: readonly IGrantPlan[]
+  entries: readonly ICreditEntry[]
 ) => Estimate;
 
 /**
@@ -97,7 +96,7 @@ export class CreditsModel implements Omit<ICreditsModel, 'stateChanged'> {
 
   estimate(now = this._now()): Estimate {
     return this._estimator
-      ? this._estimator(this._history, now, {}, Private.grants(this._entries))
+      ? this._estimator(this._history, now, this._entries)
       : UNKNOWN;
   }
 
@@ -282,26 +281,6 @@ export function readonlyCredits(model: CreditsModel): ICreditsModel {
 }
 
 namespace Private {
-  /**
-   * The grants the hub states for what pays (the first entry and its
-   * project), up to the caps of both.
-   */
-  export function grants(entries: readonly ICreditEntry[]): IGrantPlan[] {
-    const paying = entries[0];
-    if (!paying) {
-      return [];
-    }
-    const cap = paying.cap + (paying.project?.cap ?? 0);
-    return [paying.grant, paying.project?.grant ?? null]
-      .filter(grant => grant !== null && grant.value > 0)
-      .map(grant => ({
-        value: grant!.value,
-        intervalMs: grant!.interval * 1000,
-        last: grant!.lastUpdate,
-        cap
-      }));
-  }
-
   /**
    * Entries as the model keeps them: frozen, so no reader can change them.
    */

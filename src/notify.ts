@@ -130,17 +130,24 @@ export class LowBalanceNotifier extends ModelWatcher {
   }
 
   protected onModelChanged(model: ICreditsModel): void {
+    if (model.state === 'stopped') {
+      // One notice per situation: the stopped notice says it all.
+      this._dismiss();
+      return;
+    }
     if (model.state !== 'live') {
       return;
     }
     const crossed = this._tracker.update(model.level);
+    if (model.level === 'ok') {
+      // Recovered (a grant, a top-up): the low-balance notice is stale.
+      this._dismiss();
+    }
     if (!crossed || !this._options.enabled()) {
       return;
     }
     const { trans, showDetails, mute } = this._options;
-    if (this._id) {
-      Notification.dismiss(this._id);
-    }
+    this._dismiss();
     const message =
       crossed === 'critical'
         ? trans.__(
@@ -171,6 +178,13 @@ export class LowBalanceNotifier extends ModelWatcher {
   private _options: LowBalanceNotifier.IOptions;
   private _tracker = new CrossingTracker();
   private _id = '';
+
+  private _dismiss(): void {
+    if (this._id) {
+      Notification.dismiss(this._id);
+      this._id = '';
+    }
+  }
 }
 
 export namespace LowBalanceNotifier {

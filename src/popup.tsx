@@ -7,6 +7,8 @@ import * as React from 'react';
 import '../style/details.css';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { VDomRenderer } from '@jupyterlab/ui-components';
+import { MessageLoop } from '@lumino/messaging';
+import { Widget } from '@lumino/widgets';
 import { formatAmount, lastUpdateLine, stateLine } from './format';
 import { formatEstimate, formatGrant } from './timeformat';
 import { levelOf, percentOf } from './levels';
@@ -14,13 +16,17 @@ import type { IBalance, IGrant } from './payload';
 import type { IBalanceSample } from './predict';
 import type { CreditsViewModel } from './viewmodel';
 
+/** The heading's id: the details are labelled by it. */
+const TITLE_ID = 'jp-CreditsDetails-title';
+
 export class CreditsDetails extends VDomRenderer<CreditsViewModel> {
   constructor(options: CreditsDetails.IOptions) {
     super(options.model);
     this._options = options;
     this.addClass('jp-CreditsDetails');
     this.node.setAttribute('role', 'dialog');
-    this.node.setAttribute('aria-label', options.trans.__('Credit details'));
+    this.node.setAttribute('aria-modal', 'true');
+    this.node.setAttribute('aria-labelledby', TITLE_ID);
     // "next grant in", "time to empty" move with the clock.
     this._ticker = setInterval(() => this.update(), 15000);
   }
@@ -34,7 +40,7 @@ export class CreditsDetails extends VDomRenderer<CreditsViewModel> {
    * Moves the focus to the first control, once React has rendered them.
    */
   async focusFirst(): Promise<void> {
-    this.update();
+    MessageLoop.sendMessage(this, Widget.Msg.UpdateRequest);
     await this.renderPromise;
     this.node
       .querySelector<HTMLButtonElement>('button:not(:disabled)')
@@ -52,7 +58,9 @@ export class CreditsDetails extends VDomRenderer<CreditsViewModel> {
     );
     return (
       <div className="jp-CreditsDetails-body">
-        <h2 className="jp-CreditsDetails-title">{trans.__('Hub credits')}</h2>
+        <h2 className="jp-CreditsDetails-title" id={TITLE_ID}>
+          {trans.__('Hub credits')}
+        </h2>
         {entries.length === 0 && (
           <p>{trans.__('No balance received for this server yet.')}</p>
         )}

@@ -15,6 +15,8 @@
  * from the second step on, for any billing interval.
  */
 
+import type { ICreditEntry } from './payload';
+
 /**
  * One observation of the credits that pay for this server.
  */
@@ -133,6 +135,38 @@ export function estimate(
     earliest: Math.min(earliest, stopAt),
     latest: Math.max(latest, stopAt)
   };
+}
+
+/**
+ * The estimate from the model's history and its latest entries (whose
+ * grants, where the stream states them, are folded in).
+ */
+export function estimateFor(
+  samples: readonly IBalanceSample[],
+  now: number,
+  entries: readonly ICreditEntry[]
+): Estimate {
+  return estimate(samples, now, {}, grantPlans(entries));
+}
+
+/**
+ * The grants the hub states for what pays (the first entry and its
+ * project), up to the caps of both.
+ */
+export function grantPlans(entries: readonly ICreditEntry[]): IGrantPlan[] {
+  const paying = entries[0];
+  if (!paying) {
+    return [];
+  }
+  const cap = paying.cap + (paying.project?.cap ?? 0);
+  return [paying.grant, paying.project?.grant ?? null]
+    .filter(grant => grant !== null && grant.value > 0)
+    .map(grant => ({
+      value: grant!.value,
+      intervalMs: grant!.interval * 1000,
+      last: grant!.lastUpdate,
+      cap
+    }));
 }
 
 const UNKNOWN: Estimate = Object.freeze({ kind: 'unknown' });

@@ -20,6 +20,7 @@ export class CreditsStatusItem extends VDomRenderer<CreditsViewModel> {
     this.addClass('jp-CreditsStatus');
     this.node.setAttribute('role', 'button');
     this.node.setAttribute('aria-haspopup', 'dialog');
+    this.node.setAttribute('aria-expanded', 'false');
     this.node.tabIndex = 0;
     this.node.addEventListener('click', this._activate);
     this.node.addEventListener('keydown', this._onKeyDown);

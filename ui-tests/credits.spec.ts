@@ -115,6 +115,11 @@ test('when the credits run out the item and a notification say the hub stopped t
   await expect(
     notice.getByRole('button', { name: 'Open hub home' })
   ).toBeVisible();
+  // One notice per situation: the stopped notice replaced the low-balance
+  // and run-out notices.
+  await expect(
+    page.locator('.Toastify__toast', { hasText: /credit/i })
+  ).toHaveCount(1);
 
   // The hub really stopped it.
   await expect.poll(() => hub.servers('bob'), { timeout: 30000 }).toEqual({});

@@ -8,7 +8,7 @@ import { HistoryStore } from '../history';
 import type { IStorage } from '../history';
 import { CreditsModel, readonlyCredits } from '../model';
 import { stopCause } from '../notify';
-import { estimate } from '../predict';
+import { estimateFor } from '../predict';
 
 const trans = nullTranslator.load('test');
 const HOUR = 3600000;
@@ -127,7 +127,7 @@ describe('a restored history', () => {
       now: () => 25 * 60000,
       log: () => undefined
     });
-    model.setEstimator(estimate);
+    model.setEstimator(estimateFor);
     model.restore(
       [
         { t: 0, available: 100 },
@@ -166,7 +166,7 @@ describe('the stopped notice', () => {
       now: () => 30 * 60000,
       log: () => undefined
     });
-    model.setEstimator(estimate);
+    model.setEstimator(estimateFor);
     model.restore(
       [
         { t: 0, available: 40 },

@@ -50,7 +50,7 @@ export const corePlugin: JupyterFrontEndPlugin<IHubCredits> = {
     });
     // The estimate is needed once there are balances.
     withFirstBalance(model, () => {
-      void import('../predict').then(m => model.setEstimator(m.estimate));
+      void import('../predict').then(m => model.setEstimator(m.estimateFor));
     });
     return {
       model: readonlyCredits(model),
