@@ -12,6 +12,14 @@ import type { ICreditsModel } from './tokens';
 import { ModelWatcher } from './watcher';
 
 /**
+ * The guard checks the estimate at least this often (and at every
+ * snapshot); within the save lead time, dirty documents are saved again
+ * this often.
+ */
+const CHECK_MS = 15000;
+const RESAVE_MS = CHECK_MS;
+
+/**
  * How long until the earliest predicted stop (the hub stops the server at
  * the first bill it cannot pay: not at zero).
  */
@@ -33,8 +41,11 @@ export class LeadTimeTrigger {
    * @returns true exactly when the estimate crosses below the lead time.
    */
   update(estimate: Estimate): boolean {
+    // The guard looks every CHECK_MS at most: a lead that much longer
+    // makes the save come at least `leadMs` before the stop.
     const below =
-      estimate.kind === 'falling' && msToEarliestStop(estimate) < this.leadMs;
+      estimate.kind === 'falling' &&
+      msToEarliestStop(estimate) < this.leadMs + CHECK_MS;
     if (below && this._armed) {
       this._armed = false;
       return true;
@@ -105,7 +116,7 @@ export class WorkGuard extends ModelWatcher {
     this._options = options;
     this._autosave = new LeadTimeTrigger(options.settings().autoSaveLeadMs);
     // The estimate counts down between snapshots.
-    this._ticker = setInterval(() => this.check(), 15000);
+    this._ticker = setInterval(() => this.check(), CHECK_MS);
   }
 
   /**
@@ -142,6 +153,15 @@ export class WorkGuard extends ModelWatcher {
       this._dismiss();
     }
     if (this._autosave.update(estimate) && config.autoSave) {
+      this._told.clear();
+      void this._save();
+    } else if (
+      config.autoSave &&
+      estimate.kind === 'falling' &&
+      msToEarliestStop(estimate) < config.autoSaveLeadMs &&
+      Date.now() - this._savedAt >= RESAVE_MS
+    ) {
+      // Past the crossing, edits made since are saved too.
       void this._save();
     }
   }
@@ -205,13 +225,24 @@ export class WorkGuard extends ModelWatcher {
     }
   }
 
+  /**
+   * Saves the dirty documents; says so for a document saved the first time
+   * since the crossing (and for every failure).
+   */
   private async _save(): Promise<void> {
-    const { trans, documents } = this._options;
-    const report = await saveDocuments(documents());
-    this._lastSave = { ...report, at: Date.now() };
-    if (report.saved.length === 0 && report.failed.length === 0) {
-      return;
+    const { documents } = this._options;
+    this._savedAt = Date.now();
+    const result = await saveDocuments(documents());
+    this._lastSave = { ...result, at: Date.now() };
+    const news = result.saved.filter(path => !this._told.has(path));
+    news.forEach(path => this._told.add(path));
+    if (news.length > 0 || result.failed.length > 0) {
+      this._report(result);
     }
+  }
+
+  private _report(report: ISaveReport): void {
+    const { trans } = this._options;
     if (report.failed.length > 0) {
       this._reportId = Notification.error(
         trans.__(
@@ -233,6 +264,8 @@ export class WorkGuard extends ModelWatcher {
   private _autosave: LeadTimeTrigger;
   private _ticker: ReturnType<typeof setInterval>;
   private _id = '';
+  private _savedAt = -Infinity;
+  private _told = new Set<string>();
   private _reportId = '';
   private _message = '';
   private _lastSave: (ISaveReport & { at: number }) | null = null;

@@ -101,7 +101,7 @@ export function estimate(
       ? STEADY
       : UNKNOWN;
   }
-  const staircase = Private.staircase(steps);
+  const staircase = Private.staircase(steps, Private.typicalGap(recent));
   const lastStep = steps[steps.length - 1];
   if (now - lastStep.t > Math.max(3 * staircase.periodMs, steadyAfterMs)) {
     // Bills stopped coming (the server is free now, or billed elsewhere).
@@ -123,8 +123,11 @@ export function estimate(
   // The steps are seen only at the samples: each could have come as early
   // as the sample before it.
   const earliest = at(staircase.shortestMs, -staircase.uncertaintyMs) ?? stopAt;
+  // The stop lands on a task run: up to one sample gap later.
   const latest =
-    (at(staircase.longestMs, 0) ?? stopAt) + staircase.uncertaintyMs;
+    (at(staircase.longestMs, 0) ?? stopAt) +
+    staircase.uncertaintyMs +
+    Private.typicalGap(recent);
   return {
     kind: 'falling',
     ratePerMinute: (staircase.bill / staircase.periodMs) * 60000,
@@ -197,10 +200,26 @@ namespace Private {
   }
 
   /**
-   * Bill size and period from the steps, with how far the period can be
-   * off because each step is seen only at a sample.
+   * The usual time between samples: the hub sends one after every task
+   * run, so this is about its task interval.
    */
-  export function staircase(steps: readonly IStep[]): {
+  export function typicalGap(samples: readonly IBalanceSample[]): number {
+    const gaps = samples
+      .slice(1)
+      .map((s, i) => s.t - samples[i].t)
+      .sort((a, b) => a - b);
+    return gaps.length ? gaps[Math.floor(gaps.length / 2)] : 0;
+  }
+
+  /**
+   * Bill size and period from the steps, with how far the period can be
+   * off: a step is seen at the snapshot after the task run that billed, so
+   * it is off only where snapshots were missed (a gap longer than usual).
+   */
+  export function staircase(
+    steps: readonly IStep[],
+    gap: number
+  ): {
     bill: number;
     periodMs: number;
     shortestMs: number;
@@ -220,12 +239,16 @@ namespace Private {
     const last = steps[steps.length - 1];
     const span = Math.max(1, last.t - first.t);
     // The span is known to within the sample gap at each end.
-    const uncertaintyMs = Math.max(...steps.map(step => step.t - step.before));
+    const uncertaintyMs = Math.max(
+      0,
+      ...steps.map(step => step.t - step.before - gap)
+    );
     const bills = paid / bill;
+    const periodMs = span / bills;
     return {
       bill,
-      periodMs: span / bills,
-      shortestMs: Math.max(1, span - uncertaintyMs) / bills,
+      periodMs,
+      shortestMs: Math.max(periodMs / 2, (span - uncertaintyMs) / bills),
       longestMs: (span + uncertaintyMs) / bills,
       uncertaintyMs
     };

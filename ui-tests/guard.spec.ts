@@ -121,8 +121,13 @@ test.describe('with the stream mocked at the network edge', () => {
       }
     }).toPass();
     await page.screenshot({ path: path.join(SHOTS, 'run-out-warning.png') });
-    const onDisk = fs.readFileSync(path.join(lab.root, 'work.ipynb'), 'utf-8');
-    expect(onDisk).toContain('typed, never saved by hand');
+    // Saved at the crossing, and what was typed after it within the next
+    // quiet save (every 15 s while the stop is near).
+    await expect
+      .poll(() => fs.readFileSync(path.join(lab.root, 'work.ipynb'), 'utf-8'), {
+        timeout: 30000
+      })
+      .toContain('typed, never saved by hand');
     await expect(page.locator('.lm-TabBar-tab.jp-mod-dirty')).toHaveCount(0);
     // One warning, updated in place, never a stack.
     await expect(warning).toHaveCount(1);
@@ -170,9 +175,8 @@ test.describe('against a real hub', () => {
         timeout: 90000
       }
     );
-    expect(fs.readFileSync(file, 'utf-8')).toContain(
-      'typed, never saved by hand'
-    );
+    const onDisk = fs.readFileSync(file, 'utf-8');
+    expect(onDisk).toContain('typed, never saved by hand');
     await expect(
       page.locator('.jp-Notification-Toast-error').filter({
         hasText: 'All documents were saved before the stop.'

@@ -6,6 +6,8 @@ const output = path.resolve(__dirname, '..', '.test-output');
 export default defineConfig({
   testDir: '.',
   testMatch: '*.spec.ts',
+  // The README's pictures are taken by scripts/pictures.sh, not the tests.
+  testIgnore: process.env.PICTURES ? [] : ['pictures.spec.ts'],
   timeout: 180000,
   expect: { timeout: 20000 },
   workers: 1,

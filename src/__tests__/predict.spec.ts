@@ -239,6 +239,19 @@ describe('estimate', () => {
     }
   });
 
+  it('a bill at every task run: the earliest stop is near the stop, not now', () => {
+    // Seen in a real hub (1 credit a second, a task every second): a range
+    // as wide as the sample gap made the earliest stop "now", and the guard
+    // saved at once, before the user typed.
+    const samples = [0, 1000, 2000].map((t, i) => ({ t, available: 1100 - i }));
+    const result = estimate(samples, 2000);
+    expect(result.kind).toBe('falling');
+    if (result.kind === 'falling') {
+      expect(result.stopAt).toBe(2000 + 1099 * 1000);
+      expect(result.stopAt - result.earliest).toBeLessThan(2000);
+    }
+  });
+
   it('stops before zero: less than one bill left is a stop at the next bill', () => {
     const samples = [
       { t: 0, available: 25 },
