@@ -8,6 +8,7 @@ own: every rule can be read and tested alone.
 from __future__ import annotations
 
 import email.utils
+import json
 from dataclasses import dataclass
 from typing import Optional
 
@@ -122,3 +123,23 @@ def retry_delay(failures: int, hint: float, timings: Timings, random: float) -> 
     )
     asked = min(max(hint, timings.backoff_base), timings.backoff_cap) if hint > 0 else 0.0
     return max(random * window, asked)
+
+
+def hub_data(data: str) -> tuple[str, Optional[str]]:
+    """Checks one event's data from the hub.
+
+    Returns ``("snapshot", json)``, ``("stopped", message)`` or
+    ``("invalid", None)``. The JSON is re-serialized, so what reaches the
+    browser is always one line of valid JSON.
+    """
+    try:
+        value = json.loads(data)
+    except ValueError:
+        return "invalid", None
+    if isinstance(value, dict) and "error" in value:
+        if isinstance(value["error"], str):
+            return "stopped", value["error"]
+        return "invalid", None
+    if isinstance(value, (dict, list)):
+        return "snapshot", json.dumps(value, separators=(",", ":"))
+    return "invalid", None

@@ -24,7 +24,7 @@ from typing import Any, Callable, Optional
 import httpx
 from httpx_sse import EventSource
 
-from .policy import Timings, Verdict, classify, retry_delay
+from .policy import Timings, Verdict, classify, hub_data, retry_delay
 
 log = logging.getLogger(__name__)
 
@@ -62,26 +62,6 @@ class Listener:
     def close(self) -> None:
         """Ends the listener's stream (the server stops or it disconnected)."""
         self.put(None)
-
-
-def hub_data(data: str) -> tuple[str, Optional[str]]:
-    """Checks one event's data from the hub.
-
-    Returns ``("snapshot", json)``, ``("stopped", message)`` or
-    ``("invalid", None)``. The JSON is re-serialized, so what reaches the
-    browser is always one line of valid JSON.
-    """
-    try:
-        value = json.loads(data)
-    except ValueError:
-        return "invalid", None
-    if isinstance(value, dict) and "error" in value:
-        if isinstance(value["error"], str):
-            return "stopped", value["error"]
-        return "invalid", None
-    if isinstance(value, (dict, list)):
-        return "snapshot", json.dumps(value, separators=(",", ":"))
-    return "invalid", None
 
 
 #: The longest line or event taken from the hub (1 MB; real ones are tiny).

@@ -9,8 +9,13 @@ import math
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jupyterlab_hub_credits.policy import Timings, classify, retry_after_seconds, retry_delay
-from jupyterlab_hub_credits.relay import hub_data
+from jupyterlab_hub_credits.policy import (
+    Timings,
+    classify,
+    hub_data,
+    retry_after_seconds,
+    retry_delay,
+)
 
 TIMINGS = Timings()
 settings.register_profile("ci", max_examples=2000, derandomize=True, deadline=None)
