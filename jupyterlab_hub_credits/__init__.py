@@ -1,5 +1,14 @@
-"""Ships the jupyterlab-hub-credits lab extension and its server side: the
-credits relay of the single-user server (see ``handlers.py``)."""
+"""Ships the jupyterlab-hub-credits lab extension, its server side (the
+credits relay of the single-user server, ``handlers.py``) and the credits
+for running code (``credits.py``, standard library only):
+
+    from jupyterlab_hub_credits import credits
+    credits.now()
+
+and, in IPython, ``%load_ext jupyterlab_hub_credits`` then ``%credits``.
+"""
+
+from .credits import Snapshot, credits
 
 try:
     from ._version import __version__
@@ -15,3 +24,15 @@ def _jupyter_server_extension_points():
     from .handlers import HubCreditsApp
 
     return [{"module": "jupyterlab_hub_credits", "app": HubCreditsApp}]
+
+
+def load_ipython_extension(ipython):
+    """``%credits``: what the status bar shows, and when the credits run out."""
+
+    def show(line=""):
+        print(credits.now().text())
+
+    ipython.register_magic_function(show, "line", "credits")
+
+
+__all__ = ["Snapshot", "credits", "load_ipython_extension", "__version__"]
