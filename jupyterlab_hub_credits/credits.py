@@ -205,7 +205,8 @@ class Credits:
         self._start()
         deadline = time.monotonic() + timeout
         with self._lock:
-            while self._entry is None and self._state in ("connecting", "reconnecting"):
+            # Live can come before the first balance (the relay says so first).
+            while self._entry is None and self._state in ("connecting", "reconnecting", "live"):
                 left = deadline - time.monotonic()
                 if left <= 0:
                     break

@@ -153,3 +153,20 @@ async def test_close_leaves_no_thread_running(fake_hub: FakeHub):
     credits.close()
     assert time.monotonic() - started < 2
     assert not [t for t in threading.enumerate() if t.name.startswith("jupyterlab-hub-credits")]
+
+
+async def test_now_waits_for_the_first_balance_even_when_live_comes_first(fake_hub: FakeHub, make):
+    # Live (the relay's state, or the stream open) before any balance.
+    fake_hub.script(Answer(events=[]))
+    credits = make(hub_source(fake_hub))
+    credits._start()
+    await until(lambda: now(credits).state == "live")
+
+    async def later():
+        await asyncio.sleep(0.3)
+        fake_hub.push({"balance": 3, "cap": 10})
+
+    task = asyncio.ensure_future(later())
+    snapshot = await asyncio.get_event_loop().run_in_executor(None, credits.now, 5)
+    await task
+    assert snapshot.balance == 3
