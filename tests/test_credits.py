@@ -170,3 +170,24 @@ async def test_now_waits_for_the_first_balance_even_when_live_comes_first(fake_h
     snapshot = await asyncio.get_event_loop().run_in_executor(None, credits.now, 5)
     await task
     assert snapshot.balance == 3
+
+
+def test_the_credits_magic_prints_what_the_status_bar_shows(capsys, monkeypatch):
+    import jupyterlab_hub_credits
+    from jupyterlab_hub_credits import credits as module_credits
+
+    registered = {}
+
+    class Shell:
+        def register_magic_function(self, function, kind, name):
+            registered[name] = (kind, function)
+
+    for name in ("JUPYTERHUB_API_TOKEN", "JUPYTERHUB_USER"):
+        monkeypatch.delenv(name, raising=False)
+    module_credits.close()
+    jupyterlab_hub_credits.load_ipython_extension(Shell())
+    kind, magic = registered["credits"]
+    assert kind == "line"
+    magic("")
+    assert capsys.readouterr().out.strip() == "Credits: not available here"
+    module_credits.close()
