@@ -4,6 +4,7 @@
  */
 import { ServerConnection } from '@jupyterlab/services';
 import type { IDisposable } from '@lumino/disposable';
+import type { IEndpoint } from './attempt';
 import { streamEndpoints } from './endpoints';
 import type { AuthMode, EndpointMode } from './endpoints';
 import type { IHubLocation } from './hub';
@@ -14,7 +15,7 @@ import type { IStorage } from './history';
 import { connectionStatus } from './status';
 import type { IStreamTimings } from './policy';
 import { SharedCredits } from './share';
-import type { IChannel, ILocks } from './share';
+import type { IChannel, ICreditsSink, ILocks } from './share';
 import { CreditsStream } from './stream';
 
 /**
@@ -69,52 +70,52 @@ export class CreditsConnection implements IDisposable {
       );
       return;
     }
-    // A cross-origin hub needs its cookie sent along (and CORS on the hub).
-    const sameOrigin = !hub.host || hub.host === window.location.origin;
-    const locks =
-      config.share && typeof navigator !== 'undefined' && navigator.locks
-        ? (navigator.locks as unknown as ILocks)
-        : null;
     this._shared = new SharedCredits({
       key: endpoints[0].url,
       sink: {
         onEvent: (event, data) => this._model.applyEvent(event, data),
         onStatus: status => this._model.setStatus(status)
       },
-      locks,
-      openChannel: name =>
-        typeof BroadcastChannel === 'undefined'
-          ? null
-          : (new BroadcastChannel(
-              `jupyterlab-hub-credits:${name}`
-            ) as unknown as IChannel),
-      createStream: sink => {
-        const stream = new CreditsStream({
-          endpoints,
-          fetch: (input, init) => window.fetch(input, init),
-          // The relay is this Jupyter server: ask it as JupyterLab does
-          // (its token or cookie and XSRF header).
-          relayFetch: (input, init) =>
-            ServerConnection.makeRequest(
-              new URL(input, window.location.href).href,
-              init,
-              this._serverSettings
-            ),
-          credentials: sameOrigin ? 'same-origin' : 'include',
-          onEvent: sink.onEvent,
-          onStatus: sink.onStatus,
-          timings: config.timings
-        });
-        this._lifecycle = new PageLifecycle({
-          stream,
-          window,
-          document,
-          online: navigator.onLine
-        });
-        return stream;
-      }
+      locks: config.share ? Private.locks() : null,
+      openChannel: Private.channel,
+      createStream: sink => this._createStream(config, endpoints, sink)
     });
     this._shared.start();
+  }
+
+  /**
+   * The stream of the tab that leads, tied to the page's life.
+   */
+  private _createStream(
+    config: IConnectionConfig,
+    endpoints: IEndpoint[],
+    sink: ICreditsSink
+  ): CreditsStream {
+    const hub = config.hub;
+    const sameOrigin = !hub.host || hub.host === window.location.origin;
+    const stream = new CreditsStream({
+      endpoints,
+      fetch: (input, init) => window.fetch(input, init),
+      // The relay is this Jupyter server: ask it as JupyterLab does (its
+      // token or cookie and XSRF header).
+      relayFetch: (input, init) =>
+        ServerConnection.makeRequest(
+          new URL(input, window.location.href).href,
+          init,
+          this._serverSettings
+        ),
+      credentials: sameOrigin ? 'same-origin' : 'include',
+      onEvent: sink.onEvent,
+      onStatus: sink.onStatus,
+      timings: config.timings
+    });
+    this._lifecycle = new PageLifecycle({
+      stream,
+      window,
+      document,
+      online: navigator.onLine
+    });
+    return stream;
   }
 
   /**
@@ -189,5 +190,27 @@ export namespace CreditsConnection {
     token: string;
     /** Where the balance history outlives the page (`localStorage`). */
     storage?: IStorage | null;
+  }
+}
+
+namespace Private {
+  /**
+   * The browser's Web Locks, where there are any (a secure context).
+   */
+  export function locks(): ILocks | null {
+    return typeof navigator !== 'undefined' && navigator.locks
+      ? (navigator.locks as unknown as ILocks)
+      : null;
+  }
+
+  /**
+   * A BroadcastChannel of this extension, where there is one.
+   */
+  export function channel(name: string): IChannel | null {
+    return typeof BroadcastChannel === 'undefined'
+      ? null
+      : (new BroadcastChannel(
+          `jupyterlab-hub-credits:${name}`
+        ) as unknown as IChannel);
   }
 }

@@ -48,14 +48,10 @@ export class CreditsDetails extends VDomRenderer<CreditsViewModel> {
   }
 
   protected render(): JSX.Element {
-    const { trans, actions } = this._options;
+    const { trans } = this._options;
     const model = this.model.credits;
     const now = Date.now();
     const entries = model.shown;
-    const estimate = model.estimate(now);
-    const running = !['stopped', 'unavailable', 'disabled'].includes(
-      model.state
-    );
     return (
       <div className="jp-CreditsDetails-body">
         <h2 className="jp-CreditsDetails-title" id={TITLE_ID}>
@@ -81,76 +77,109 @@ export class CreditsDetails extends VDomRenderer<CreditsViewModel> {
               )}
           </section>
         ))}
-        {entries.length > 0 && (
-          <dl className="jp-CreditsDetails-facts">
-            <dt>{trans.__('Burn rate')}</dt>
-            <dd className="jp-CreditsDetails-rate">
-              {estimate.kind === 'falling'
-                ? trans.__(
-                    '%1 credits per minute',
-                    formatAmount(estimate.ratePerMinute)
-                  )
-                : estimate.kind === 'steady'
-                  ? trans.__('not decreasing')
-                  : trans.__('unknown yet')}
-            </dd>
-            <dt>{trans.__('Runs out in')}</dt>
-            <dd
-              className="jp-CreditsDetails-eta"
-              data-stop-at={
-                estimate.kind === 'falling' ? estimate.stopAt : undefined
-              }
-            >
-              {formatEstimate(trans, estimate, now)}
-            </dd>
-          </dl>
-        )}
+        {entries.length > 0 && this._facts(now)}
         {model.history.length > 1 && (
           <Sparkline
             samples={model.history}
             label={trans.__('Balance over the last hours')}
           />
         )}
-        <p className={`jp-CreditsDetails-status jp-mod-${model.state}`}>
-          {stateLine(
-            trans,
-            model.status,
-            model.entries.length > 0,
-            model.stopMessage
-          )}
-          {model.lastUpdate !== null && (
-            <>
-              <br />
-              {lastUpdateLine(trans, model.lastUpdate)}
-            </>
-          )}
-        </p>
-        <div className="jp-CreditsDetails-actions">
+        {this._status()}
+        {this._actions()}
+      </div>
+    );
+  }
+
+  /**
+   * Burn rate and when the hub will stop the server.
+   */
+  private _facts(now: number): JSX.Element {
+    const { trans } = this._options;
+    const estimate = this.model.credits.estimate(now);
+    return (
+      <dl className="jp-CreditsDetails-facts">
+        <dt>{trans.__('Burn rate')}</dt>
+        <dd className="jp-CreditsDetails-rate">
+          {estimate.kind === 'falling'
+            ? trans.__(
+                '%1 credits per minute',
+                formatAmount(estimate.ratePerMinute)
+              )
+            : estimate.kind === 'steady'
+              ? trans.__('not decreasing')
+              : trans.__('unknown yet')}
+        </dd>
+        <dt>{trans.__('Runs out in')}</dt>
+        <dd
+          className="jp-CreditsDetails-eta"
+          data-stop-at={
+            estimate.kind === 'falling' ? estimate.stopAt : undefined
+          }
+        >
+          {formatEstimate(trans, estimate, now)}
+        </dd>
+      </dl>
+    );
+  }
+
+  /**
+   * The connection state and the last update.
+   */
+  private _status(): JSX.Element {
+    const { trans } = this._options;
+    const model = this.model.credits;
+    return (
+      <p className={`jp-CreditsDetails-status jp-mod-${model.state}`}>
+        {stateLine(
+          trans,
+          model.status,
+          model.entries.length > 0,
+          model.stopMessage
+        )}
+        {model.lastUpdate !== null && (
+          <>
+            <br />
+            {lastUpdateLine(trans, model.lastUpdate)}
+          </>
+        )}
+      </p>
+    );
+  }
+
+  /**
+   * Reconnect, hub home and (for the owner) stop.
+   */
+  private _actions(): JSX.Element {
+    const { trans, actions } = this._options;
+    const running = !['stopped', 'unavailable', 'disabled'].includes(
+      this.model.credits.state
+    );
+    return (
+      <div className="jp-CreditsDetails-actions">
+        <button
+          className="jp-Button jp-mod-styled jp-mod-reject"
+          onClick={actions.reconnect}
+          disabled={!running}
+        >
+          {trans.__('Reconnect')}
+        </button>
+        {actions.openHubHome && (
           <button
             className="jp-Button jp-mod-styled jp-mod-reject"
-            onClick={actions.reconnect}
+            onClick={actions.openHubHome}
+          >
+            {trans.__('Open hub home')}
+          </button>
+        )}
+        {actions.stopServer && (
+          <button
+            className="jp-Button jp-mod-styled jp-mod-warn"
+            onClick={actions.stopServer}
             disabled={!running}
           >
-            {trans.__('Reconnect')}
+            {trans.__('Stop my server…')}
           </button>
-          {actions.openHubHome && (
-            <button
-              className="jp-Button jp-mod-styled jp-mod-reject"
-              onClick={actions.openHubHome}
-            >
-              {trans.__('Open hub home')}
-            </button>
-          )}
-          {actions.stopServer && (
-            <button
-              className="jp-Button jp-mod-styled jp-mod-warn"
-              onClick={actions.stopServer}
-              disabled={!running}
-            >
-              {trans.__('Stop my server…')}
-            </button>
-          )}
-        </div>
+        )}
       </div>
     );
   }
