@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Callable, Optional
 
 from .estimate import estimate
-from .policy import Timings, classify, hub_data, retry_delay
+from .policy import DEFAULT_TIMINGS, Timings, classify, hub_data, retry_delay
 
 #: Without a prediction, a balance at or below this share of the caps is
 #: critical (the extension's default setting).
@@ -149,7 +149,7 @@ def sources_from_environment(env: Optional[dict] = None) -> list[Source]:
 class LowWatch:
     """A registration of ``on_low``; cancel it, or use it as a context manager."""
 
-    def __init__(self, credits: "Credits", callback, minutes: float):
+    def __init__(self, credits: Credits, callback, minutes: float):
         self._credits = credits
         self.callback = callback
         self.lead = minutes * 60
@@ -158,7 +158,7 @@ class LowWatch:
     def cancel(self) -> None:
         self._credits._unwatch(self)
 
-    def __enter__(self) -> "LowWatch":
+    def __enter__(self) -> LowWatch:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -180,7 +180,7 @@ class Credits:
     def __init__(
         self,
         sources: Optional[list[Source]] = None,
-        timings: Timings = Timings(),
+        timings: Timings = DEFAULT_TIMINGS,
         check_every: float = 5.0,
     ):
         self._sources = sources_from_environment() if sources is None else sources

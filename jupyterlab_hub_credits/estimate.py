@@ -12,7 +12,8 @@ reads, does not state them.
 from __future__ import annotations
 
 import math
-from typing import Optional, Sequence
+from collections.abc import Sequence
+from typing import Optional
 
 WINDOW_MS = 6 * 3600 * 1000
 STEADY_AFTER_MS = 3600 * 1000

@@ -29,6 +29,10 @@ class Timings:
     stop_checks: int = 3
 
 
+#: The defaults (the browser's).
+DEFAULT_TIMINGS = Timings()
+
+
 @dataclass(frozen=True)
 class Verdict:
     """What one response means.

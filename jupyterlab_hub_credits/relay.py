@@ -24,7 +24,7 @@ from typing import Any, Callable, Optional
 import httpx
 from httpx_sse import EventSource
 
-from .policy import Timings, Verdict, classify, hub_data, retry_delay
+from .policy import DEFAULT_TIMINGS, Timings, Verdict, classify, hub_data, retry_delay
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ class Message:
 class Listener:
     """One browser connection (or kernel) on the relay."""
 
-    queue: "asyncio.Queue[Optional[Message]]" = field(
+    queue: asyncio.Queue[Optional[Message]] = field(
         default_factory=lambda: asyncio.Queue(maxsize=64)
     )
 
@@ -114,7 +114,7 @@ class Upstream:
         url: str,
         token: str,
         on_message: Callable[[Message], None],
-        timings: Timings = Timings(),
+        timings: Timings = DEFAULT_TIMINGS,
         transport: Optional[httpx.AsyncBaseTransport] = None,
         random: Callable[[], float] = _random.random,
     ):
@@ -242,7 +242,7 @@ class CreditsRelay:
         self,
         url: str,
         token: str,
-        timings: Timings = Timings(),
+        timings: Timings = DEFAULT_TIMINGS,
         grace: float = 30.0,
         transport: Optional[httpx.AsyncBaseTransport] = None,
         random: Callable[[], float] = _random.random,
@@ -277,9 +277,8 @@ class CreditsRelay:
             **state,
             "listeners": self.listeners,
             "upstream_running": self.upstream_running,
-            "hub_connections": self.connections + (
-                self._upstream.connections if self._upstream else 0
-            ),
+            "hub_connections": self.connections
+            + (self._upstream.connections if self._upstream else 0),
         }
 
     def subscribe(self) -> Listener:

@@ -15,6 +15,9 @@ export PATH="$PWD/.venv/bin:$PWD/node_modules/.bin:$PATH"
 status=0
 echo "== lint"
 npm run lint --silent || status=1
+echo "== ruff (Python lint and format)"
+.venv/bin/ruff check jupyterlab_hub_credits tests demo || status=1
+.venv/bin/ruff format --check jupyterlab_hub_credits tests demo || status=1
 echo "== type check (tests included)"
 npm run typecheck --silent || status=1
 

@@ -67,7 +67,9 @@ class FakeHub:
 
         class Stream(web.RequestHandler):
             async def get(self, path: str) -> None:
-                hub.requests.append((self.request.path, self.request.headers.get("Authorization", "")))
+                hub.requests.append(
+                    (self.request.path, self.request.headers.get("Authorization", ""))
+                )
                 answer = hub.answers.pop(0) if hub.answers else Answer()
                 self.set_status(answer.status)
                 for name, value in answer.headers.items():

@@ -10,9 +10,10 @@ import time
 
 import pytest
 
-from conftest import HUB_TOKEN, Answer, FakeHub
 from jupyterlab_hub_credits.credits import Credits, Source, sources_from_environment
 from jupyterlab_hub_credits.policy import Timings
+
+from conftest import HUB_TOKEN, Answer, FakeHub
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -59,11 +60,25 @@ async def test_outside_a_hub_nothing_raises_and_the_state_says_so():
 
 
 async def test_through_the_relay_with_the_server_token(
-    fake_hub: FakeHub, make, jp_serverapp, http_server_client, jp_auth_header, jp_base_url, jp_http_port
+    fake_hub: FakeHub,
+    make,
+    jp_serverapp,
+    http_server_client,
+    jp_auth_header,
+    jp_base_url,
+    jp_http_port,
 ):
-    fake_hub.script(Answer(events=['{"balance": 95, "cap": 100, "project": {"name": "p", "balance": 5, "cap": 60}}']))
+    fake_hub.script(
+        Answer(
+            events=[
+                '{"balance": 95, "cap": 100, "project": {"name": "p", "balance": 5, "cap": 60}}'
+            ]
+        )
+    )
     token = jp_auth_header["Authorization"].split()[1]
-    relay = Source(f"http://127.0.0.1:{jp_http_port}{jp_base_url}hub-credits/stream", token, relay=True)
+    relay = Source(
+        f"http://127.0.0.1:{jp_http_port}{jp_base_url}hub-credits/stream", token, relay=True
+    )
     credits = make(relay, hub_source(fake_hub))
     credits._start()
     await until(lambda: now(credits).state == "live" and now(credits).balance == 95)
@@ -76,7 +91,9 @@ async def test_through_the_relay_with_the_server_token(
 
 async def test_no_relay_the_hub_directly(fake_hub: FakeHub, make):
     fake_hub.script(Answer(events=['{"balance": 7, "cap": 10}']))
-    missing = Source(f"http://127.0.0.1:{fake_hub.port}/user/alice/hub-credits/stream", "t", relay=True)
+    missing = Source(
+        f"http://127.0.0.1:{fake_hub.port}/user/alice/hub-credits/stream", "t", relay=True
+    )
     credits = make(missing, hub_source(fake_hub))
     credits._start()
     await until(lambda: now(credits).balance == 7)
@@ -114,7 +131,10 @@ async def test_a_refusal_or_a_stop_is_terminal(fake_hub: FakeHub, make, status, 
 
 async def test_the_error_event_is_the_stop(fake_hub: FakeHub, make):
     fake_hub.script(
-        Answer(events=['{"balance": 1, "cap": 10}', '{"error": "Your Server is no longer running."}'], end="close")
+        Answer(
+            events=['{"balance": 1, "cap": 10}', '{"error": "Your Server is no longer running."}'],
+            end="close",
+        )
     )
     credits = make(hub_source(fake_hub))
     credits._start()

@@ -85,9 +85,7 @@ def relay_status(jp_fetch):
     return _status
 
 
-async def test_reads_the_hub_with_the_server_token_and_relays_snapshots(
-    fake_hub: FakeHub, connect
-):
+async def test_reads_the_hub_with_the_server_token_and_relays_snapshots(fake_hub: FakeHub, connect):
     fake_hub.script(Answer(events=[SNAPSHOT]))
     client = connect()
     await until(lambda: client.data() == [{"balance": 95, "cap": 100}])
@@ -128,9 +126,7 @@ async def test_a_late_joiner_gets_the_last_snapshot_at_once(fake_hub: FakeHub, c
     assert len(fake_hub.requests) == 1
 
 
-async def test_no_hub_connection_while_nobody_listens(
-    fake_hub: FakeHub, connect, relay_status
-):
+async def test_no_hub_connection_while_nobody_listens(fake_hub: FakeHub, connect, relay_status):
     await asyncio.sleep(0.3)
     assert fake_hub.requests == []
     fake_hub.script(Answer(events=[SNAPSHOT]))
@@ -179,9 +175,7 @@ async def test_a_silent_hub_is_left_after_the_heartbeat_timeout(fake_hub: FakeHu
     "status, state",
     [(403, "refused"), (401, "refused"), (302, "refused"), (404, "unavailable")],
 )
-async def test_a_refusal_is_terminal_and_said_once(
-    fake_hub: FakeHub, connect, status, state
-):
+async def test_a_refusal_is_terminal_and_said_once(fake_hub: FakeHub, connect, status, state):
     fake_hub.script(Answer(status=status, headers={"Location": "/hub/login"}))
     client = connect()
     await until(lambda: client.states() and client.states()[-1] == state)
@@ -231,9 +225,7 @@ async def test_a_hub_restart_is_followed(fake_hub: FakeHub, connect):
     assert len(fake_hub.requests) == 4
 
 
-async def test_invalid_events_are_dropped_and_json_is_reserialized(
-    fake_hub: FakeHub, connect
-):
+async def test_invalid_events_are_dropped_and_json_is_reserialized(fake_hub: FakeHub, connect):
     fake_hub.script(Answer(events=["not json", "42", '{"balance": 1,\t"cap": 2}']))
     client = connect()
     await until(lambda: client.data())
