@@ -118,7 +118,7 @@ test('Notebook 7 loads cleanly and shows the credits in its top area', async ({
   }
 });
 
-test('pip uninstall removes the extension cleanly', () => {
+test('pip uninstall removes the extension and the relay cleanly', () => {
   const bin = path.join(REPO, '.venv-jl40', 'bin');
   const target = path.join(
     REPO,
@@ -128,7 +128,16 @@ test('pip uninstall removes the extension cleanly', () => {
     'labextensions',
     'jupyterlab-hub-credits'
   );
+  const serverConfig = path.join(
+    REPO,
+    '.venv-jl40',
+    'etc',
+    'jupyter',
+    'jupyter_server_config.d',
+    'jupyterlab_hub_credits.json'
+  );
   expect(fs.existsSync(target)).toBe(true);
+  expect(fs.existsSync(serverConfig)).toBe(true);
   execFileSync(path.join(bin, 'pip'), [
     'uninstall',
     '-q',
@@ -137,6 +146,8 @@ test('pip uninstall removes the extension cleanly', () => {
   ]);
   try {
     expect(fs.existsSync(target)).toBe(false);
+    // The relay's enabling config goes with it.
+    expect(fs.existsSync(serverConfig)).toBe(false);
     const list = execFileSync(
       path.join(bin, 'jupyter'),
       ['labextension', 'list'],
