@@ -193,7 +193,8 @@ export class Attempt {
    */
   private _tooLong(text: string): boolean {
     const joined = this._tail + text;
-    const line = joined.search(/[\r\n][^\r\n]*$/);
+    // lastIndexOf, not a regex: this runs on every chunk.
+    const line = Math.max(joined.lastIndexOf('\n'), joined.lastIndexOf('\r'));
     this._lineBytes =
       line >= 0 ? joined.length - line - 1 : this._lineBytes + text.length;
     const blank = Private.lastBlankLine(joined);

@@ -6,7 +6,7 @@
 import { Signal } from '@lumino/signaling';
 import type { ISignal } from '@lumino/signaling';
 import type { IHubLocation } from './hub';
-import { selectEntries, worstLevel } from './levels';
+import { available, selectEntries, worstLevel } from './levels';
 import type { IThresholds, Level } from './levels';
 import type { CreditsEvent, ICreditEntry } from './payload';
 import { connectionStatus } from './status';
@@ -201,7 +201,7 @@ export class CreditsModel implements Omit<ICreditsModel, 'stateChanged'> {
     this._history.push(
       Object.freeze({
         t: this._lastUpdate!,
-        available: paying.balance + (paying.project?.balance ?? 0)
+        available: available(paying).balance
       })
     );
     this._historyView = null;

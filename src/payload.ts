@@ -114,7 +114,7 @@ export interface IRelayState {
   readonly reason: string;
 }
 
-const RELAY_STATES: ReadonlySet<string> = new Set([
+export const RELAY_STATES: ReadonlySet<string> = new Set([
   'connecting',
   'live',
   'reconnecting',

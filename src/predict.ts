@@ -101,7 +101,8 @@ export function estimate(
       ? STEADY
       : UNKNOWN;
   }
-  const staircase = Private.staircase(steps, Private.typicalGap(recent));
+  const gap = Private.typicalGap(recent);
+  const staircase = Private.staircase(steps, gap);
   const lastStep = steps[steps.length - 1];
   if (now - lastStep.t > Math.max(3 * staircase.periodMs, steadyAfterMs)) {
     // Bills stopped coming (the server is free now, or billed elsewhere).
@@ -125,9 +126,7 @@ export function estimate(
   const earliest = at(staircase.shortestMs, -staircase.uncertaintyMs) ?? stopAt;
   // The stop lands on a task run: up to one sample gap later.
   const latest =
-    (at(staircase.longestMs, 0) ?? stopAt) +
-    staircase.uncertaintyMs +
-    Private.typicalGap(recent);
+    (at(staircase.longestMs, 0) ?? stopAt) + staircase.uncertaintyMs + gap;
   return {
     kind: 'falling',
     ratePerMinute: (staircase.bill / staircase.periodMs) * 60000,

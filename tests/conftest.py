@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import time
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -157,3 +158,12 @@ def jp_server_config(fake_hub, monkeypatch):
             },
         }
     )
+
+
+async def until(check, timeout: float = 10.0) -> None:
+    """Waits (on the test's loop) until ``check()`` holds."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.02)

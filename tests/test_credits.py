@@ -13,7 +13,7 @@ import pytest
 from jupyterlab_hub_credits.credits import Credits, Source, sources_from_environment
 from jupyterlab_hub_credits.policy import Timings
 
-from conftest import HUB_TOKEN, Answer, FakeHub
+from conftest import HUB_TOKEN, Answer, FakeHub, until
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -22,14 +22,6 @@ FAST = Timings(backoff_base=0.05, backoff_cap=0.3, connect_timeout=1.0, heartbea
 
 def hub_source(hub: FakeHub) -> Source:
     return Source(f"{hub.api_url}/credits/sseserver/alice", HUB_TOKEN, relay=False)
-
-
-async def until(check, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.02)
 
 
 @pytest.fixture

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
-from typing import Any, Callable
+from typing import Any
 
 import httpx
 import pytest
 from httpx_sse import EventSource
 
-from conftest import HUB_TOKEN, Answer, FakeHub
+from conftest import HUB_TOKEN, Answer, FakeHub, until
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -51,14 +50,6 @@ class Client:
         except (asyncio.CancelledError, Exception):
             pass
         await self._client.aclose()
-
-
-async def until(check: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.02)
 
 
 @pytest.fixture

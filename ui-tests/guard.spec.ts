@@ -9,39 +9,16 @@ import type { Page } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
 import { TestHub, TestLab } from './servers';
-import { ITEM_TEXT, login, mockStream, pretendHub } from './helpers';
+import {
+  ITEM_TEXT,
+  login,
+  mockStream,
+  pretendHub,
+  writeNotebook
+} from './helpers';
 
 const SHOTS = path.resolve(__dirname, '..', '.test-output', 'screenshots');
 const MARK = 'print("typed, never saved by hand")';
-
-/**
- * An empty notebook file, so the test edits a titled document.
- */
-function writeNotebook(file: string): void {
-  fs.writeFileSync(
-    file,
-    JSON.stringify({
-      cells: [
-        {
-          cell_type: 'code',
-          source: '',
-          metadata: {},
-          outputs: [],
-          execution_count: null
-        }
-      ],
-      metadata: {
-        kernelspec: {
-          name: 'python3',
-          display_name: 'Python 3',
-          language: 'python'
-        }
-      },
-      nbformat: 4,
-      nbformat_minor: 5
-    })
-  );
-}
 
 /**
  * Types into the notebook's first cell; the tab then shows it unsaved.

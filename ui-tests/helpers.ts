@@ -2,6 +2,7 @@
  * Shared steps of the real-hub browser tests.
  */
 import { expect } from '@playwright/test';
+import * as fs from 'fs';
 import type { Page } from '@playwright/test';
 import type { TestHub } from './servers';
 
@@ -166,4 +167,34 @@ export async function findInPalette(
  */
 export async function runFromPalette(page: Page, label: string): Promise<void> {
   await findInPalette(page, label, true);
+}
+
+/**
+ * A notebook file with one code cell (empty by default), so a test edits
+ * or runs a titled document.
+ */
+export function writeNotebook(file: string, source = ''): void {
+  fs.writeFileSync(
+    file,
+    JSON.stringify({
+      cells: [
+        {
+          cell_type: 'code',
+          source,
+          metadata: {},
+          outputs: [],
+          execution_count: null
+        }
+      ],
+      metadata: {
+        kernelspec: {
+          name: 'python3',
+          display_name: 'Python 3',
+          language: 'python'
+        }
+      },
+      nbformat: 4,
+      nbformat_minor: 5
+    })
+  );
 }

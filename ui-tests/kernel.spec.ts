@@ -7,7 +7,7 @@ import { expect, test } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
 import { TestHub } from './servers';
-import { ITEM_TEXT, login } from './helpers';
+import { ITEM_TEXT, login, writeNotebook } from './helpers';
 
 const CELL = [
   'import pathlib, time',
@@ -43,29 +43,7 @@ test('a training loop checkpoints before the hub stops the server', async ({
 }) => {
   const user = 'kira';
   const home = hub.home(user);
-  fs.writeFileSync(
-    path.join(home, 'train.ipynb'),
-    JSON.stringify({
-      cells: [
-        {
-          cell_type: 'code',
-          source: CELL,
-          metadata: {},
-          outputs: [],
-          execution_count: null
-        }
-      ],
-      metadata: {
-        kernelspec: {
-          name: 'python3',
-          display_name: 'Python 3',
-          language: 'python'
-        }
-      },
-      nbformat: 4,
-      nbformat_minor: 5
-    })
-  );
+  writeNotebook(path.join(home, 'train.ipynb'), CELL);
   hub.userSettings(user, '@jupyterlab/apputils-extension', 'notification', {
     fetchNews: 'false'
   });

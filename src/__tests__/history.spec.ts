@@ -9,17 +9,10 @@ import type { IStorage } from '../history';
 import { CreditsModel, readonlyCredits } from '../model';
 import { stopCause } from '../notify';
 import { estimateFor } from '../predict';
+import { HUB as hub } from './fixtures';
 
 const trans = nullTranslator.load('test');
 const HOUR = 3600000;
-const hub = {
-  host: '',
-  prefix: '/hub/',
-  user: 'alice',
-  serverName: '',
-  viewer: 'alice',
-  baseUrl: '/user/alice/'
-};
 
 class MemoryStorage implements IStorage {
   items = new Map<string, string>();

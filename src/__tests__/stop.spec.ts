@@ -2,17 +2,9 @@
  * The stop request (hardening finding 4: owners only, and auth honoured).
  */
 import { stopRequest } from '../stop';
+import { HUB as hub } from './fixtures';
 
 describe('the stop request', () => {
-  const hub = {
-    host: '',
-    prefix: '/hub/',
-    user: 'alice',
-    serverName: '',
-    viewer: 'alice',
-    baseUrl: '/user/alice/'
-  };
-
   it('honours auth: cookie (no token header), and sends the token otherwise', async () => {
     const seen: RequestInit[] = [];
     const fetch = async (_url: string, init: RequestInit) => {
