@@ -5,8 +5,8 @@
  * plugins read `settings.composite` and nothing else.
  */
 import type { ISettingRegistry } from '@jupyterlab/settingregistry';
-import type { ShowWhat, TextFormat } from './format';
-import type { AuthMode, EndpointMode } from './endpoints';
+import type { ShowWhat, TextFormat } from './views/format';
+import type { AuthMode, EndpointMode } from './connection/endpoints';
 
 /**
  * The id of the core plugin, which owns the settings schema.

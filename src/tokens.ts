@@ -4,22 +4,22 @@
  */
 import { Token } from '@lumino/coreutils';
 import type { ISignal } from '@lumino/signaling';
-import type { IHubLocation } from './hub';
-import type { IThresholds, Level } from './levels';
-import type { ICreditEntry } from './payload';
-import type { ConnectionState, IConnectionStatus } from './status';
-import type { Estimate, IBalanceSample } from './predict';
+import type { IHubLocation } from './connection/hub';
+import type { IThresholds, Level } from './model/levels';
+import type { ICreditEntry } from './model/payload';
+import type { ConnectionState, IConnectionStatus } from './model/state';
+import type { Estimate, IBalanceSample } from './model/estimate';
 
-export type { IHubLocation } from './hub';
-export type { IThresholds, Level } from './levels';
+export type { IHubLocation } from './connection/hub';
+export type { IThresholds, Level } from './model/levels';
 export type {
   ICreditEntry,
   IBalance,
   IGrant,
   IProjectCredits
-} from './payload';
-export type { ConnectionState, IConnectionStatus } from './status';
-export type { Estimate, IBalanceSample } from './predict';
+} from './model/payload';
+export type { ConnectionState, IConnectionStatus } from './model/state';
+export type { Estimate, IBalanceSample } from './model/estimate';
 
 /**
  * The credits as every view reads them. Read-only: values and a signal,

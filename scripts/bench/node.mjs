@@ -7,9 +7,9 @@ import { createRequire } from 'module';
 import { performance } from 'perf_hooks';
 
 const require = createRequire(import.meta.url);
-const { CreditsModel } = require('../../.bench/lib/model.js');
-const { parseCreditsEvent } = require('../../.bench/lib/payload.js');
-const { CreditsStream } = require('../../.bench/lib/stream.js');
+const { CreditsModel } = require('../../.bench/lib/model/model.js');
+const { parseCreditsEvent } = require('../../.bench/lib/model/payload.js');
+const { CreditsStream } = require('../../.bench/lib/connection/stream.js');
 
 const median = xs => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const quantile = (xs, q) => {

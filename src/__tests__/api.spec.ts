@@ -5,8 +5,8 @@
 import plugins, { CommandIDs, IHubCredits } from '../index';
 import type { ICreditsModel } from '../index';
 import * as api from '../index';
-import { CreditsModel, readonlyCredits } from '../model';
-import { connectionStatus } from '../status';
+import { CreditsModel, readonlyCredits } from '../model/model';
+import { connectionStatus } from '../model/state';
 
 function modelWithBalance() {
   const model = new CreditsModel({ log: () => undefined });

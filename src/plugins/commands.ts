@@ -10,8 +10,8 @@ import { ICommandPalette } from '@jupyterlab/apputils';
 import { PageConfig } from '@jupyterlab/coreutils';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
-import type { AuthMode } from '../endpoints';
-import { hubHomeUrl, readHubLocation } from '../hub';
+import type { AuthMode } from '../connection/endpoints';
+import { hubHomeUrl, readHubLocation } from '../connection/hub';
 import { watchSettings } from '../settings';
 import { CommandIDs, IHubCredits } from '../tokens';
 
@@ -77,7 +77,7 @@ export const commandsPlugin: JupyterFrontEndPlugin<void> = {
       execute: async () => {
         const hub = model.hub;
         if (hub && owner()) {
-          const { stopServer } = await import('../stop');
+          const { stopServer } = await import('../connection/stop');
           await stopServer(
             hub,
             auth,

@@ -11,11 +11,14 @@ import type {
 } from '@jupyterlab/application';
 import { PageConfig } from '@jupyterlab/coreutils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
-import type { CreditsConnection, IConnectionConfig } from '../connection';
-import { readHubLocation } from '../hub';
-import { withFirstBalance } from '../late';
-import { CreditsModel, readonlyCredits } from '../model';
-import { connectionStatus } from '../status';
+import type {
+  CreditsConnection,
+  IConnectionConfig
+} from '../connection/connection';
+import { readHubLocation } from '../connection/hub';
+import { withFirstBalance } from './late';
+import { CreditsModel, readonlyCredits } from '../model/model';
+import { connectionStatus } from '../model/state';
 import { PLUGIN_ID, watchSettings } from '../settings';
 import type { ICreditsSettings } from '../settings';
 import { IHubCredits } from '../tokens';
@@ -31,12 +34,14 @@ export const corePlugin: JupyterFrontEndPlugin<IHubCredits> = {
     registry: ISettingRegistry
   ): Promise<IHubCredits> => {
     const model = new CreditsModel();
-    let connection: Promise<CreditsConnection> | null = null;
+    let connection: Promise<IConnectionParts> | null = null;
     const connect = (config: IConnectionConfig | null) => {
       if (config) {
         connection ??= Private.loadConnection(app, model);
       }
-      void connection?.then(c => (config ? c.configure(config) : c.close()));
+      void connection?.then(parts =>
+        config ? parts.configure(config) : parts.connection.close()
+      );
     };
     await watchSettings(registry, settings => {
       const hub = readHubLocation(PageConfig.getOption, settings.hubUrl);
@@ -50,30 +55,57 @@ export const corePlugin: JupyterFrontEndPlugin<IHubCredits> = {
     });
     // The estimate is needed once there are balances.
     withFirstBalance(model, () => {
-      void import('../predict').then(m => model.setEstimator(m.estimateFor));
+      void import('../model/estimate').then(m =>
+        model.setEstimator(m.estimateFor)
+      );
     });
     return {
       model: readonlyCredits(model),
-      reconnect: () => void connection?.then(c => c.reconnect())
+      reconnect: () =>
+        void connection?.then(parts => parts.connection.reconnect())
     };
   }
 };
 
+/**
+ * What the core plugin drives once the connection's code has loaded.
+ */
+interface IConnectionParts {
+  readonly connection: CreditsConnection;
+  configure(config: IConnectionConfig): void;
+}
+
 namespace Private {
   /**
-   * The connection, once JupyterLab has restored its layout.
+   * The connection and the history keeper, once JupyterLab has restored its
+   * layout. The keeper is bound anew when the hub changes.
    */
   export async function loadConnection(
     app: JupyterFrontEnd,
     model: CreditsModel
-  ): Promise<CreditsConnection> {
+  ): Promise<IConnectionParts> {
     await app.restored;
-    const { CreditsConnection } = await import('../connection');
-    return new CreditsConnection({
+    const [{ CreditsConnection }, { HistoryKeeper }] = await Promise.all([
+      import('../connection/connection'),
+      import('../model/history')
+    ]);
+    const connection = new CreditsConnection({
       model,
-      token: PageConfig.getToken(),
-      storage: Private.localStorage()
+      token: PageConfig.getToken()
     });
+    const storage = Private.localStorage();
+    let keeper: InstanceType<typeof HistoryKeeper> | null = null;
+    return {
+      connection,
+      configure: config => {
+        const key = storage ? HistoryKeeper.keyOf(config.hub) : '';
+        if (storage && keeper?.key !== key) {
+          keeper?.dispose();
+          keeper = new HistoryKeeper({ model, storage, hub: config.hub });
+        }
+        connection.configure(config);
+      }
+    };
   }
 
   /**

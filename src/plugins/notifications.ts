@@ -3,12 +3,12 @@
  * stopped the server (saying why, and what was lost or saved). Their code
  * (startnotices.ts) loads with the first balance or the stop.
  */
-import { latePlugin } from '../late';
+import { latePlugin } from './late';
 
 export const notificationsPlugin = latePlugin({
   id: 'jupyterlab-hub-credits:notifications',
   description:
     'Notifies when credits run low and when the hub stopped the server.',
-  load: () => import('../startnotices').then(m => m.startNotices),
+  load: () => import('../features/notices').then(m => m.startNotices),
   orStop: true
 });

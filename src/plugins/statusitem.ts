@@ -9,13 +9,13 @@ import type {
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStatusBar } from '@jupyterlab/statusbar';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
-import type { DetailsToggle } from '../details';
-import type { IDisplayOptions } from '../format';
+import type { DetailsToggle } from '../views/detailstoggle';
+import type { IDisplayOptions } from '../views/format';
 import type { ICreditsSettings } from '../settings';
 import { watchSettings } from '../settings';
-import { CreditsStatusItem } from '../statusitem';
+import { CreditsStatusItem } from '../views/item';
 import { CommandIDs, IHubCredits } from '../tokens';
-import { CreditsViewModel } from '../viewmodel';
+import { CreditsViewModel } from '../views/viewmodel';
 
 const STATUS_ID = 'jupyterlab-hub-credits:status';
 
@@ -75,7 +75,9 @@ export const statusItemPlugin: JupyterFrontEndPlugin<void> = {
     // The details' code loads when they are first asked for.
     let details: Promise<DetailsToggle> | null = null;
     const toggle = async () => {
-      details ??= import('../details').then(m => new m.DetailsToggle(options));
+      details ??= import('../views/detailstoggle').then(
+        m => new m.DetailsToggle(options)
+      );
       await (await details).toggle();
     };
     commands.addCommand(CommandIDs.showDetails, {

@@ -1,0 +1,132 @@
+import { PageLifecycle } from '../../connection/lifecycle';
+import { CreditsStream } from '../../connection/stream';
+import { Body, SSE, scriptedFetch } from '../helpers/sse';
+import type { Answer } from '../helpers/sse';
+
+const tick = (ms = 0) => jest.advanceTimersByTimeAsync(ms);
+
+class FakeDocument extends EventTarget {
+  visibilityState = 'visible';
+}
+
+function page(answers: Answer[], online = true) {
+  const { fetch, requests } = scriptedFetch(answers);
+  const stream = new CreditsStream({
+    endpoints: [{ url: '/s' }],
+    fetch,
+    onEvent: () => undefined,
+    onStatus: () => undefined,
+    random: () => 0.5
+  });
+  const win = new EventTarget();
+  const doc = new FakeDocument();
+  const lifecycle = new PageLifecycle({
+    stream,
+    window: win,
+    document: doc,
+    online,
+    random: () => 0.5,
+    onlineJitterMs: 1000
+  });
+  return { stream, win, doc, lifecycle, requests };
+}
+
+function transition(type: string, persisted: boolean): Event {
+  const event = new Event(type);
+  Object.defineProperty(event, 'persisted', { value: persisted });
+  return event;
+}
+
+beforeEach(() => jest.useFakeTimers());
+afterEach(() => jest.useRealTimers());
+
+describe('PageLifecycle', () => {
+  it('offline pauses the stream; online reconnects after a short jitter', async () => {
+    const first = new Body();
+    const second = new Body();
+    const { stream, win, requests, lifecycle } = page([
+      { status: 200, headers: SSE, body: first },
+      { status: 200, headers: SSE, body: second }
+    ]);
+    stream.start();
+    await tick();
+    win.dispatchEvent(new Event('offline'));
+    expect(stream.status.state).toBe('offline');
+    expect(stream.isActive).toBe(false);
+    await tick(120000);
+    expect(requests).toHaveLength(1);
+    win.dispatchEvent(new Event('online'));
+    await tick(499);
+    expect(requests).toHaveLength(1);
+    await tick(1);
+    expect(requests).toHaveLength(2);
+    expect(stream.status.state).toBe('live');
+    lifecycle.dispose();
+    stream.dispose();
+  });
+
+  it('starts paused when the browser is offline', async () => {
+    const { stream, requests, lifecycle } = page([], false);
+    stream.start();
+    // start() opened, the offline state at construction time came first.
+    expect(requests.length).toBeLessThanOrEqual(1);
+    lifecycle.dispose();
+    stream.dispose();
+  });
+
+  it('pagehide into the back/forward cache closes; pageshow reopens', async () => {
+    const first = new Body();
+    const second = new Body();
+    const { stream, win, requests, lifecycle } = page([
+      { status: 200, headers: SSE, body: first },
+      { status: 200, headers: SSE, body: second }
+    ]);
+    stream.start();
+    await tick();
+    win.dispatchEvent(transition('pagehide', true));
+    expect(requests[0].init.signal?.aborted).toBe(true);
+    win.dispatchEvent(transition('pageshow', true));
+    await tick();
+    expect(requests).toHaveLength(2);
+    expect(stream.status.state).toBe('live');
+    lifecycle.dispose();
+    stream.dispose();
+  });
+
+  it('a tab that becomes visible while reconnecting reconnects at once', async () => {
+    const body = new Body();
+    const { stream, doc, requests, lifecycle } = page([
+      { status: 503 },
+      { status: 503 },
+      { status: 200, headers: SSE, body }
+    ]);
+    stream.start();
+    await tick(500); // first retry after 0.5 s
+    expect(requests).toHaveLength(2);
+    expect(stream.status.state).toBe('reconnecting');
+    doc.visibilityState = 'hidden';
+    doc.dispatchEvent(new Event('visibilitychange'));
+    expect(requests).toHaveLength(2);
+    doc.visibilityState = 'visible';
+    doc.dispatchEvent(new Event('visibilitychange'));
+    await tick();
+    expect(requests).toHaveLength(3);
+    expect(stream.status.state).toBe('live');
+    lifecycle.dispose();
+    stream.dispose();
+  });
+
+  it('dispose() removes every listener', async () => {
+    const { stream, win, lifecycle, requests } = page([
+      { status: 200, headers: SSE, body: new Body() }
+    ]);
+    stream.start();
+    await tick();
+    lifecycle.dispose();
+    win.dispatchEvent(new Event('offline'));
+    expect(stream.status.state).toBe('live');
+    expect(requests).toHaveLength(1);
+    stream.dispose();
+    expect(jest.getTimerCount()).toBe(0);
+  });
+});

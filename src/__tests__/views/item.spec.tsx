@@ -1,0 +1,204 @@
+import { nullTranslator } from '@jupyterlab/translation';
+import { MessageLoop } from '@lumino/messaging';
+import { act } from 'react';
+import { Widget } from '@lumino/widgets';
+import { StatusBar } from '@jupyterlab/statusbar';
+import { CreditsModel, readonlyCredits } from '../../model/model';
+import type { ConnectionState } from '../../model/state';
+import { CreditsStatusItem } from '../../views/item';
+import { CreditsViewModel } from '../../views/viewmodel';
+
+const trans = nullTranslator.load('test');
+
+function live(model: CreditsModel, state: ConnectionState = 'live') {
+  model.setStatus({
+    state,
+    reason: 'network error: Failed to fetch',
+    failures: 1,
+    nextAttemptAt: null,
+    since: 0
+  });
+}
+
+// React 18 renders asynchronously; act() flushes the render.
+(
+  globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }
+).IS_REACT_ACT_ENVIRONMENT = true;
+
+/**
+ * Runs the update requests the model's changes posted, and React's render.
+ */
+function render(item: Widget) {
+  act(() => {
+    MessageLoop.sendMessage(item, Widget.Msg.UpdateRequest);
+    MessageLoop.flush();
+  });
+}
+
+describe('CreditsStatusItem', () => {
+  let model: CreditsModel;
+  let item: CreditsStatusItem;
+  let view: CreditsViewModel;
+  let activated: number;
+
+  beforeEach(() => {
+    model = new CreditsModel({ log: () => undefined });
+    model.configure(
+      { entries: [], warningPercent: 25, criticalPercent: 10 },
+      null
+    );
+    activated = 0;
+    view = new CreditsViewModel(readonlyCredits(model), {
+      label: 'Credits',
+      show: 'both',
+      format: 'fraction'
+    });
+    item = new CreditsStatusItem({
+      model: view,
+      trans,
+      onActivate: () => activated++
+    });
+    act(() => {
+      Widget.attach(item, document.body);
+      MessageLoop.flush();
+    });
+  });
+
+  afterEach(() => {
+    act(() => {
+      MessageLoop.flush();
+      item.dispose();
+    });
+  });
+
+  const text = () =>
+    item.node.querySelector('.jp-CreditsStatus-text')!.textContent;
+
+  it('renders the hub balance as text and updates with the model', () => {
+    live(model);
+    model.applyEvent({
+      kind: 'snapshot',
+      entries: [
+        { name: null, balance: 95, cap: 100, grant: null, project: null }
+      ]
+    });
+    render(item);
+    expect(text()).toBe('Credits: 95 / 100');
+    model.applyEvent({
+      kind: 'snapshot',
+      entries: [
+        { name: null, balance: 94, cap: 100, grant: null, project: null }
+      ]
+    });
+    render(item);
+    expect(text()).toBe('Credits: 94 / 100');
+    expect(item.node.title).toContain('94 of 100 credits left');
+  });
+
+  it('applies display settings at once', () => {
+    live(model);
+    model.applyEvent({
+      kind: 'snapshot',
+      entries: [
+        { name: null, balance: 20, cap: 100, grant: null, project: null }
+      ]
+    });
+    render(item);
+    expect(item.node.querySelector('.jp-mod-warning')).not.toBeNull();
+    view.display = { ...view.display, label: 'Budget', format: 'percent' };
+    model.configure(
+      { entries: [], warningPercent: 10, criticalPercent: 5 },
+      null
+    );
+    render(item);
+    expect(text()).toBe('Budget: 20 %');
+    expect(item.node.querySelector('.jp-mod-warning')).toBeNull();
+    expect(item.node.dataset.level).toBe('ok');
+  });
+
+  it('renders hub strings as text, never as HTML', () => {
+    live(model);
+    model.applyEvent({
+      kind: 'snapshot',
+      entries: [
+        {
+          name: null,
+          balance: 1,
+          cap: 2,
+          grant: null,
+          project: {
+            name: '<img src=x onerror=alert(1)>',
+            balance: 1,
+            cap: 1,
+            grant: null
+          }
+        }
+      ]
+    });
+    render(item);
+    expect(item.node.querySelector('img')).toBeNull();
+    expect(text()).toContain('<img src=x onerror=alert(1)>');
+  });
+
+  it('is a focusable button that Enter, Space and a click activate', () => {
+    expect(item.node.getAttribute('role')).toBe('button');
+    expect(item.node.tabIndex).toBe(0);
+    item.node.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter' }));
+    item.node.dispatchEvent(new KeyboardEvent('keydown', { key: ' ' }));
+    item.node.dispatchEvent(new KeyboardEvent('keydown', { key: 'a' }));
+    item.node.click();
+    expect(activated).toBe(3);
+  });
+
+  it('has an accessible name that reads the balance and announces state changes politely', () => {
+    live(model);
+    model.applyEvent({
+      kind: 'snapshot',
+      entries: [
+        { name: null, balance: 50, cap: 100, grant: null, project: null }
+      ]
+    });
+    render(item);
+    expect(item.node.getAttribute('aria-label')).toMatch(
+      /^Credits: 50 \/ 100\./
+    );
+    const announce = item.node.querySelector('[aria-live="polite"]')!;
+    // All well at start: nothing to announce.
+    expect(announce.textContent).toBe('');
+    live(model, 'reconnecting');
+    render(item);
+    expect(announce.textContent).toContain('reconnecting');
+    // A new balance with the same state and level is not announced again.
+    const before = announce.textContent;
+    model.applyEvent({
+      kind: 'snapshot',
+      entries: [
+        { name: null, balance: 49, cap: 100, grant: null, project: null }
+      ]
+    });
+    render(item);
+    expect(announce.textContent).toBe(before);
+  });
+
+  it('is hidden in a real status bar while unavailable', () => {
+    const statusBar = new StatusBar();
+    act(() => {
+      Widget.attach(statusBar, document.body);
+      statusBar.registerStatusItem('test:credits', {
+        item,
+        align: 'left',
+        isActive: () => model.visible,
+        activeStateChanged: model.stateChanged
+      });
+      live(model);
+      MessageLoop.flush();
+    });
+    expect(item.isHidden).toBe(false);
+    act(() => {
+      live(model, 'unavailable');
+      MessageLoop.flush();
+    });
+    expect(item.isHidden).toBe(true);
+    act(() => statusBar.dispose());
+  });
+});

@@ -1,0 +1,237 @@
+/**
+ * Text, levels and tooltips for the status bar item, from a model's values
+ * and the display settings. Pure: no DOM, no model.
+ */
+import type { TranslationBundle } from '@jupyterlab/translation';
+import { percentOf } from '../model/levels';
+import type { IBalance, ICreditEntry } from '../model/payload';
+import type { IConnectionStatus } from '../model/state';
+
+export type TextFormat = 'fraction' | 'percent' | 'remaining' | 'bar';
+export type ShowWhat = 'both' | 'user' | 'project';
+
+/**
+ * The display settings.
+ */
+export interface IDisplayOptions {
+  /** The word before the balance (the settings' label, or "Credits"). */
+  readonly label: string;
+  readonly show: ShowWhat;
+  readonly format: TextFormat;
+}
+
+/**
+ * `95`, `95.5`, `1,000` — at most two decimals, grouped by the locale.
+ */
+export function formatAmount(value: number, locale?: string): string {
+  return value.toLocaleString(locale, { maximumFractionDigits: 2 });
+}
+
+/**
+ * One balance in the chosen format: `95 / 100`, `95 %`, `95 left`.
+ * (`bar` shows the fraction next to a drawn bar.)
+ */
+export function formatBalance(
+  trans: TranslationBundle,
+  amounts: IBalance,
+  format: TextFormat
+): string {
+  switch (format) {
+    case 'percent':
+      return trans.__('%1 %', Math.floor(percentOf(amounts)));
+    case 'remaining':
+      return trans.__('%1 left', formatAmount(amounts.balance));
+    default:
+      return `${formatAmount(amounts.balance)} / ${formatAmount(amounts.cap)}`;
+  }
+}
+
+/**
+ * The balances part of the item, e.g. `95 / 100 · community1: 1,000 / 1,000`.
+ */
+export function formatEntries(
+  trans: TranslationBundle,
+  entries: readonly ICreditEntry[],
+  options: Pick<IDisplayOptions, 'show' | 'format'>
+): string {
+  const named = entries.length > 1;
+  return entries
+    .map(entry => {
+      const own = formatBalance(trans, entry, options.format);
+      const user = named && entry.name ? `${entry.name} ${own}` : own;
+      const project = entry.project
+        ? `${entry.project.name}: ${formatBalance(trans, entry.project, options.format)}`
+        : '';
+      if (options.show === 'project' && project) {
+        return project;
+      }
+      if (options.show === 'user' || !project) {
+        return user;
+      }
+      return `${user} · ${project}`;
+    })
+    .join(' | ');
+}
+
+/**
+ * What the status bar item says about the shown entries.
+ */
+export function statusText(
+  trans: TranslationBundle,
+  status: IConnectionStatus,
+  shown: readonly ICreditEntry[],
+  options: IDisplayOptions
+): string {
+  const label = options.label;
+  switch (status.state) {
+    case 'stopped':
+      return trans.__('%1: server stopped', label);
+    case 'unauthorized':
+      return trans.__('%1: not signed in', label);
+    case 'unreachable':
+      return trans.__('%1: cannot be read here', label);
+    case 'unavailable':
+    case 'disabled':
+      return '';
+    default:
+      break;
+  }
+  const offline = status.state === 'offline';
+  if (shown.length === 0) {
+    if (status.state === 'live') {
+      return trans.__('%1: no charge', label);
+    }
+    return offline ? trans.__('%1: offline', label) : trans.__('%1: …', label);
+  }
+  const balances = formatEntries(trans, shown, options);
+  if (status.state === 'live') {
+    return `${label}: ${balances}`;
+  }
+  // Never a stale number presented as fresh.
+  if (status.state === 'connecting') {
+    return trans.__('%1: %2 (not live yet)', label, balances);
+  }
+  return offline
+    ? trans.__('%1: %2 (offline)', label, balances)
+    : trans.__('%1: %2 (reconnecting)', label, balances);
+}
+
+/**
+ * The connection state in words, with since when.
+ */
+export function describeStatus(
+  trans: TranslationBundle,
+  status: IConnectionStatus,
+  hasEntries: boolean
+): string {
+  const since = new Date(status.since).toLocaleTimeString();
+  switch (status.state) {
+    case 'connecting':
+      return trans.__('Connecting to the hub…');
+    case 'live':
+      return hasEntries
+        ? trans.__('Live since %1', since)
+        : trans.__(
+            'Connected since %1; the hub sends no balance for this server: it is free of charge.',
+            since
+          );
+    case 'reconnecting':
+    case 'offline':
+      return status.reason
+        ? trans.__(
+            'Connection lost since %1 (%2); reconnecting…',
+            since,
+            status.reason
+          )
+        : trans.__('Reconnecting…');
+    case 'stopped':
+      return trans.__(
+        'The hub stopped this server at %1 (%2).',
+        since,
+        status.reason
+      );
+    case 'unauthorized':
+      return trans.__(
+        'Cannot read credits since %1: %2. Log in to the hub again.',
+        since,
+        status.reason
+      );
+    case 'unreachable':
+      return trans.__(
+        'The credits of this server cannot be read: %1.',
+        status.reason
+      );
+    case 'unavailable':
+      return trans.__('Credits unavailable: %1.', status.reason);
+    case 'disabled':
+      return trans.__('Turned off in the settings.');
+  }
+}
+
+/**
+ * The tooltip: every balance spelled out, then the connection state.
+ */
+export function statusTooltip(
+  trans: TranslationBundle,
+  status: IConnectionStatus,
+  entries: readonly ICreditEntry[],
+  lastUpdate: number | null,
+  stopMessage: string
+): string {
+  const lines: string[] = [];
+  for (const entry of entries) {
+    const name = entry.name ?? trans.__('Your credits');
+    lines.push(
+      trans.__(
+        '%1: %2 of %3 credits left',
+        name,
+        formatAmount(entry.balance),
+        formatAmount(entry.cap)
+      )
+    );
+    if (entry.project) {
+      lines.push(
+        trans.__(
+          'Project %1: %2 of %3 credits left (used first)',
+          entry.project.name,
+          formatAmount(entry.project.balance),
+          formatAmount(entry.project.cap)
+        )
+      );
+    }
+  }
+  lines.push(stateLine(trans, status, entries.length > 0, stopMessage));
+  if (lastUpdate !== null) {
+    lines.push(lastUpdateLine(trans, lastUpdate));
+  }
+  lines.push(trans.__('Click for details.'));
+  return lines.join('\n');
+}
+
+/**
+ * The connection state for the tooltip and the details: the hub's own
+ * words after a stop, else the state in ours.
+ */
+export function stateLine(
+  trans: TranslationBundle,
+  status: IConnectionStatus,
+  hasEntries: boolean,
+  stopMessage: string
+): string {
+  return status.state === 'stopped' && stopMessage
+    ? stopMessage
+    : describeStatus(trans, status, hasEntries);
+}
+
+/**
+ * `Last update at 14:02:11`.
+ */
+export function lastUpdateLine(
+  trans: TranslationBundle,
+  lastUpdate: number
+): string {
+  return trans.__(
+    'Last update at %1',
+    new Date(lastUpdate).toLocaleTimeString()
+  );
+}
