@@ -1,0 +1,33 @@
+/**
+ * The documentation agrees with the code it describes.
+ */
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+
+const root = path.resolve(__dirname, '..', '..');
+
+describe('docs/settings.md', () => {
+  it('is the table generated from schema/plugin.json', () => {
+    // Fails (exit 1) when the schema changed and the table was not regenerated.
+    const out = execFileSync(
+      process.execPath,
+      [path.join(root, 'scripts', 'settings-table.mjs'), '--check'],
+      { encoding: 'utf-8' }
+    );
+    expect(out).toContain('matches');
+  });
+
+  it('lists every setting of the schema', () => {
+    const schema = JSON.parse(
+      fs.readFileSync(path.join(root, 'schema', 'plugin.json'), 'utf-8')
+    ) as { properties: Record<string, unknown> };
+    const table = fs.readFileSync(
+      path.join(root, 'docs', 'settings.md'),
+      'utf-8'
+    );
+    for (const name of Object.keys(schema.properties)) {
+      expect(table).toContain(`| \`${name}\` |`);
+    }
+  });
+});
