@@ -12,24 +12,26 @@ import json
 from dataclasses import dataclass
 from typing import Optional
 
+from .protocol import TIMINGS
+
 
 @dataclass(frozen=True)
 class Timings:
-    """Retry and watchdog timings, in seconds."""
+    """Retry and watchdog timings, in seconds (defaults: protocol.json)."""
 
-    backoff_base: float = 1.0
-    backoff_factor: float = 2.0
-    backoff_cap: float = 60.0
-    connect_timeout: float = 10.0
+    backoff_base: float = TIMINGS["backoffBaseSeconds"]
+    backoff_factor: float = TIMINGS["backoffFactor"]
+    backoff_cap: float = TIMINGS["backoffCapSeconds"]
+    connect_timeout: float = TIMINGS["connectTimeoutSeconds"]
     #: The hub sends a keepalive every 8 s: three missed ones mean trouble.
-    heartbeat_timeout: float = 24.0
+    heartbeat_timeout: float = TIMINGS["heartbeatTimeoutSeconds"]
     #: A 409/404 right after a lost connection is asked again this often
     #: before the server counts as stopped (a restarting hub answers 409
     #: until it has checked its servers).
-    stop_checks: int = 3
+    stop_checks: int = TIMINGS["stopChecks"]
 
 
-#: The defaults (the browser's).
+#: The defaults (the browser's, from the same file).
 DEFAULT_TIMINGS = Timings()
 
 

@@ -7,6 +7,7 @@ import { createParser } from 'eventsource-parser';
 import { authHeaders } from './hub';
 import type { IClock } from './clock';
 import { classify } from './policy';
+import protocol from './protocol.json';
 import type { IStreamTimings, Verdict } from './policy';
 
 /**
@@ -228,7 +229,7 @@ export class Attempt {
 /**
  * The longest line or event taken from the hub (1 MB; real ones are tiny).
  */
-export const MAX_EVENT = 1 << 20;
+export const MAX_EVENT = protocol.maxEventBytes;
 
 namespace Private {
   /**

@@ -3,6 +3,7 @@
  * long to wait before the next attempt, which state a user sees meanwhile.
  * No timers, no I/O: every rule can be read and tested on its own.
  */
+import protocol from './protocol.json';
 
 /**
  * The retry and watchdog timings, in milliseconds.
@@ -22,23 +23,24 @@ export interface IStreamTimings {
 }
 
 /**
- * The timings the settings do not set (the settings schema holds the
- * defaults of those it does; these apply to code that runs without it).
+ * The timings for code that runs without settings (the settings schema
+ * holds the defaults of those users can set), from the protocol file both
+ * languages read.
  */
 export const STREAM_TIMINGS: IStreamTimings = {
-  backoffBaseMs: 1000,
-  backoffFactor: 2,
-  backoffCapMs: 60000,
-  connectTimeoutMs: 10000,
-  heartbeatTimeoutMs: 24000,
-  offlineAfterFailures: 5
+  backoffBaseMs: protocol.timings.backoffBaseSeconds * 1000,
+  backoffFactor: protocol.timings.backoffFactor,
+  backoffCapMs: protocol.timings.backoffCapSeconds * 1000,
+  connectTimeoutMs: protocol.timings.connectTimeoutSeconds * 1000,
+  heartbeatTimeoutMs: protocol.timings.heartbeatTimeoutSeconds * 1000,
+  offlineAfterFailures: protocol.timings.offlineAfterFailures
 };
 
 /**
  * How many times a 409/404 that follows a lost connection is checked again
  * before the server counts as stopped (the stop event is believed at once).
  */
-export const STOP_CHECKS = 3;
+export const STOP_CHECKS = protocol.timings.stopChecks;
 
 /**
  * What one response means.

@@ -11,6 +11,7 @@
  */
 import type { IDisposable } from '@lumino/disposable';
 import { systemClock } from './clock';
+import protocol from './protocol.json';
 import type { IClock } from './clock';
 import { parseCreditsEvent } from '../model/payload';
 import type { CreditsEvent } from '../model/payload';
@@ -341,7 +342,7 @@ namespace Private {
   ]);
 
   /** No event the hub sends comes near this (1 MB). */
-  export const MAX_DATA = 1 << 20;
+  export const MAX_DATA = protocol.maxEventBytes;
 
   const isRecord = (value: unknown): value is Record<string, unknown> =>
     typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -4,6 +4,7 @@
  * Nothing here throws: input that does not fit becomes an `invalid` result
  * with a reason.
  */
+import protocol from '../connection/protocol.json';
 
 /**
  * A balance and the most it can hold.
@@ -90,7 +91,10 @@ export function parseCreditsEvent(data: string): CreditsEvent {
     if (typeof value.error !== 'string') {
       return invalid('"error" is not a string');
     }
-    return { kind: 'stopped', message: Private.preview(value.error, 1000) };
+    return {
+      kind: 'stopped',
+      message: Private.preview(value.error, protocol.maxMessageLength)
+    };
   }
   const entry = Private.entry(value);
   if (typeof entry === 'string') {
@@ -155,9 +159,9 @@ namespace Private {
   type Rec = Record<string, unknown>;
 
   /** Bounds no real hub comes near: what passes is of bounded size. */
-  export const MAX_DATA = 1 << 20;
-  export const MAX_ENTRIES = 100;
-  export const MAX_NAME = 200;
+  export const MAX_DATA = protocol.maxEventBytes;
+  export const MAX_ENTRIES = protocol.maxEntries;
+  export const MAX_NAME = protocol.maxNameLength;
 
   export function isRecord(value: unknown): value is Rec {
     return typeof value === 'object' && value !== null && !Array.isArray(value);
