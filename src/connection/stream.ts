@@ -80,8 +80,8 @@ export class CreditsStream {
 
   /**
    * Opens the stream. Calling it again while a connection is open, a retry
-   * is scheduled or the stream is paused does nothing; after a terminal
-   * state it starts over.
+   * is scheduled or the stream is paused (even before it first started)
+   * does nothing; after a terminal state it starts over.
    */
   start(): void {
     if (this._phase.name !== 'idle') {
@@ -98,7 +98,10 @@ export class CreditsStream {
    * is offline or the page is in the back/forward cache.
    */
   pause(reason: string): void {
-    if (!this.isActive) {
+    // A stream that never started pauses too: `start()` then waits for
+    // `resume()` (a page that loads offline must not connect).
+    const fresh = this._phase.name === 'idle' && this._attempts === 0;
+    if (!this.isActive && !fresh) {
       return;
     }
     this._enter({ name: 'paused' });

@@ -16,7 +16,8 @@ function page(answers: Answer[], online = true) {
     fetch,
     onEvent: () => undefined,
     onStatus: () => undefined,
-    random: () => 0.5
+    random: () => 0.5,
+    timings: { backoffBaseMs: 1000 }
   });
   const win = new EventTarget();
   const doc = new FakeDocument();
@@ -65,11 +66,21 @@ describe('PageLifecycle', () => {
     stream.dispose();
   });
 
-  it('starts paused when the browser is offline', async () => {
-    const { stream, requests, lifecycle } = page([], false);
+  it('starts paused when the browser is offline: no request until online', async () => {
+    const body = new Body();
+    const { stream, win, requests, lifecycle } = page(
+      [{ status: 200, headers: SSE, body }],
+      false
+    );
     stream.start();
-    // start() opened, the offline state at construction time came first.
-    expect(requests.length).toBeLessThanOrEqual(1);
+    await tick(120000);
+    // The offline state at construction time came first: nothing was sent.
+    expect(requests).toHaveLength(0);
+    expect(stream.status.state).toBe('offline');
+    win.dispatchEvent(new Event('online'));
+    await tick(500);
+    expect(requests).toHaveLength(1);
+    expect(stream.status.state).toBe('live');
     lifecycle.dispose();
     stream.dispose();
   });
