@@ -249,38 +249,61 @@ export namespace CreditsModel {
 /**
  * A read-only view of a model: getters that read it and a signal of its
  * own. Nothing reachable from it writes to the model (not even the signal's
- * sender, which is the view itself).
+ * sender, which is the view itself). The view is an object literal of the
+ * interface's type (every field, optional ones too): a field added to
+ * `ICreditsModel` and not read here is a compile error, never an `undefined` at run time.
  */
 export function readonlyCredits(model: CreditsModel): ICreditsModel {
-  const view = {} as ICreditsModel;
+  const view: Private.EveryField<ICreditsModel> = {
+    get stateChanged() {
+      return changed;
+    },
+    get status() {
+      return model.status;
+    },
+    get state() {
+      return model.state;
+    },
+    get entries() {
+      return model.entries;
+    },
+    get shown() {
+      return model.shown;
+    },
+    get level() {
+      return model.level;
+    },
+    get thresholds() {
+      return model.thresholds;
+    },
+    get lastUpdate() {
+      return model.lastUpdate;
+    },
+    get stopMessage() {
+      return model.stopMessage;
+    },
+    get history() {
+      return model.history;
+    },
+    get visible() {
+      return model.visible;
+    },
+    get hub() {
+      return model.hub;
+    },
+    estimate: (now?: number) => model.estimate(now)
+  };
   const changed = new Signal<ICreditsModel, void>(view);
   model.stateChanged.connect(() => changed.emit());
-  const read = <K extends keyof ICreditsModel>(key: K) => ({
-    get: () => model[key as keyof CreditsModel],
-    enumerable: true
-  });
-  Object.defineProperties(view, {
-    stateChanged: { value: changed, enumerable: true },
-    status: read('status'),
-    state: read('state'),
-    entries: read('entries'),
-    shown: read('shown'),
-    level: read('level'),
-    thresholds: read('thresholds'),
-    lastUpdate: read('lastUpdate'),
-    stopMessage: read('stopMessage'),
-    history: read('history'),
-    visible: read('visible'),
-    hub: read('hub'),
-    estimate: {
-      value: (now?: number) => model.estimate(now),
-      enumerable: true
-    }
-  });
   return Object.freeze(view);
 }
 
 namespace Private {
+  /**
+   * Every field of `T`, optional ones included.
+   */
+  export type EveryField<T> = { readonly [K in keyof T]-?: T[K] };
+
   /**
    * Entries as the model keeps them: frozen, so no reader can change them.
    */

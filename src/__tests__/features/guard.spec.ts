@@ -1,8 +1,5 @@
-import {
-  LeadTimeTrigger,
-  saveDocuments,
-  shouldWarn
-} from '../../features/guard/guard';
+import { LeadTimeTrigger, shouldWarn } from '../../features/guard/decision';
+import { saveDocuments } from '../../features/guard/saver';
 import type { IOpenDocument } from '../../features/documents';
 import type { Estimate } from '../../model/estimate';
 
