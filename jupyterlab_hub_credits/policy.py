@@ -1,14 +1,17 @@
 """The relay's connection policy as pure functions.
 
-The same rules as the browser's ``src/policy.ts``: what a hub response
+The same rules as the browser's ``src/connection/policy.ts``, proven on
+the shared vectors (``tests/vectors/policy.json``): what a hub response
 means, how long to wait before the next attempt. No I/O, no clock of its
 own: every rule can be read and tested alone.
 """
 
 from __future__ import annotations
 
-import email.utils
+import datetime
 import json
+import math
+import re
 from dataclasses import dataclass
 from typing import Optional
 
@@ -37,17 +40,29 @@ DEFAULT_TIMINGS = Timings()
 
 @dataclass(frozen=True)
 class Verdict:
-    """What one response means.
+    """What one response means: the kinds and states of ``src/connection/policy.ts``.
 
     ``kind`` is ``open`` (read the stream), ``retry`` (a passing failure;
-    not before ``not_before`` seconds) or ``end`` (a terminal ``state``:
-    ``refused``, ``unavailable`` or ``stopped``).
+    not before ``not_before`` seconds), ``refused`` (this way in is refused:
+    log in again, or the token lacks access) or ``end`` (a terminal
+    ``state``: ``unavailable``, ``unreachable`` or ``stopped``).
     """
 
     kind: str
     reason: str = ""
     state: str = ""
     not_before: float = 0.0
+
+    def to_json(self) -> dict:
+        """The verdict as the TypeScript side writes it (delays in ms)."""
+        value: dict = {"kind": self.kind}
+        if self.kind == "end":
+            value["state"] = self.state
+        if self.kind != "open":
+            value["reason"] = self.reason
+        if self.kind == "retry":
+            value["notBeforeMs"] = self.not_before * 1000
+        return value
 
 
 def classify(
@@ -56,26 +71,36 @@ def classify(
     saw_event: bool,
     retry_after: Optional[str],
     now: float,
+    *,
+    relay: bool = False,
+    has_body: bool = True,
+    opaque_redirect: bool = False,
 ) -> Verdict:
-    """The status-code policy for the hub's per-server stream.
+    """The status-code policy for a credits stream: ``classifyAnswer`` of
+    ``src/connection/policy.ts``, rule for rule (tests/vectors/policy.json).
 
-    ``saw_event``: whether this relay delivered a snapshot before (a 404
+    ``saw_event``: whether this stream delivered a snapshot before (a 404
     then means the hub dropped the stopped server, not a missing route).
     ``now``: the clock in seconds since the epoch, for an HTTP-date
-    ``Retry-After``.
+    ``Retry-After``. ``relay``: the response is the relay's (a 404 before
+    any snapshot then means this server has no relay).
     """
-    if 300 <= status < 400:
-        return Verdict("end", "the hub asked to log in", state="refused")
-    if status in (401, 403):
-        return Verdict(
-            "end", f"the hub refused this server's token (HTTP {status})", state="refused"
+    if relay and status == 404 and not saw_event:
+        return _end(
+            "unreachable",
+            "this Jupyter server has no credits relay"
+            " (install jupyterlab-hub-credits 0.2 or later where it runs)",
         )
+    if opaque_redirect or 300 <= status < 400:
+        return Verdict("refused", "the hub asked to log in")
+    if status in (401, 403):
+        return Verdict("refused", f"the hub refused access (HTTP {status})")
     if status == 404:
         if saw_event:
-            return Verdict("end", "the hub no longer knows this server", state="stopped")
-        return Verdict("end", "the hub has no credit service (HTTP 404)", state="unavailable")
-    if status == 409:
-        return Verdict("end", "the server is not running", state="stopped")
+            return _end("stopped", "the hub no longer knows this server")
+        return _end("unavailable", "the hub has no credit service (HTTP 404)")
+    if status in (409, 424):
+        return _end("stopped", "the server is not running")
     if status == 429 or status >= 500:
         return Verdict(
             "retry",
@@ -83,36 +108,57 @@ def classify(
             not_before=retry_after_seconds(retry_after, now),
         )
     if status != 200:
-        return Verdict(
-            "end", f"unexpected answer from the hub (HTTP {status})", state="unavailable"
-        )
+        return _end("unavailable", f"unexpected answer from the hub (HTTP {status})")
     kind = content_type.lower()
-    if not kind.startswith("text/event-stream"):
-        return Verdict(
-            "end",
+    if kind.startswith("text/html"):
+        # A login page delivered in place of the stream.
+        return Verdict("refused", "the hub answered with a login page")
+    if not kind.startswith("text/event-stream") or not has_body:
+        return _end(
+            "unavailable",
             f"the hub did not answer with an event stream ({kind or 'no content type'})",
-            state="unavailable",
         )
     return Verdict("open")
 
 
+def _end(state: str, reason: str) -> Verdict:
+    return Verdict("end", reason, state=state)
+
+
+_SECONDS = re.compile(r"[0-9]+(\.[0-9]+)?")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+#: IMF-fixdate: ``Sun, 06 Nov 1994 08:49:37 GMT`` (RFC 9110).
+_HTTP_DATE = re.compile(
+    r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun), ([0-9]{2}) ("
+    + "|".join(_MONTHS)
+    + r") ([0-9]{4}) ([0-9]{2}):([0-9]{2}):([0-9]{2}) GMT"
+)
+
+
 def retry_after_seconds(value: Optional[str], now: float) -> float:
-    """``Retry-After`` in seconds or as an HTTP date, as a delay from ``now``."""
-    if not value:
+    """``Retry-After`` as a delay from ``now`` (seconds): delay-seconds
+    (digits, a fraction allowed) or an IMF-fixdate; anything else, and a
+    date in the past, is no delay. The rule of ``retryAfterMs`` in
+    ``src/connection/policy.ts``."""
+    # Only HTTP's own white space, as the TypeScript side strips.
+    text = (value or "").strip(" \t")
+    if _SECONDS.fullmatch(text):
+        seconds = float(text)
+        return seconds if math.isfinite(seconds) else 0.0
+    date = _HTTP_DATE.fullmatch(text)
+    if date is None:
         return 0.0
+    _, day, month, year, hours, minutes, seconds = date.groups()
+    # Out-of-range fields roll over, as JavaScript's Date does.
     try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return 0.0
-        if when is None:
-            return 0.0
-        return max(0.0, when.timestamp() - now)
-    if seconds != seconds or seconds in (float("inf"), float("-inf")):
+        days = datetime.date(int(year), _MONTHS.index(month) + 1, 1).toordinal() + int(day) - 1
+    except ValueError:  # year 0
         return 0.0
-    return max(0.0, seconds)
+    at = (days - _EPOCH_DAY) * 86400 + int(hours) * 3600 + int(minutes) * 60 + int(seconds)
+    return max(0.0, at - now)
+
+
+_EPOCH_DAY = datetime.date(1970, 1, 1).toordinal()
 
 
 def retry_delay(failures: int, hint: float, timings: Timings, random: float) -> float:

@@ -49,10 +49,13 @@ def test_hub_data_never_raises_and_passes_only_one_line_json(data):
 )
 def test_classify_never_raises_and_waits_are_finite(status, content_type, saw_event, retry_after):
     verdict = classify(status, content_type, saw_event, retry_after, 1.7e9)
-    assert verdict.kind in ("open", "retry", "end")
+    assert verdict.kind in ("open", "retry", "refused", "end")
     assert math.isfinite(verdict.not_before) and verdict.not_before >= 0
     if verdict.kind == "end":
-        assert verdict.state in ("refused", "unavailable", "stopped")
+        assert verdict.state in ("unreachable", "unavailable", "stopped")
+    assert (verdict.kind == "open") == (
+        status == 200 and content_type.lower().startswith("text/event-stream")
+    )
 
 
 @given(
@@ -77,11 +80,29 @@ def test_a_small_hint_counts_from_the_base():
 
 def test_statuses():
     assert classify(200, "text/event-stream", False, None, 0).kind == "open"
-    assert classify(200, "text/html", False, None, 0).state == "unavailable"
-    assert classify(302, "", False, None, 0).state == "refused"
-    assert classify(403, "", False, None, 0).state == "refused"
+    assert classify(200, "text/event-stream", False, None, 0, has_body=False).kind == "end"
+    assert classify(200, "text/html; charset=UTF-8", False, None, 0).kind == "refused"
+    assert classify(200, "application/json", False, None, 0).state == "unavailable"
+    assert classify(302, "", False, None, 0).kind == "refused"
+    assert classify(0, "", False, None, 0, opaque_redirect=True).kind == "refused"
+    assert classify(403, "", False, None, 0).kind == "refused"
     assert classify(404, "", False, None, 0).state == "unavailable"
+    assert classify(404, "", False, None, 0, relay=True).state == "unreachable"
+    assert classify(404, "", True, None, 0, relay=True).state == "stopped"
     assert classify(404, "", True, None, 0).state == "stopped"
     assert classify(409, "", False, None, 0).state == "stopped"
+    assert classify(424, "", False, None, 0).state == "stopped"
     retry = classify(503, "", False, "Wed, 21 Oct 2015 07:28:10 GMT", 1445412480)
     assert retry.kind == "retry" and retry.not_before == 10
+
+
+def test_retry_after_reads_seconds_and_imf_dates_only():
+    assert retry_after_seconds(" 120 ", 0) == 120
+    assert retry_after_seconds("1.5", 0) == 1.5
+    assert retry_after_seconds("-5", 0) == 0
+    assert retry_after_seconds("0x10", 0) == 0
+    assert retry_after_seconds("1_000", 0) == 0
+    assert retry_after_seconds("\u0661", 0) == 0  # a digit, but not an ASCII one
+    assert retry_after_seconds("Wed, 21 Oct 2015 07:28:10 GMT", 1445412400) == 90
+    assert retry_after_seconds("Wednesday, 21-Oct-15 07:28:10 GMT", 0) == 0
+    assert retry_after_seconds("Wed, 21 Oct 2015 07:28:10 GMT", 1445412500) == 0

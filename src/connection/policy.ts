@@ -80,6 +80,23 @@ export interface IResponseHead {
 }
 
 /**
+ * A response as plain data: what the status policy decides on. The shared
+ * test vectors (tests/vectors/policy.json) are written in this form, and
+ * the relay's `policy.py` takes the same fields.
+ */
+export interface IAnswer {
+  readonly status: number;
+  /** `fetch` with `redirect: 'manual'` gives an opaque redirect, status 0. */
+  readonly opaqueRedirect: boolean;
+  /** The `Content-Type` header, `''` when absent. */
+  readonly contentType: string;
+  /** The `Retry-After` header, `null` when absent. */
+  readonly retryAfter: string | null;
+  /** Whether the response has a body to read. */
+  readonly hasBody: boolean;
+}
+
+/**
  * The status-code policy.
  *
  * @param sawEvent - whether this stream delivered a snapshot before: a 404
@@ -93,14 +110,39 @@ export function classify(
   now: number,
   relay = false
 ): Verdict {
-  const status = response.status;
+  return classifyAnswer(answerOf(response), sawEvent, now, relay);
+}
+
+/**
+ * The plain-data form of a response.
+ */
+export function answerOf(response: IResponseHead): IAnswer {
+  return {
+    status: response.status,
+    opaqueRedirect: response.type === 'opaqueredirect',
+    contentType: response.headers.get('Content-Type') ?? '',
+    retryAfter: response.headers.get('Retry-After'),
+    hasBody: Boolean(response.body)
+  };
+}
+
+/**
+ * The status-code policy on a response as plain data (see `classify`).
+ */
+export function classifyAnswer(
+  answer: IAnswer,
+  sawEvent: boolean,
+  now: number,
+  relay = false
+): Verdict {
+  const status = answer.status;
   if (relay && status === 404 && !sawEvent) {
     return end(
       'unreachable',
       'this Jupyter server has no credits relay (install jupyterlab-hub-credits 0.2 or later where it runs)'
     );
   }
-  if (response.type === 'opaqueredirect' || (status >= 300 && status < 400)) {
+  if (answer.opaqueRedirect || (status >= 300 && status < 400)) {
     return { kind: 'refused', reason: 'the hub asked to log in' };
   }
   if (status === 401 || status === 403) {
@@ -121,7 +163,7 @@ export function classify(
     return {
       kind: 'retry',
       reason: `the hub answered HTTP ${status}`,
-      notBeforeMs: retryAfterMs(response.headers.get('Retry-After'), now)
+      notBeforeMs: retryAfterMs(answer.retryAfter, now)
     };
   }
   if (status !== 200) {
@@ -130,12 +172,12 @@ export function classify(
       `unexpected answer from the hub (HTTP ${status})`
     );
   }
-  const type = (response.headers.get('Content-Type') ?? '').toLowerCase();
+  const type = answer.contentType.toLowerCase();
   if (type.startsWith('text/html')) {
     // A login page delivered in place of the stream.
     return { kind: 'refused', reason: 'the hub answered with a login page' };
   }
-  if (!type.startsWith('text/event-stream') || !response.body) {
+  if (!type.startsWith('text/event-stream') || !answer.hasBody) {
     return end(
       'unavailable',
       `the hub did not answer with an event stream (${type || 'no content type'})`
@@ -152,18 +194,28 @@ function end(
 }
 
 /**
- * `Retry-After` in seconds or as an HTTP date, as a delay in ms from `now`.
+ * `Retry-After` as a delay in ms from `now`: delay-seconds (digits, a
+ * fraction allowed) or an HTTP date (IMF-fixdate, the form servers must
+ * send). Anything else, and a date in the past, is no delay. `policy.py`
+ * reads it by the same rule, checked on the shared vectors.
  */
 export function retryAfterMs(value: string | null, now: number): number {
-  if (!value) {
+  // Only HTTP's own white space: `trim()` would take more than Python's.
+  const text = (value ?? '').replace(/^[ \t]+|[ \t]+$/g, '');
+  if (Private.SECONDS.test(text)) {
+    const seconds = Number(text);
+    return Number.isFinite(seconds) ? seconds * 1000 : 0;
+  }
+  const date = Private.HTTP_DATE.exec(text);
+  if (!date) {
     return 0;
   }
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) {
-    return Math.max(0, seconds * 1000);
-  }
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? 0 : Math.max(0, date - now);
+  const [, , day, , year, hours, minutes, seconds] = date.map(Number);
+  const at = new Date(0);
+  // Not `Date.UTC`: it reads years 0-99 as 1900-1999.
+  at.setUTCFullYear(year, Private.MONTHS.indexOf(date[3]), day);
+  at.setUTCHours(hours, minutes, seconds);
+  return Math.max(0, at.getTime() - now);
 }
 
 /**
@@ -212,4 +264,28 @@ export function failingState(
   timings: IStreamTimings
 ): 'reconnecting' | 'offline' {
   return failures >= timings.offlineAfterFailures ? 'offline' : 'reconnecting';
+}
+
+namespace Private {
+  export const SECONDS = /^[0-9]+(\.[0-9]+)?$/;
+  export const MONTHS = [
+    'Jan',
+    'Feb',
+    'Mar',
+    'Apr',
+    'May',
+    'Jun',
+    'Jul',
+    'Aug',
+    'Sep',
+    'Oct',
+    'Nov',
+    'Dec'
+  ];
+  /** IMF-fixdate: `Sun, 06 Nov 1994 08:49:37 GMT` (RFC 9110). */
+  export const HTTP_DATE = new RegExp(
+    '^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), ([0-9]{2}) (' +
+      MONTHS.join('|') +
+      ') ([0-9]{4}) ([0-9]{2}):([0-9]{2}):([0-9]{2}) GMT$'
+  );
 }
