@@ -15,7 +15,9 @@ function open(answers: Answer[], random = () => 0.5) {
     fetch,
     onEvent: event => events.push(event),
     onStatus: status => states.push(status),
-    random
+    random,
+    // The figures below assume a 1-s first retry window.
+    timings: { backoffBaseMs: 1000 }
   });
   stream.start();
   return { stream, events, states, requests };
