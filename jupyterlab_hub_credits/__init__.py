@@ -1,5 +1,6 @@
 """Ships the jupyterlab-hub-credits lab extension, its server side (the
-credits relay of the single-user server, ``handlers.py``) and the credits
+credits relay of the single-user server: ``app.py``, ``handlers.py``,
+``relay.py``, ``hubenv.py``) and the credits
 for running code (``credits.py``, standard library only):
 
     from jupyterlab_hub_credits import credits
@@ -21,7 +22,7 @@ def _jupyter_labextension_paths():
 
 
 def _jupyter_server_extension_points():
-    from .handlers import HubCreditsApp
+    from .app import HubCreditsApp
 
     return [{"module": "jupyterlab_hub_credits", "app": HubCreditsApp}]
 

@@ -1,56 +1,52 @@
-"""The relay's routes in the single-user server.
+"""The relay's routes in the single-user server, all under ``{base_url}hub-credits/``.
 
-``GET {base_url}hub-credits/stream``: the credits stream of this server, as
-``text/event-stream``. Hub events pass as ``data:`` events (re-serialized
-JSON); the relay's own state as ``event: relay`` with
-``{"state", "reason"}``. A keepalive every 8 s.
+- ``GET stream?live=1|0``: this server's credits as ``text/event-stream``.
+  Snapshots (per-server shaped) as ``data:`` events, the relay's state as
+  ``event: relay`` with ``{"state", "reason"}``, a keepalive every 8 s.
+  ``live=0``: the tab is hidden and needs only periodic numbers. Over the
+  listener cap: 503, ``{"message"}``, ``X-Hub-Credits-Busy: listeners``.
+- ``GET state[?watch=<s>&critical=<pct>&warning=<pct>]``: the last snapshot,
+  the history since the server started and the estimate, as JSON (for
+  running code: ``credits.py``). ``watch`` keeps numbers coming that long.
+- ``POST stop``: the server's owner only (403 for anyone else); asks the
+  credit service to stop this server with the server's own token.
+- ``GET status``: the relay's state and counters.
 
-``GET {base_url}hub-credits/status``: the relay's state and counters (JSON).
-
-Both to anyone the server lets in: Jupyter Server's authentication and
-authorization, resource ``hub-credits``, action ``read``.
+Jupyter Server's authentication and authorization apply (resource
+``hub-credits``; XSRF for the POST). No route counts as user activity,
+so an open tab never keeps an idle server from being culled.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import os
-from typing import Optional
-from urllib.parse import quote
+import math
+import time
+from typing import Any, Optional
 
 from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
-from jupyter_server.extension.application import ExtensionApp
 from tornado import web
 from tornado.iostream import StreamClosedError
-from traitlets import Float
 
-from .policy import Timings
+from . import protocol
+from .entries import available
+from .estimate import estimate
 from .relay import CreditsRelay, Listener
 
-KEEPALIVE_SECONDS = 8.0
-
-
-def relay_from_environment(
-    timings: Timings, grace: float, env: Optional[dict[str, str]] = None
-) -> Optional[CreditsRelay]:
-    """The relay of this server, or ``None`` when not started by a hub."""
-    env = dict(os.environ if env is None else env)
-    api_url = env.get("JUPYTERHUB_API_URL", "").rstrip("/")
-    token = env.get("JUPYTERHUB_API_TOKEN", "")
-    user = env.get("JUPYTERHUB_USER", "")
-    if not (api_url and token and user):
-        return None
-    path = f"{api_url}/credits/sseserver/{quote(user, safe='')}"
-    server = env.get("JUPYTERHUB_SERVER_NAME", "")
-    if server:
-        path += f"/{quote(server, safe='')}"
-    return CreditsRelay(path, token, timings, grace=grace)
+KEEPALIVE_SECONDS = protocol.KEEPALIVE_SECONDS
+BUSY_HEADER = "X-Hub-Credits-Busy"
+#: The longest ``watch`` one ``GET state`` may ask for (a kernel renews it).
+MAX_WATCH_SECONDS = protocol.TASK_INTERVAL_MAX_SECONDS
+DEFAULT_CRITICAL_PERCENT = 10.0
+DEFAULT_WARNING_PERCENT = 25.0
 
 
 class RelayHandler(APIHandler):
     auth_resource = "hub-credits"
+    #: A status display is not user activity (idle culling reads activity).
+    _track_activity = False
 
     @property
     def relay(self) -> CreditsRelay:
@@ -58,6 +54,19 @@ class RelayHandler(APIHandler):
         if relay is None:
             raise web.HTTPError(404, "this server does not run under JupyterHub")
         return relay
+
+    def number(self, name: str, default: float, low: float, high: float) -> float:
+        """A query parameter as a number in [low, high] (400 otherwise)."""
+        text = self.get_query_argument(name, None)
+        if text is None or text == "":
+            return default
+        try:
+            value = float(text)
+        except ValueError:
+            raise web.HTTPError(400, f"{name} must be a number") from None
+        if not math.isfinite(value) or not low <= value <= high:
+            raise web.HTTPError(400, f"{name} must be between {low:g} and {high:g}")
+        return value
 
 
 class StatusHandler(RelayHandler):
@@ -67,6 +76,91 @@ class StatusHandler(RelayHandler):
         self.finish(json.dumps(self.relay.status()))
 
 
+class StateHandler(RelayHandler):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        relay = self.relay
+        watch = self.number("watch", 0.0, 0.0, MAX_WATCH_SECONDS)
+        critical = self.number("critical", DEFAULT_CRITICAL_PERCENT, 0.0, 100.0)
+        warning = self.number("warning", DEFAULT_WARNING_PERCENT, 0.0, 100.0)
+        await relay.fresh(watch=watch)
+        self.finish(json.dumps(state_document(relay, critical, warning, time.time())))
+
+
+def level_of(snapshot: Optional[dict[str, Any]], critical: float, warning: float) -> Optional[str]:
+    """``ok`` / ``warning`` / ``critical`` from the share of the caps left
+    (``levelOf`` of ``src/model/levels.ts``), ``None`` without numbers."""
+    if snapshot is None:
+        return None
+    amount = available(snapshot)
+    if amount is None:
+        return None
+    cap = snapshot.get("cap", 0) or 0
+    project = snapshot.get("project")
+    if isinstance(project, dict):
+        cap += project.get("cap", 0) or 0
+    if cap <= 0:
+        return "ok"
+    percent = amount / cap * 100
+    if percent <= min(critical, warning):
+        return "critical"
+    return "warning" if percent <= warning else "ok"
+
+
+def state_document(
+    relay: CreditsRelay, critical: float, warning: float, now: float
+) -> dict[str, Any]:
+    """What ``GET state`` answers (times in seconds since the epoch)."""
+    snapshot = relay.snapshot
+    history = [[t, a] for t, a in relay.history]
+    prediction = None
+    if snapshot is not None and history:
+        prediction = estimate([(t * 1000, a) for t, a in relay.history], now * 1000)
+    return {
+        "state": relay.state,
+        "reason": relay.reason,
+        "mode": relay.mode,
+        "updated": relay.updated,
+        "snapshot": snapshot,
+        "free": relay.free,
+        "history": history,
+        "estimate": prediction,
+        "level": level_of(snapshot, critical, warning),
+        "thresholds": {"critical": critical, "warning": warning},
+        "entry": relay.entry_info(),
+    }
+
+
+class StopHandler(RelayHandler):
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        relay = self.relay
+        if identity_name(self.current_user) != relay.hub.user:
+            raise web.HTTPError(403, "only the server's owner may stop it")
+        status, message = await relay.stop_server()
+        if status in (202, 204):
+            self.set_status(202)
+            self.finish(json.dumps({"status": status}))
+        else:
+            self.set_status(502)
+            self.finish(json.dumps({"message": message}))
+
+
+def identity_name(user: Any) -> Optional[str]:
+    """The name of the request's user: a Jupyter Server ``User`` (its
+    ``username``; JupyterHub's identity provider sets the hub name there),
+    or an older hub-auth user model (a dict with ``name``)."""
+    if user is None:
+        return None
+    if isinstance(user, dict):
+        name = user.get("name")
+    else:
+        name = getattr(user, "username", None) or getattr(user, "name", None)
+    return name if isinstance(name, str) else None
+
+
 class StreamHandler(RelayHandler):
     _listener: Optional[Listener] = None
 
@@ -74,11 +168,20 @@ class StreamHandler(RelayHandler):
     @authorized
     async def get(self) -> None:
         relay = self.relay
+        live = self.get_query_argument("live", "1") != "0"
+        if relay.listeners >= self.settings.get("hub_credits_max_listeners", 100):
+            self.set_status(503)
+            self.set_header(BUSY_HEADER, "listeners")
+            self.set_header("Retry-After", "60")
+            self.finish(
+                json.dumps({"message": "too many listeners on this server's credits relay"})
+            )
+            return
         self.set_header("Content-Type", "text/event-stream")
         self.set_header("Cache-Control", "no-cache")
         # No buffering in a proxy between here and the browser.
         self.set_header("X-Accel-Buffering", "no")
-        listener = self._listener = relay.subscribe()
+        listener = self._listener = relay.subscribe(live=live)
         try:
             self.write("\n\n")
             await self.flush()
@@ -101,54 +204,18 @@ class StreamHandler(RelayHandler):
             relay.unsubscribe(listener)
             self._listener = None
         if not self._finished:
-            self.finish()
+            self.finish(set_content_type="text/event-stream")
 
     def on_connection_close(self) -> None:
         if self._listener is not None:
             self._listener.close()
 
 
-class HubCreditsApp(ExtensionApp):
-    """The server side of jupyterlab-hub-credits: the credits relay.
-
-    Configure with ``c.HubCreditsApp.*``.
-    """
-
-    name = "jupyterlab_hub_credits"
-    load_other_extensions = True
-
-    grace_seconds = Float(
-        30.0, config=True, help="Keep the hub stream this long after the last listener left."
-    )
-    backoff_base_seconds = Float(1.0, config=True, help="First retry waits up to this long.")
-    backoff_cap_seconds = Float(60.0, config=True, help="No retry waits longer than this.")
-    connect_timeout_seconds = Float(10.0, config=True, help="Give up on an unanswered attempt.")
-    heartbeat_timeout_seconds = Float(
-        24.0, config=True, help="Reconnect when nothing arrived from the hub for this long."
-    )
-
-    relay: Optional[CreditsRelay] = None
-
-    def initialize_settings(self) -> None:
-        timings = Timings(
-            backoff_base=self.backoff_base_seconds,
-            backoff_cap=self.backoff_cap_seconds,
-            connect_timeout=self.connect_timeout_seconds,
-            heartbeat_timeout=self.heartbeat_timeout_seconds,
-        )
-        self.relay = relay_from_environment(timings, self.grace_seconds)
-        self.settings["hub_credits_relay"] = self.relay
-        state = "relaying this server's credits" if self.relay else "not under a hub: idle"
-        self.log.info("jupyterlab_hub_credits: %s", state)
-
-    def initialize_handlers(self) -> None:
-        self.handlers.extend(
-            [
-                (r"/hub-credits/stream", StreamHandler),
-                (r"/hub-credits/status", StatusHandler),
-            ]
-        )
-
-    async def stop_extension(self) -> None:
-        if self.relay is not None:
-            await self.relay.close()
+def handlers() -> list[tuple[str, type[RelayHandler]]]:
+    """The routes, relative to the server's base URL."""
+    return [
+        (r"/hub-credits/stream", StreamHandler),
+        (r"/hub-credits/state", StateHandler),
+        (r"/hub-credits/stop", StopHandler),
+        (r"/hub-credits/status", StatusHandler),
+    ]

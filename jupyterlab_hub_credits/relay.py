@@ -1,14 +1,30 @@
-"""The credits relay: one hub stream per single-user server, fanned out.
+"""The credits relay: one reader of the hub per single-user server, fanned out.
 
 The hub's credit routes answer no CORS, and its per-server stream resolves
 the server among the *requesting* user's servers. A browser on the server's
 own origin (``subdomain_host``), a guest of a shared server and an admin
 therefore cannot read the credits of this server from the hub. The server
-can: with its own token (``JUPYTERHUB_API_TOKEN``, owned by the owner) at
-the hub's internal URL (``JUPYTERHUB_API_URL``). ``Upstream`` reads that
-stream with the browser's policy; ``CreditsRelay`` runs one upstream while
-anyone listens and gives every listener each event, and a late joiner the
-last snapshot at once. The token never leaves the server.
+can: with its own token at the hub's internal URL (``hubenv.HubEnv``). The
+token never leaves the server.
+
+Every held per-server stream costs the hub two synchronous database
+refreshes per credit-task run, all at the same moment; a REST poll costs
+a few statements at a random moment and nothing after. So the upstream
+follows the reading rule (the browser's direct path follows the same one):
+
+- ``stream`` while some listener is live (a visible tab), and ``grace``
+  seconds after the last one stops being live;
+- ``poll`` (``GET {api}/credits``, jittered, about once per inferred task
+  interval) while only hidden tabs listen or a kernel ``watch`` is on;
+- ``off``: nobody listens, no hub request at all.
+
+``reading="poll"`` (the admin setting for the biggest hubs) polls for live
+listeners too, more often; ``always_stream=True`` is the behaviour before
+the rule (a stream while anyone listens), kept for the hub-load benchmark.
+
+Listeners receive ``Message``\\ s: relay states and per-server-shaped
+snapshots (polled entries are converted, ``entries.py``); a late joiner
+gets the current state and the last snapshot at once.
 """
 
 from __future__ import annotations
@@ -17,13 +33,19 @@ import asyncio
 import json
 import logging
 import random as _random
+import statistics
 import time
-from dataclasses import dataclass, field
+from collections import deque
+from collections.abc import Awaitable
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Optional
 
 import httpx
 from httpx_sse import EventSource
 
+from . import protocol
+from .entries import Choice, available, choose_entry, match_entry, parse_list, to_snapshot
+from .hubenv import HubEnv
 from .policy import DEFAULT_TIMINGS, Timings, Verdict, classify, hub_data, retry_delay
 
 log = logging.getLogger(__name__)
@@ -32,6 +54,29 @@ log = logging.getLogger(__name__)
 #: ``stopped`` are terminal: the relay makes no further attempt until a new
 #: listener asks.
 TERMINAL = frozenset({"refused", "unavailable", "stopped"})
+MODES = ("stream", "poll", "off")
+READINGS = ("auto", "poll")
+
+#: The longest line, event or list answer taken from the hub (1 MB; real ones are tiny).
+MAX_EVENT = protocol.MAX_EVENT_BYTES
+#: Samples kept for the history of ``GET state`` (since the server started).
+HISTORY_LIMIT = 2000
+#: Stream snapshot gaps kept to infer the task interval.
+GAPS_KEPT = 15
+FREE_REASON = "no credit entry pays for this server: it is free"
+
+
+class Clock:
+    """Time for the relay; tests pass one they move by hand."""
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def time(self) -> float:
+        return time.time()
+
+    def sleep(self, seconds: float) -> Awaitable[None]:
+        return asyncio.sleep(max(0.0, seconds))
 
 
 @dataclass(frozen=True)
@@ -44,8 +89,9 @@ class Message:
 
 @dataclass(eq=False)
 class Listener:
-    """One browser connection (or kernel) on the relay."""
+    """One browser connection on the relay; ``live``: someone looks at it."""
 
+    live: bool = True
     queue: asyncio.Queue[Optional[Message]] = field(
         default_factory=lambda: asyncio.Queue(maxsize=64)
     )
@@ -62,10 +108,6 @@ class Listener:
     def close(self) -> None:
         """Ends the listener's stream (the server stops or it disconnected)."""
         self.put(None)
-
-
-#: The longest line or event taken from the hub (1 MB; real ones are tiny).
-MAX_EVENT = 1 << 20
 
 
 class EventTooLarge(Exception):
@@ -101,84 +143,403 @@ class _Capped(httpx.AsyncByteStream):
         await self._inner.aclose()
 
 
-class Upstream:
-    """Reads the hub's per-server stream until a terminal state or cancel.
+@dataclass(frozen=True)
+class Reading:
+    """The reading rule's numbers, in seconds (defaults: protocol.json)."""
 
-    Backoff with full jitter and cap, a connect timeout, a watchdog (no byte
-    for ``heartbeat_timeout``), the status-code policy of ``policy.py`` and
-    stop detection: the same policy as the browser's stream.
-    """
+    poll_default: float = protocol.POLL_DEFAULT_SECONDS
+    poll_min: float = protocol.POLL_MIN_SECONDS
+    visible_poll_min: float = protocol.VISIBLE_POLL_MIN_SECONDS
+    task_interval_max: float = protocol.TASK_INTERVAL_MAX_SECONDS
+
+
+class CreditsRelay:
+    """One upstream per server, every event to every listener (see the module)."""
 
     def __init__(
         self,
-        url: str,
-        token: str,
-        on_message: Callable[[Message], None],
+        hub: HubEnv,
         timings: Timings = DEFAULT_TIMINGS,
+        reading: str = "auto",
+        always_stream: bool = False,
+        grace: float = protocol.LIVE_GRACE_SECONDS,
         transport: Optional[httpx.AsyncBaseTransport] = None,
         random: Callable[[], float] = _random.random,
+        clock: Optional[Clock] = None,
+        numbers: Reading = Reading(),
     ):
-        self.url = url
-        self._token = token
-        self._on_message = on_message
+        if reading not in READINGS:
+            raise ValueError(f"reading must be one of {READINGS}, not {reading!r}")
+        self.hub = hub
         self.timings = timings
+        self.reading = reading
+        self.always_stream = always_stream
+        self.grace = grace
+        self.numbers = numbers
         self._transport = transport
         self._random = random
-        self.connections = 0
+        self._clock = clock or Clock()
+        self._listeners: set[Listener] = set()
+        self._task: Optional[asyncio.Task[None]] = None
+        self._changed_event: Optional[asyncio.Event] = None
+        self._news: list[asyncio.Future[None]] = []
+        #: Until when (monotonic) the stream is kept after the last live
+        #: listener (in ``always_stream``: after the last listener).
+        self._live_until = 0.0
+        self._watch_until = 0.0
+        self._once = False
+        self.mode = "off"
         self.state = "connecting"
         self.reason = ""
+        self.entry: Optional[Choice] = None
+        self.free = False
+        self._last_state = self._state_message()
+        self._last_snapshot: Optional[Message] = None
+        self._snapshot: Optional[dict[str, Any]] = None
+        #: When the last snapshot arrived (epoch s / monotonic s).
+        self.updated: Optional[float] = None
+        self._updated_mono: Optional[float] = None
+        self.history: deque[tuple[float, float]] = deque(maxlen=HISTORY_LIMIT)
+        self._gaps: deque[float] = deque(maxlen=GAPS_KEPT)
+        #: The per-server snapshot the stream sent last, and whether a
+        #: poll has been matched against it yet.
+        self._streamed: Optional[dict[str, Any]] = None
+        self._streamed_unmatched = False
+        self._matched: Optional[str] = None
         self._failures = 0
         self._stop_checks = 0
         self._saw_event = False
         self._stop_event = False
+        #: Hub requests over the relay's life: stream connections and polls.
+        self.connections = 0
+        self.polls = 0
 
-    def _set_state(self, state: str, reason: str = "") -> None:
-        if (state, reason) != (self.state, self.reason):
-            self.state, self.reason = state, reason
-            body = json.dumps({"state": state, "reason": reason})
-            self._on_message(Message("state", body))
+    # -- listeners -----------------------------------------------------------
 
-    async def run(self) -> None:
-        """Connects, reads and reconnects until a terminal state."""
+    @property
+    def listeners(self) -> int:
+        return len(self._listeners)
+
+    @property
+    def live_listeners(self) -> int:
+        return sum(1 for listener in self._listeners if listener.live)
+
+    @property
+    def upstream_running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def subscribe(self, live: bool = True) -> Listener:
+        """A new listener: the current state and last snapshot at once."""
+        listener = Listener(live=live)
+        self._listeners.add(listener)
+        listener.put(self._last_state)
+        if self._last_snapshot is not None:
+            listener.put(self._last_snapshot)
+        if self.state in TERMINAL:
+            # A new listener asks again (a terminal state ended the upstream).
+            self._reset_terminal()
+        self._touch()
+        return listener
+
+    def set_live(self, listener: Listener, live: bool) -> None:
+        """The listener's tab became visible (``True``) or hidden."""
+        if listener.live != live:
+            was_live = self.live_listeners > 0
+            listener.live = live
+            self._after_leave(was_live)
+            self._touch()
+
+    def unsubscribe(self, listener: Listener) -> None:
+        if listener in self._listeners:
+            was_live = self.live_listeners > 0
+            self._listeners.discard(listener)
+            self._after_leave(was_live)
+            self._touch()
+
+    def watch(self, seconds: float) -> None:
+        """Keeps numbers coming for ``seconds`` (a kernel's ``on_low``), with no listener."""
+        if seconds > 0:
+            self._watch_until = max(self._watch_until, self._clock.monotonic() + seconds)
+            self._touch()
+
+    async def fresh(self, watch: float = 0.0, timeout: Optional[float] = None) -> None:
+        """For ``GET state``: numbers as fresh as the reading rule gives.
+
+        With ``watch``, keeps them coming for that long. When nothing reads
+        and nothing recent is known, polls once. Waits (at most ``timeout``)
+        for the first answer when there is none yet.
+        """
+        self.watch(watch)
+        if self.state in TERMINAL:
+            return
+        now = self._clock.monotonic()
+        stale = self._updated_mono is None or now - self._updated_mono > self.numbers.poll_min
+        if not stale:
+            return
+        if self._wanted_mode(now) == "off":
+            self._once = True
+            self._touch()
+        if self._updated_mono is None:
+            waiter = asyncio.get_running_loop().create_future()
+            self._news.append(waiter)
+            limit = self.timings.connect_timeout + 1 if timeout is None else timeout
+            try:
+                await asyncio.wait_for(asyncio.shield(waiter), limit)
+            except asyncio.TimeoutError:
+                pass
+            finally:
+                if waiter in self._news:
+                    self._news.remove(waiter)
+
+    async def stop_server(self) -> tuple[int, str]:
+        """Asks the credit service to stop this server (``DELETE stopserver``)
+        with the server's token. Returns the hub's status (0: no answer) and
+        what went wrong, if anything."""
+        verify: Any = self.hub.ssl_context if self.hub.ssl_context is not None else True
+        try:
+            async with httpx.AsyncClient(
+                timeout=self.timings.connect_timeout,
+                transport=self._transport,
+                follow_redirects=False,
+                verify=verify,
+            ) as client:
+                response = await client.delete(self.hub.stop_url, headers=self.hub.headers)
+        except httpx.HTTPError as error:
+            return 0, f"the hub did not answer: {type(error).__name__}"
+        if response.status_code in (202, 204):
+            return response.status_code, ""
+        detail = _message(response.content) or ""
+        text = f"the hub did not stop the server (HTTP {response.status_code})"
+        return response.status_code, f"{text}: {detail}"[
+            : protocol.MAX_MESSAGE_LENGTH
+        ] if detail else text
+
+    async def close(self) -> None:
+        """Stops the upstream and ends every listener (server shutdown)."""
+        for listener in list(self._listeners):
+            listener.close()
+        self._listeners.clear()
+        await self._cancel()
+
+    # -- what the routes show -----------------------------------------------
+
+    @property
+    def snapshot(self) -> Optional[dict[str, Any]]:
+        return None if self._snapshot is None else dict(self._snapshot)
+
+    @property
+    def task_interval(self) -> Optional[float]:
+        """The hub's credit-task interval as the stream's snapshots show it."""
+        if not self._gaps:
+            return None
+        return statistics.median(self._gaps)
+
+    def entry_info(self) -> Optional[dict[str, Any]]:
+        """Which entry pays, as far as the relay knows: ``{"name", "ambiguous"}``."""
+        if self.mode == "stream" or self.entry is None:
+            if self._matched is not None and not self.free:
+                return {"name": self._matched, "ambiguous": False}
+            return None
+        return {"name": self.entry.name, "ambiguous": self.entry.ambiguous}
+
+    def status(self) -> dict[str, Any]:
+        """For the status route: no token, no URL with credentials."""
+        return {
+            "state": self.state,
+            "reason": self.reason,
+            "mode": self.mode,
+            "reading": self.reading,
+            "listeners": self.listeners,
+            "live_listeners": self.live_listeners,
+            "upstream_running": self.upstream_running,
+            "hub_connections": self.connections,
+            "hub_polls": self.polls,
+            "task_interval": self.task_interval,
+        }
+
+    # -- the reading rule ----------------------------------------------------
+
+    def _after_leave(self, was_live: bool) -> None:
+        now = self._clock.monotonic()
+        if self.always_stream:
+            if not self._listeners:
+                self._live_until = now + self.grace
+        elif was_live and self.live_listeners == 0:
+            self._live_until = now + self.grace
+
+    def _wanted_mode(self, now: float) -> str:
+        watching = now < self._watch_until or self._once
+        if self.always_stream:
+            if self._listeners or watching or now < self._live_until:
+                return "stream"
+            return "off"
+        live = self.live_listeners > 0 or now < self._live_until
+        if live:
+            return "poll" if self.reading == "poll" else "stream"
+        if self._listeners or watching:
+            return "poll"
+        return "off"
+
+    def poll_period(self, now: Optional[float] = None) -> float:
+        """The wait between polls before jitter (see protocol.json "reading")."""
+        now = self._clock.monotonic() if now is None else now
+        interval = self.task_interval
+        n = self.numbers
+        if self.reading == "poll" and (self.live_listeners > 0 or now < self._live_until):
+            base, low = (n.visible_poll_min if interval is None else interval), n.visible_poll_min
+        else:
+            base, low = (n.poll_default if interval is None else interval), n.poll_min
+        return min(max(base, low), n.task_interval_max)
+
+    def _spread(self) -> Timings:
+        """Retry timings whose first window spans the task interval: after a
+        hub restart the servers come back spread over it, not in a wave."""
+        base = max(self.timings.backoff_base, self.task_interval or 0.0)
+        return replace(
+            self.timings, backoff_base=base, backoff_cap=max(base, self.timings.backoff_cap)
+        )
+
+    # -- the upstream task ---------------------------------------------------
+
+    @property
+    def _changed(self) -> asyncio.Event:
+        # Made on the running loop (Python 3.9 binds an Event to a loop).
+        if self._changed_event is None:
+            self._changed_event = asyncio.Event()
+        return self._changed_event
+
+    def _touch(self) -> None:
+        self._changed.set()
+        if not self.upstream_running and self.state not in TERMINAL:
+            if self._wanted_mode(self._clock.monotonic()) != "off":
+                self._task = asyncio.ensure_future(self._run())
+
+    def _reset_terminal(self) -> None:
+        self._failures = self._stop_checks = 0
+        self._stop_event = False
+        self._set_state("connecting")
+
+    async def _cancel(self) -> None:
+        task, self._task = self._task, None
+        if task is not None and not task.done():
+            task.cancel()
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass
+
+    async def _run(self) -> None:
         timeout = httpx.Timeout(
             self.timings.heartbeat_timeout, connect=self.timings.connect_timeout
         )
-        async with httpx.AsyncClient(
-            timeout=timeout, transport=self._transport, follow_redirects=False
-        ) as client:
-            while True:
-                verdict, hint = await self._attempt(client)
-                if verdict.kind == "end":
-                    if (
-                        verdict.state == "stopped"
-                        and not self._stop_event
-                        and self._failures > 0
-                        and self._stop_checks < self.timings.stop_checks
-                    ):
-                        self._stop_checks += 1
-                        verdict = Verdict("retry", f"{verdict.reason} (checking again)")
-                    else:
-                        self._set_state(verdict.state, verdict.reason)
+        verify: Any = self.hub.ssl_context if self.hub.ssl_context is not None else True
+        attempt: Optional[asyncio.Task[tuple[Verdict, float]]] = None
+        next_try = self._clock.monotonic()
+        if self._updated_mono is not None and self._wanted_mode(next_try) == "poll":
+            # Numbers known: the first poll comes when they would be due.
+            next_try = self._updated_mono + self.poll_period() * self._jitter()
+        try:
+            async with httpx.AsyncClient(
+                timeout=timeout, transport=self._transport, follow_redirects=False, verify=verify
+            ) as client:
+                while True:
+                    self._changed.clear()
+                    now = self._clock.monotonic()
+                    mode = self._wanted_mode(now)
+                    if mode != self.mode:
+                        next_try = self._switch(mode, now, next_try)
+                    if mode != "stream" and attempt is not None:
+                        await _cancelled(attempt)
+                        attempt = None
+                    if mode == "off":
                         return
-                delay = retry_delay(
-                    self._failures,
-                    max(verdict.not_before, hint),
-                    self.timings,
-                    self._random(),
-                )
-                self._failures += 1
-                self._set_state("reconnecting", verdict.reason)
-                await asyncio.sleep(delay)
+                    if attempt is None and now >= next_try:
+                        if mode == "stream":
+                            attempt = asyncio.ensure_future(self._stream(client))
+                        else:
+                            verdict, hint = await self._poll(client)
+                            next_try = self._after(verdict, hint, "poll")
+                            if next_try < 0:
+                                return
+                            continue
+                    waits: list[Awaitable[Any]] = [self._changed.wait()]
+                    if attempt is not None:
+                        waits.append(attempt)
+                    deadlines = [t for t in (self._live_until, self._watch_until) if t > now]
+                    if attempt is None:
+                        deadlines.append(next_try)
+                    await _first(waits, self._clock, min(deadlines) - now if deadlines else None)
+                    if attempt is not None and attempt.done():
+                        verdict, hint = attempt.result()
+                        attempt = None
+                        next_try = self._after(verdict, hint, "stream")
+                        if next_try < 0:
+                            return
+        finally:
+            if attempt is not None:
+                await _cancelled(attempt)
+            self.mode = "off"
+            self._once = False
+            self._notify_news()
 
-    async def _attempt(self, client: httpx.AsyncClient) -> tuple[Verdict, float]:
-        """One request; returns how it ended and the stream's ``retry:`` hint."""
+    def _switch(self, mode: str, now: float, next_try: float) -> float:
+        """A mode change: when the next hub request may go."""
+        previous, self.mode = self.mode, mode
+        if previous == "stream" and mode == "poll":
+            # Poll at once: the list still shows what the stream showed,
+            # so the entry that pays can be matched.
+            self._set_state("polling", self._entry_reason())
+            return now if self._failures == 0 else next_try
+        if mode == "stream" and self._failures == 0:
+            return now  # live within a second of a tab becoming visible
+        return next_try
+
+    def _after(self, verdict: Verdict, hint: float, mode: str) -> float:
+        """When the next request may go after one ended; ``-1``: never (terminal)."""
+        now = self._clock.monotonic()
+        if verdict.kind == "ok":
+            self._failures = 0
+            self._once = False
+            return now + self.poll_period(now) * self._jitter()
+        if verdict.kind == "refused":
+            self._set_state("refused", verdict.reason)
+            return -1
+        if verdict.kind == "end":
+            if (
+                mode == "stream"
+                and verdict.state == "stopped"
+                and not self._stop_event
+                and self._failures > 0
+                and self._stop_checks < self.timings.stop_checks
+            ):
+                self._stop_checks += 1
+                verdict = Verdict("retry", f"{verdict.reason} (checking again)")
+            else:
+                self._set_state(verdict.state, verdict.reason)
+                return -1
+        delay = retry_delay(
+            self._failures, max(verdict.not_before, hint), self._spread(), self._random()
+        )
+        self._failures += 1
+        self._once = False
+        self._set_state("reconnecting", verdict.reason)
+        self._notify_news()
+        return now + delay
+
+    def _jitter(self) -> float:
+        return 0.5 + self._random()
+
+    # -- one stream connection -----------------------------------------------
+
+    async def _stream(self, client: httpx.AsyncClient) -> tuple[Verdict, float]:
+        """One stream connection; returns how it ended and the ``retry:`` hint."""
         self.connections += 1
         hint = 0.0
         request = client.build_request(
             "GET",
-            self.url,
+            self.hub.stream_url,
             headers={
-                "Authorization": f"token {self._token}",
+                **self.hub.headers,
                 "Accept": "text/event-stream",
                 "Cache-Control": "no-cache",
             },
@@ -191,13 +552,15 @@ class Upstream:
             return Verdict("retry", "no response from the hub"), hint
         except httpx.HTTPError as error:
             return Verdict("retry", f"network error: {type(error).__name__}"), hint
+        last: Optional[float] = None
+        seen = 0
         try:
             verdict = classify(
                 response.status_code,
                 response.headers.get("content-type", ""),
                 self._saw_event,
                 response.headers.get("retry-after"),
-                time.time(),
+                self._clock.time(),
             )
             if verdict.kind != "open":
                 return verdict, hint
@@ -209,14 +572,23 @@ class Upstream:
                 kind, body = hub_data(event.data)
                 if kind == "stopped":
                     self._stop_event = True
-                    self._on_message(Message("data", json.dumps({"error": body})))
+                    self._broadcast(Message("data", json.dumps({"error": body})))
                     return Verdict("end", body or "", state="stopped"), hint
-                if kind == "snapshot":
+                if kind == "snapshot" and body is not None:
+                    # The first snapshot comes on connect, at any phase of
+                    # the credit task: gaps count from the second one on.
+                    now = self._clock.monotonic()
+                    if seen >= 2 and last is not None:
+                        self._gaps.append(now - last)
+                    seen += 1
+                    last = now
                     self._saw_event = True
                     self._stop_checks = 0
-                    if self._failures:
-                        self._failures = 0
-                    self._on_message(Message("data", body or ""))
+                    self._failures = 0
+                    self._streamed = json.loads(body)
+                    self._streamed_unmatched = True
+                    self.free = False
+                    self._deliver(body, self._streamed)
                 elif kind == "invalid":
                     log.debug("credits relay: ignored an invalid event from the hub")
             return Verdict("retry", "the hub closed the stream"), hint
@@ -229,120 +601,171 @@ class Upstream:
         finally:
             await response.aclose()
 
+    # -- one poll ------------------------------------------------------------
 
-class CreditsRelay:
-    """One upstream per server, every event to every listener.
+    async def _poll(self, client: httpx.AsyncClient) -> tuple[Verdict, float]:
+        """One ``GET {api}/credits``; delivers the paying entry as a snapshot."""
+        self.polls += 1
+        try:
+            status, content_type, body, retry_after = await asyncio.wait_for(
+                self._get_list(client), self.timings.connect_timeout
+            )
+        except asyncio.TimeoutError:
+            return Verdict("retry", "no response from the hub"), 0.0
+        except EventTooLarge:
+            return Verdict("retry", "the hub's credit list is larger than 1 MB"), 0.0
+        except httpx.HTTPError as error:
+            return Verdict("retry", f"network error: {type(error).__name__}"), 0.0
+        if status == 404:
+            message = _message(body)
+            if message is None or "credit entry" not in message:
+                if message is not None and "disabled" in message:
+                    return Verdict(
+                        "end", "credits are disabled on this hub", state="unavailable"
+                    ), 0.0
+                return Verdict(
+                    "end", "the hub has no credit service (HTTP 404)", state="unavailable"
+                ), 0.0
+            self._deliver_free()
+            return Verdict("ok"), 0.0
+        if status != 200:
+            verdict = classify(status, "text/event-stream", False, retry_after, self._clock.time())
+            if verdict.kind == "end" and verdict.state == "stopped":
+                verdict = Verdict(
+                    "end", f"unexpected answer from the hub (HTTP {status})", state="unavailable"
+                )
+            return verdict, 0.0
+        try:
+            entries = parse_list(json.loads(body))
+        except ValueError:
+            entries = None
+        if entries is None:
+            return Verdict("retry", "the hub's credit list is not a list"), 0.0
+        if self._streamed_unmatched:
+            self._matched = match_entry(entries, self._streamed, self._matched) or self._matched
+            self._streamed_unmatched = False
+        choice = choose_entry(entries, self._matched)
+        if choice is None:
+            self._deliver_free()
+            return Verdict("ok"), 0.0
+        self.entry, self.free = choice, False
+        snapshot = to_snapshot(choice.entry)
+        self._set_state("polling", choice.reason())
+        self._deliver(json.dumps(snapshot, separators=(",", ":")), snapshot)
+        return Verdict("ok"), 0.0
 
-    The upstream runs while anyone listens and for ``grace`` seconds after
-    the last listener left; a new listener gets the current state and the
-    last snapshot at once.
-    """
+    async def _get_list(self, client: httpx.AsyncClient) -> tuple[int, str, bytes, Optional[str]]:
+        headers = {**self.hub.headers, "Accept": "application/json"}
+        async with client.stream("GET", self.hub.list_url, headers=headers) as response:
+            body = b""
+            async for chunk in response.aiter_bytes():
+                body += chunk
+                if len(body) > MAX_EVENT:
+                    raise EventTooLarge()
+            return (
+                response.status_code,
+                response.headers.get("content-type", ""),
+                body,
+                response.headers.get("retry-after"),
+            )
 
-    def __init__(
-        self,
-        url: str,
-        token: str,
-        timings: Timings = DEFAULT_TIMINGS,
-        grace: float = 30.0,
-        transport: Optional[httpx.AsyncBaseTransport] = None,
-        random: Callable[[], float] = _random.random,
-    ):
-        self.url = url
-        self._token = token
-        self.timings = timings
-        self.grace = grace
-        self._transport = transport
-        self._random = random
-        self._listeners: set[Listener] = set()
-        self._task: Optional[asyncio.Task[None]] = None
-        self._idle: Optional[asyncio.TimerHandle] = None
-        self._upstream: Optional[Upstream] = None
-        self._last_state = Message("state", json.dumps({"state": "connecting", "reason": ""}))
-        self._last_snapshot: Optional[Message] = None
-        #: Hub connections opened by this relay, over its whole life.
-        self.connections = 0
+    # -- fan-out -------------------------------------------------------------
 
-    @property
-    def listeners(self) -> int:
-        return len(self._listeners)
+    def _entry_reason(self) -> str:
+        if self.free:
+            return FREE_REASON
+        return self.entry.reason() if self.entry is not None else ""
 
-    @property
-    def upstream_running(self) -> bool:
-        return self._task is not None and not self._task.done()
+    def _state_message(self) -> Message:
+        return Message("state", json.dumps({"state": self.state, "reason": self.reason}))
 
-    def status(self) -> dict[str, Any]:
-        """For the status route: no token, no URL with credentials."""
-        state = json.loads(self._last_state.body)
-        return {
-            **state,
-            "listeners": self.listeners,
-            "upstream_running": self.upstream_running,
-            "hub_connections": self.connections
-            + (self._upstream.connections if self._upstream else 0),
-        }
+    def _set_state(self, state: str, reason: str = "") -> None:
+        if (state, reason) != (self.state, self.reason):
+            self.state, self.reason = state, reason
+            self._last_state = self._state_message()
+            self._fan_out(self._last_state)
+        if state in TERMINAL:
+            self._notify_news()
 
-    def subscribe(self) -> Listener:
-        listener = Listener()
-        self._listeners.add(listener)
-        if self._idle is not None:
-            self._idle.cancel()
-            self._idle = None
-        listener.put(self._last_state)
-        if self._last_snapshot is not None:
-            listener.put(self._last_snapshot)
-        if not self.upstream_running:
-            self._start()
-        return listener
+    def _deliver(self, body: str, snapshot: dict[str, Any]) -> None:
+        self._once = False
+        self._snapshot = snapshot
+        self.updated = self._clock.time()
+        self._updated_mono = self._clock.monotonic()
+        amount = available(snapshot)
+        if amount is not None:
+            self.history.append((self.updated, amount))
+        self._broadcast(Message("data", body))
+        self._notify_news()
 
-    def unsubscribe(self, listener: Listener) -> None:
-        self._listeners.discard(listener)
-        if not self._listeners and self.upstream_running and self._idle is None:
-            loop = asyncio.get_running_loop()
-            self._idle = loop.call_later(self.grace, self._stop_if_idle)
-
-    async def close(self) -> None:
-        """Stops the upstream and ends every listener (server shutdown)."""
-        for listener in list(self._listeners):
-            listener.close()
-        self._listeners.clear()
-        await self._cancel()
-
-    def _start(self) -> None:
-        if self._upstream is not None:
-            self.connections += self._upstream.connections
-        self._upstream = Upstream(
-            self.url,
-            self._token,
-            self._broadcast,
-            self.timings,
-            self._transport,
-            self._random,
-        )
-        self._task = asyncio.ensure_future(self._upstream.run())
-
-    def _stop_if_idle(self) -> None:
-        self._idle = None
-        if not self._listeners:
-            asyncio.ensure_future(self._cancel())
-
-    async def _cancel(self) -> None:
-        if self._idle is not None:
-            self._idle.cancel()
-            self._idle = None
-        task, self._task = self._task, None
-        if task is not None and not task.done():
-            task.cancel()
-            try:
-                await task
-            except asyncio.CancelledError:
-                pass
-        # The next listener starts afresh, from "connecting".
-        self._last_state = Message("state", json.dumps({"state": "connecting", "reason": ""}))
+    def _deliver_free(self) -> None:
+        self._once = False
+        self.entry, self.free = None, True
+        self._snapshot = None
+        self._last_snapshot = None
+        self.updated = self._clock.time()
+        self._updated_mono = self._clock.monotonic()
+        self._set_state("polling", FREE_REASON)
+        self._notify_news()
 
     def _broadcast(self, message: Message) -> None:
-        if message.kind == "state":
-            self._last_state = message
-        else:
+        if message.kind == "data":
             self._last_snapshot = message
+        self._fan_out(message)
+
+    def _fan_out(self, message: Message) -> None:
         for listener in list(self._listeners):
             listener.put(message)
+
+    def _notify_news(self) -> None:
+        news, self._news = self._news, []
+        for waiter in news:
+            if not waiter.done():
+                waiter.set_result(None)
+
+
+def _message(body: bytes) -> Optional[str]:
+    """The ``message`` of a hub JSON error body, or ``None``."""
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return None
+    if isinstance(value, dict) and isinstance(value.get("message"), str):
+        return value["message"]
+    return None
+
+
+async def _cancelled(task: asyncio.Task[Any]) -> None:
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        pass
+    except Exception:  # noqa: BLE001 - the attempt is being abandoned
+        log.debug("credits relay: an abandoned stream attempt failed", exc_info=True)
+
+
+async def _first(waits: list[Awaitable[Any]], clock: Clock, timeout: Optional[float]) -> None:
+    """Returns when one of ``waits`` is done or ``timeout`` passed (on ``clock``).
+
+    Tasks among ``waits`` are left running; helpers made here are cancelled.
+    """
+    own: list[asyncio.Future[Any]] = []
+    futures: list[asyncio.Future[Any]] = []
+    for item in waits:
+        if isinstance(item, asyncio.Future):
+            futures.append(item)
+        else:
+            future = asyncio.ensure_future(item)
+            own.append(future)
+            futures.append(future)
+    if timeout is not None:
+        sleeper = asyncio.ensure_future(clock.sleep(max(0.0, timeout)))
+        own.append(sleeper)
+        futures.append(sleeper)
+    try:
+        await asyncio.wait(futures, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for future in own:
+            if not future.done():
+                future.cancel()

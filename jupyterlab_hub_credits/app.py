@@ -1,0 +1,141 @@
+"""The server extension: ``HubCreditsApp`` and its settings (``c.HubCreditsApp.*``).
+
+Enabled by ``jupyter-config/server-config/jupyterlab_hub_credits.json``
+(``jpserver_extensions``) through ``_jupyter_server_extension_points`` in
+``__init__.py``. Builds the relay (``relay.py``) from the hub's environment
+(``hubenv.py``) and adds the routes (``handlers.py``).
+"""
+
+from __future__ import annotations
+
+import ssl
+from typing import Optional
+
+from jupyter_server.extension.application import ExtensionApp
+from traitlets import Bool, Enum, Float, Int
+
+from . import protocol
+from .handlers import handlers
+from .hubenv import HubEnv
+from .policy import Timings
+from .relay import CreditsRelay, Reading
+
+
+class HubCreditsApp(ExtensionApp):
+    """The server side of jupyterlab-hub-credits: the credits relay.
+
+    Configure with ``c.HubCreditsApp.*``.
+    """
+
+    name = "jupyterlab_hub_credits"
+    load_other_extensions = True
+
+    reading = Enum(
+        ["auto", "poll"],
+        default_value="auto",
+        config=True,
+        help=(
+            "How the relay reads the hub. 'auto': the hub's per-server stream while a"
+            " tab looks (live), polls otherwise. 'poll': polls only, visible tabs more"
+            " often: no burst on the hub at credit-task runs (for the biggest hubs)."
+        ),
+    )
+    always_stream = Bool(
+        False,
+        config=True,
+        help="Hold the hub stream while anyone listens, looking or not (the behaviour"
+        " before the reading rule; for comparisons).",
+    )
+    grace_seconds = Float(
+        protocol.LIVE_GRACE_SECONDS,
+        config=True,
+        help="Keep the hub stream this long after the last live listener left or hid.",
+    )
+    max_listeners = Int(
+        100, config=True, help="Refuse stream listeners beyond this many (HTTP 503)."
+    )
+    backoff_base_seconds = Float(
+        protocol.TIMINGS["backoffBaseSeconds"],
+        config=True,
+        help="First retry waits up to this long (or the hub's task interval, if longer).",
+    )
+    backoff_cap_seconds = Float(
+        protocol.TIMINGS["backoffCapSeconds"], config=True, help="No retry waits longer."
+    )
+    connect_timeout_seconds = Float(
+        protocol.TIMINGS["connectTimeoutSeconds"],
+        config=True,
+        help="Give up on an unanswered attempt.",
+    )
+    heartbeat_timeout_seconds = Float(
+        protocol.TIMINGS["heartbeatTimeoutSeconds"],
+        config=True,
+        help="Reconnect when nothing arrived from the hub for this long.",
+    )
+    poll_default_seconds = Float(
+        protocol.POLL_DEFAULT_SECONDS,
+        config=True,
+        help="Poll period before the hub's task interval is known.",
+    )
+    poll_min_seconds = Float(
+        protocol.POLL_MIN_SECONDS, config=True, help="Never poll more often for hidden tabs."
+    )
+    visible_poll_min_seconds = Float(
+        protocol.VISIBLE_POLL_MIN_SECONDS,
+        config=True,
+        help="With reading = 'poll': never poll more often for visible tabs.",
+    )
+    task_interval_max_seconds = Float(
+        protocol.TASK_INTERVAL_MAX_SECONDS,
+        config=True,
+        help="Never poll less often than this.",
+    )
+
+    relay: Optional[CreditsRelay] = None
+
+    def make_relay(self, hub: HubEnv) -> CreditsRelay:
+        timings = Timings(
+            backoff_base=self.backoff_base_seconds,
+            backoff_cap=self.backoff_cap_seconds,
+            connect_timeout=self.connect_timeout_seconds,
+            heartbeat_timeout=self.heartbeat_timeout_seconds,
+        )
+        numbers = Reading(
+            poll_default=self.poll_default_seconds,
+            poll_min=self.poll_min_seconds,
+            visible_poll_min=self.visible_poll_min_seconds,
+            task_interval_max=self.task_interval_max_seconds,
+        )
+        return CreditsRelay(
+            hub,
+            timings=timings,
+            reading=self.reading,
+            always_stream=self.always_stream,
+            grace=self.grace_seconds,
+            numbers=numbers,
+        )
+
+    def initialize_settings(self) -> None:
+        try:
+            hub = HubEnv.from_environment()
+        except (OSError, ssl.SSLError) as error:
+            self.log.error("jupyterlab_hub_credits: cannot read the internal_ssl files: %s", error)
+            hub = None
+        self.relay = self.make_relay(hub) if hub is not None else None
+        self.settings["hub_credits_relay"] = self.relay
+        self.settings["hub_credits_max_listeners"] = self.max_listeners
+        if self.relay is None:
+            self.log.info("jupyterlab_hub_credits: not under a hub: idle")
+        else:
+            self.log.info(
+                "jupyterlab_hub_credits: relaying this server's credits (reading: %s%s)",
+                self.reading,
+                ", always streaming" if self.always_stream else "",
+            )
+
+    def initialize_handlers(self) -> None:
+        self.handlers.extend(handlers())
+
+    async def stop_extension(self) -> None:
+        if self.relay is not None:
+            await self.relay.close()

@@ -1,0 +1,193 @@
+"""The credit service's REST list, read for one server (pure functions).
+
+``GET {api}/credits`` answers the *owner's* entries, each
+``{"name", "balance", "cap", "grant_value", "grant_interval",
+"grant_last_update", "project"?: {...}}``; it does not say which entry pays
+for this server (the hub matches the server's ``user_options``). The
+per-server stream says that, by sending only the paying entry as
+``{"balance", "cap", "project"?: {"name", "balance", "cap"}}``.
+
+- ``parse_list``: untrusted JSON → valid entries (never raises);
+- ``match_entry``: the entry a per-server snapshot shows, by its numbers;
+- ``choose_entry``: the entry that pays, given the name matched before
+  (the rule the browser's ``chooseEntry`` follows too);
+- ``to_snapshot``: an entry in the per-server snapshot's shape, grants kept.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from .protocol import MAX_ENTRIES, MAX_NAME_LENGTH
+
+#: Fields copied from the list into snapshots when present and valid.
+GRANT_NUMBERS = ("grant_value", "grant_interval")
+GRANT_TEXT = "grant_last_update"
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The entry chosen to pay for this server, and whether that is a guess."""
+
+    entry: dict[str, Any]
+    ambiguous: bool
+
+    @property
+    def name(self) -> str:
+        return self.entry["name"]
+
+    def reason(self) -> str:
+        """What to tell the user (empty when certain)."""
+        if not self.ambiguous:
+            return ""
+        return f"which entry pays for this server is a guess: {self.name}"
+
+
+def _number(value: Any) -> Optional[float]:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _name(value: Any) -> Optional[str]:
+    if isinstance(value, str) and 0 < len(value) <= MAX_NAME_LENGTH:
+        return value
+    return None
+
+
+def _amounts(raw: Any, named: bool) -> Optional[dict[str, Any]]:
+    """``{"name"?, "balance", "cap", grants...}`` from a dict, or ``None``."""
+    if not isinstance(raw, dict):
+        return None
+    balance, cap = _number(raw.get("balance")), _number(raw.get("cap"))
+    if balance is None or cap is None:
+        return None
+    out: dict[str, Any] = {}
+    if named:
+        name = _name(raw.get("name"))
+        if name is None:
+            return None
+        out["name"] = name
+    out["balance"], out["cap"] = balance, cap
+    for key in GRANT_NUMBERS:
+        value = _number(raw.get(key))
+        if value is not None:
+            out[key] = value
+    text = raw.get(GRANT_TEXT)
+    if isinstance(text, str) and len(text) <= 64:
+        out[GRANT_TEXT] = text
+    return out
+
+
+def parse_entry(raw: Any) -> Optional[dict[str, Any]]:
+    """One valid list entry, or ``None``."""
+    entry = _amounts(raw, named=True)
+    if entry is None:
+        return None
+    if isinstance(raw, dict) and raw.get("project") is not None:
+        project = _amounts(raw["project"], named=True)
+        if project is None:
+            return None
+        entry["project"] = project
+    return entry
+
+
+def parse_list(value: Any) -> Optional[list[dict[str, Any]]]:
+    """The valid entries of a list answer (at most ``MAX_ENTRIES``), or
+    ``None`` when it is no list at all. An older hub's single object counts
+    as a list of one; invalid entries are left out."""
+    if isinstance(value, dict):
+        value = [value]
+    if not isinstance(value, list):
+        return None
+    entries = [e for e in (parse_entry(raw) for raw in value[:MAX_ENTRIES]) if e is not None]
+    return entries
+
+
+def _same(a: Any, b: Any) -> bool:
+    return _number(a) is not None and _number(b) is not None and a == b
+
+
+def shows(entry: dict[str, Any], snapshot: dict[str, Any]) -> bool:
+    """Whether a per-server snapshot shows this entry: the same balance and
+    cap, and the same project (name, balance, cap) or none on both sides."""
+    if not (_same(entry.get("balance"), snapshot.get("balance"))):
+        return False
+    if not _same(entry.get("cap"), snapshot.get("cap")):
+        return False
+    mine, theirs = entry.get("project"), snapshot.get("project")
+    if mine is None or theirs is None:
+        return mine is None and theirs is None
+    if not isinstance(theirs, dict):
+        return False
+    return (
+        mine.get("name") == theirs.get("name")
+        and _same(mine.get("balance"), theirs.get("balance"))
+        and _same(mine.get("cap"), theirs.get("cap"))
+    )
+
+
+def match_entry(
+    entries: Sequence[dict[str, Any]],
+    snapshot: Optional[dict[str, Any]],
+    previous: Optional[str] = None,
+) -> Optional[str]:
+    """The name of the entry ``snapshot`` shows, when that is certain.
+
+    One entry shows it: that one. Several show it (same numbers): the
+    ``previous`` match if it is among them, else no match.
+    """
+    if not isinstance(snapshot, dict):
+        return None
+    names = [e["name"] for e in entries if shows(e, snapshot)]
+    if len(names) == 1:
+        return names[0]
+    if previous is not None and previous in names:
+        return previous
+    return None
+
+
+def choose_entry(entries: Sequence[dict[str, Any]], matched: Optional[str]) -> Optional[Choice]:
+    """The entry that pays for this server; ``None`` when none does (free).
+
+    The one matched to the per-server snapshot; else the only entry; else
+    the one named ``default``, else the first — those two are guesses.
+    """
+    if not entries:
+        return None
+    if matched is not None:
+        for entry in entries:
+            if entry["name"] == matched:
+                return Choice(entry, ambiguous=False)
+    if len(entries) == 1:
+        return Choice(entries[0], ambiguous=False)
+    for entry in entries:
+        if entry["name"] == "default":
+            return Choice(entry, ambiguous=True)
+    return Choice(entries[0], ambiguous=True)
+
+
+def to_snapshot(entry: dict[str, Any]) -> dict[str, Any]:
+    """A list entry in the per-server snapshot's shape (grants kept where the
+    list has them; the entry's own name left out, as the stream leaves it)."""
+    snapshot = {k: v for k, v in entry.items() if k not in ("name", "project")}
+    project = entry.get("project")
+    if project is not None:
+        snapshot["project"] = dict(project)
+    return snapshot
+
+
+def available(snapshot: dict[str, Any]) -> Optional[float]:
+    """What pays: the user's balance plus the project's, or ``None``."""
+    balance = _number(snapshot.get("balance"))
+    if balance is None:
+        return None
+    project = snapshot.get("project")
+    if isinstance(project, dict):
+        extra = _number(project.get("balance"))
+        if extra is not None:
+            return balance + extra
+    return balance
