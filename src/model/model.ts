@@ -9,7 +9,7 @@ import type { IHubLocation } from '../connection/hub';
 import { available, selectEntries, worstLevel } from './levels';
 import type { IThresholds, Level } from './levels';
 import type { CreditsEvent, ICreditEntry } from './payload';
-import { connectionStatus } from './state';
+import { connectionStatus, isFresh } from './state';
 import type { ConnectionState, IConnectionStatus } from './state';
 import type { Estimate, IBalanceSample } from './estimate';
 import type { ICreditsModel } from '../tokens';
@@ -65,7 +65,7 @@ export class CreditsModel implements Omit<ICreditsModel, 'stateChanged'> {
   }
 
   get level(): Level {
-    return this.state === 'live' ? worstLevel(this.shown, this._options) : 'ok';
+    return isFresh(this.state) ? worstLevel(this.shown, this._options) : 'ok';
   }
 
   get thresholds(): IThresholds {

@@ -3,7 +3,8 @@
  */
 
 /**
- * The connection states a user sees.
+ * The connection states a user sees, listed once (the channel between tabs
+ * validates against this list).
  *
  * Terminal (no retry): `unavailable`, `unauthorized`, `unreachable`,
  * `stopped`, `disabled`. `unreachable`: the credits exist but cannot be
@@ -11,17 +12,34 @@
  * server's token).
  * `offline` means paused by the browser being offline, or still retrying
  * after many consecutive failures.
+ * `polling`: nobody looks (or the admin chose polling): the numbers are
+ * fresh as of the last poll of the hub's credit list, `nextAttemptAt` is
+ * the next poll; not an error.
+ * `busy`: the relay refused this page (too many listeners); retried slowly.
  */
-export type ConnectionState =
-  | 'connecting'
-  | 'live'
-  | 'reconnecting'
-  | 'offline'
-  | 'unavailable'
-  | 'unauthorized'
-  | 'unreachable'
-  | 'stopped'
-  | 'disabled';
+export const CONNECTION_STATES = [
+  'connecting',
+  'live',
+  'polling',
+  'reconnecting',
+  'offline',
+  'busy',
+  'unavailable',
+  'unauthorized',
+  'unreachable',
+  'stopped',
+  'disabled'
+] as const;
+
+export type ConnectionState = (typeof CONNECTION_STATES)[number];
+
+/**
+ * Whether the numbers in this state are fresh: streamed (`live`) or polled
+ * on schedule (`polling`). Levels, notices and the guard act on them.
+ */
+export function isFresh(state: ConnectionState): boolean {
+  return state === 'live' || state === 'polling';
+}
 
 /**
  * Where the connection is and why.

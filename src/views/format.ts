@@ -97,15 +97,20 @@ export function statusText(
       break;
   }
   const offline = status.state === 'offline';
+  // Polled numbers are as fresh as the hub's list: shown as live ones.
+  const fresh = status.state === 'live' || status.state === 'polling';
   if (shown.length === 0) {
-    if (status.state === 'live') {
+    if (fresh) {
       return trans.__('%1: no charge', label);
     }
     return offline ? trans.__('%1: offline', label) : trans.__('%1: …', label);
   }
   const balances = formatEntries(trans, shown, options);
-  if (status.state === 'live') {
+  if (fresh) {
     return `${label}: ${balances}`;
+  }
+  if (status.state === 'busy') {
+    return trans.__('%1: %2 (server busy)', label, balances);
   }
   // Never a stale number presented as fresh.
   if (status.state === 'connecting') {
@@ -135,6 +140,16 @@ export function describeStatus(
             'Connected since %1; the hub sends no balance for this server: it is free of charge.',
             since
           );
+    case 'polling':
+      return Private.polling(trans, status, hasEntries);
+    case 'busy':
+      return trans.__(
+        'This Jupyter server has too many credit readers open (%1); trying again at %2.',
+        status.reason,
+        status.nextAttemptAt === null
+          ? '…'
+          : new Date(status.nextAttemptAt).toLocaleTimeString()
+      );
     case 'reconnecting':
     case 'offline':
       return status.reason
@@ -234,4 +249,40 @@ export function lastUpdateLine(
     'Last update at %1',
     new Date(lastUpdate).toLocaleTimeString()
   );
+}
+
+namespace Private {
+  /**
+   * The polling state: fresh as of the last poll, and when the next comes
+   * (and which credit entry was guessed, when that was a guess).
+   */
+  export function polling(
+    trans: TranslationBundle,
+    status: IConnectionStatus,
+    hasEntries: boolean
+  ): string {
+    const lines = [
+      hasEntries
+        ? trans.__(
+            'Read from the hub at intervals instead of a live stream, to spare the hub (since %1).',
+            new Date(status.since).toLocaleTimeString()
+          )
+        : trans.__(
+            'No credit entry pays for this server: it is free of charge (polled since %1).',
+            new Date(status.since).toLocaleTimeString()
+          )
+    ];
+    if (status.nextAttemptAt !== null) {
+      lines.push(
+        trans.__(
+          'Next update at %1.',
+          new Date(status.nextAttemptAt).toLocaleTimeString()
+        )
+      );
+    }
+    if (status.reason) {
+      lines.push(status.reason);
+    }
+    return lines.join(' ');
+  }
 }
