@@ -1,80 +1,270 @@
-"""When the hub will stop this server: the frontend's estimate (src/predict.ts)
-for running code, standard library only.
+"""When the hub will stop this server, from the balance history: the
+frontend's estimate (``src/model/estimate.ts``), rule for rule, in the
+standard library.
 
-The hub bills one step every billing interval and stops the server at the
-first bill that what pays (user + project) cannot cover. The bill is the
-smallest step; the period the time the steps take per bill. Shared test
-vectors (tests/vectors/estimate.json) prove both give the same results.
-Grants are not folded in here: the per-server stream, which the kernel
-reads, does not state them.
+The hub's rule (credit service 0.4.2, the credit task): at each task run it
+bills ``bills × billing_value`` and stops the server when that is more than
+user + project balance — not when the balance reaches zero. So what pays
+falls in steps of one bill every billing interval, and the stop comes at the
+first bill that cannot be paid.
+
+The estimate reads the staircase: the bill is the smallest drop, the period
+the time the drops take per bill. It predicts the stop as the first bill the
+balance cannot pay (a range, as far as the samples pin the steps down, plus
+up to one task interval), folds in grants where the hub states them, and
+otherwise leaves rises out. Shared vectors generated from the TypeScript
+implementation (``tests/vectors/estimate.json``, ``npm run vectors``) prove
+both give the same numbers.
+
+Times are ms since the epoch, as on the TypeScript side; results use its
+names (``stopAt``, ``periodMs``, ...).
 """
 
 from __future__ import annotations
 
+import datetime
 import math
-from collections.abc import Sequence
-from typing import Optional
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Optional
 
+#: Only samples this recent count: up to six hourly bills.
 WINDOW_MS = 6 * 3600 * 1000
+#: Without a drop for this long, the balance is steady.
 STEADY_AFTER_MS = 3600 * 1000
+#: How far ahead grants are folded in.
 HORIZON_MS = 30 * 24 * 3600 * 1000
+#: Drops smaller than this are rounding, not bills.
 EPSILON = 1e-9
+#: The grant walk ends after this many steps whatever the horizon.
+WALK_LIMIT = 100_000
 
 
-def estimate(samples: Sequence[tuple[float, float]], now: float) -> dict:
-    """``samples``: (ms since the epoch, available), oldest first.
+@dataclass(frozen=True)
+class GrantPlan:
+    """A grant the hub states: ``value`` every ``interval_ms``, up to ``cap``."""
+
+    value: float
+    interval_ms: float
+    #: The last grant (ms since the epoch); ``None`` when unknown.
+    last: Optional[float]
+    #: Grants stop at this much available (the caps).
+    cap: float
+
+    @classmethod
+    def from_json(cls, value: Mapping[str, Any]) -> GrantPlan:
+        """From the TypeScript shape ``{value, intervalMs, last, cap}``."""
+        return cls(value["value"], value["intervalMs"], value["last"], value["cap"])
+
+
+Sample = tuple[float, float]
+
+
+def estimate(
+    samples: Sequence[Sample],
+    now: float,
+    options: Optional[Mapping[str, float]] = None,
+    grants: Sequence[GrantPlan] = (),
+) -> dict:
+    """The predicted stop, or why there is none.
+
+    ``samples``: ``(ms since the epoch, available)``, oldest first.
+    ``options``: ``windowMs``, ``steadyAfterMs``, ``horizonMs`` (defaults
+    above). ``grants``: what the hub states for what pays (none: rises are
+    left out).
 
     Returns ``{"kind": "unknown" | "steady"}`` or ``{"kind": "falling",
-    "bill", "periodMs", "ratePerMinute", "stopAt", "earliest", "latest",
-    "msToStop"}`` — the names of src/predict.ts.
+    "ratePerMinute", "bill", "periodMs", "msToStop", "stopAt", "earliest",
+    "latest"}``.
     """
-    recent = [(t, a) for t, a in samples if now - WINDOW_MS <= t <= now]
+    chosen = {"windowMs": WINDOW_MS, "steadyAfterMs": STEADY_AFTER_MS, "horizonMs": HORIZON_MS}
+    chosen.update(options or {})
+    window, steady_after, horizon = (
+        chosen["windowMs"],
+        chosen["steadyAfterMs"],
+        chosen["horizonMs"],
+    )
+    recent = [(t, a) for t, a in samples if now - window <= t <= now]
     if len(recent) < 2:
         return {"kind": "unknown"}
-    steps = [
-        (recent[i][0], recent[i - 1][0], recent[i - 1][1] - recent[i][1])
-        for i in range(1, len(recent))
-        if recent[i - 1][1] - recent[i][1] > EPSILON
-    ]
-    last_t, last_a = recent[-1]
+    steps = _steps(recent)
+    last = recent[-1]
     if len(steps) < 2:
-        if not steps and last_t - recent[0][0] >= STEADY_AFTER_MS:
+        if last[0] - recent[0][0] >= steady_after and not steps:
             return {"kind": "steady"}
         return {"kind": "unknown"}
-    gaps = sorted(recent[i][0] - recent[i - 1][0] for i in range(1, len(recent)))
-    gap = gaps[len(gaps) // 2]
-    bill = min(size for _, _, size in steps)
-    paid = sum(size for _, _, size in steps[1:])
-    span = max(1.0, steps[-1][0] - steps[0][0])
-    uncertainty = max([0.0] + [t - before - gap for t, before, _ in steps])
-    bills = paid / bill
-    period = span / bills
-    shortest = max(period / 2, (span - uncertainty) / bills)
-    longest = (span + uncertainty) / bills
+    gap = _typical_gap(recent)
+    stairs = _staircase(steps, gap)
     last_step = steps[-1][0]
-    if now - last_step > max(3 * period, STEADY_AFTER_MS):
+    if now - last_step > max(3 * stairs["periodMs"], steady_after):
+        # Bills stopped coming (the server is free now, or billed elsewhere).
         return {"kind": "steady"}
 
-    def stop_time(p: float, slack: float) -> Optional[float]:
-        next_bill = max(last_step + slack + p, last_t)
-        payable = math.floor(last_a / bill + 1e-9)
-        stop = next_bill + payable * p
-        return stop if stop <= last_t + HORIZON_MS else None
+    def at(period: float, slack: float) -> Optional[float]:
+        return _stop_time(
+            last, last_step + slack, stairs["bill"], period, grants, last[0] + horizon
+        )
 
-    stop_at = stop_time(period, 0)
+    stop_at = at(stairs["periodMs"], 0)
     if stop_at is None:
         return {"kind": "steady"}
-    earliest = stop_time(shortest, -uncertainty)
-    latest = stop_time(longest, 0)
+    # The steps are seen only at the samples: each could have come as early
+    # as the sample before it.
+    earliest = at(stairs["shortestMs"], -stairs["uncertaintyMs"])
     earliest = stop_at if earliest is None else earliest
-    latest = (stop_at if latest is None else latest) + uncertainty + gap
+    # The stop lands on a task run: up to one sample gap later.
+    latest = at(stairs["longestMs"], 0)
+    latest = (stop_at if latest is None else latest) + stairs["uncertaintyMs"] + gap
     return {
         "kind": "falling",
-        "bill": bill,
-        "periodMs": period,
-        "ratePerMinute": bill / period * 60000,
+        "ratePerMinute": (stairs["bill"] / stairs["periodMs"]) * 60000,
+        "bill": stairs["bill"],
+        "periodMs": stairs["periodMs"],
+        "msToStop": max(0, stop_at - now),
         "stopAt": stop_at,
         "earliest": min(earliest, stop_at),
         "latest": max(latest, stop_at),
-        "msToStop": max(0.0, stop_at - now),
     }
+
+
+def estimate_for(samples: Sequence[Sample], now: float, entry: Optional[Mapping]) -> dict:
+    """The estimate with the grants ``entry`` (the hub's JSON for what pays,
+    per-server shape, grants where the list states them) folds in."""
+    return estimate(samples, now, None, grant_plans(entry))
+
+
+def grant_plans(entry: Optional[Mapping]) -> list[GrantPlan]:
+    """The grants the hub states for what pays (the entry and its project),
+    up to the caps of both: ``grantPlans`` of ``src/model/estimate.ts`` on
+    the hub's JSON (``grant_value``, ``grant_interval`` in seconds,
+    ``grant_last_update`` a naive ISO time in UTC)."""
+    if not isinstance(entry, Mapping):
+        return []
+    project = entry.get("project") if isinstance(entry.get("project"), Mapping) else None
+    cap = _number(entry.get("cap")) + (_number(project.get("cap")) if project else 0)
+    plans = []
+    for source in (entry, project):
+        grant = _grant(source) if source is not None else None
+        if grant is not None and grant[0] > 0:
+            plans.append(GrantPlan(grant[0], grant[1] * 1000, grant[2], cap))
+    return plans
+
+
+def _number(value: Any) -> float:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    return value if ok and math.isfinite(value) else 0
+
+
+def _grant(record: Mapping) -> Optional[tuple[float, float, Optional[float]]]:
+    """(value, interval s, last ms) when value and interval are usable."""
+    value, interval = record.get("grant_value"), record.get("grant_interval")
+    for number in (value, interval):
+        if not isinstance(number, (int, float)) or isinstance(number, bool):
+            return None
+        if not math.isfinite(number):
+            return None
+    if value < 0 or interval <= 0:
+        return None
+    return value, interval, _timestamp(record.get("grant_last_update"))
+
+
+_ZONED = re.compile(r"([zZ]|[+-]\d\d:?\d\d)$")
+
+
+def _timestamp(value: Any) -> Optional[float]:
+    """The hub writes naive ISO times in UTC; read them as UTC (ms)."""
+    if not isinstance(value, str) or not value:
+        return None
+    text = value if _ZONED.search(value) else value + "+00:00"
+    text = re.sub(r"[zZ]$", "+00:00", text)
+    try:
+        when = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if when.tzinfo is None:  # pragma: no cover - made zoned above
+        when = when.replace(tzinfo=datetime.timezone.utc)
+    # Milliseconds, as Date.parse reads them (sub-millisecond digits drop).
+    ms = math.floor(when.timestamp() * 1000 + 1e-6)
+    return ms if ms >= 0 else None
+
+
+def _steps(samples: Sequence[Sample]) -> list[tuple[float, float, float]]:
+    """The drops of what pays: (seen at, the sample before, size)."""
+    result = []
+    for i in range(1, len(samples)):
+        size = samples[i - 1][1] - samples[i][1]
+        if size > EPSILON:
+            result.append((samples[i][0], samples[i - 1][0], size))
+    return result
+
+
+def _typical_gap(samples: Sequence[Sample]) -> float:
+    """The usual time between samples: about the hub's task interval."""
+    gaps = sorted(samples[i][0] - samples[i - 1][0] for i in range(1, len(samples)))
+    return gaps[len(gaps) // 2] if gaps else 0
+
+
+def _staircase(steps: Sequence[tuple[float, float, float]], gap: float) -> dict:
+    """Bill size and period, with how far the period can be off: a step is
+    seen at the snapshot after the task run that billed, so it is off only
+    where snapshots were missed (a gap longer than usual)."""
+    bill = math.inf
+    for _, _, size in steps:
+        bill = min(bill, size)
+    # The first step's own bills came before the span: count the others.
+    paid = 0
+    for _, _, size in steps[1:]:
+        paid += size
+    span = max(1, steps[-1][0] - steps[0][0])
+    uncertainty = max([0] + [t - before - gap for t, before, _ in steps])
+    bills = paid / bill
+    period = span / bills
+    return {
+        "bill": bill,
+        "periodMs": period,
+        "shortestMs": max(period / 2, (span - uncertainty) / bills),
+        "longestMs": (span + uncertainty) / bills,
+        "uncertaintyMs": uncertainty,
+    }
+
+
+def _stop_time(
+    last: Sample,
+    last_bill: float,
+    bill: float,
+    period: float,
+    grants: Sequence[GrantPlan],
+    horizon: float,
+) -> Optional[float]:
+    """When the first bill that cannot be paid comes: bills every ``period``
+    after ``last_bill``, grants as planned; ``None`` when none comes before
+    ``horizon`` (the grants pay for the bills)."""
+    last_t, available = last
+    # The next bill: one period after the last, never before the last sample.
+    next_bill = max(last_bill + period, last_t)
+    if not grants:
+        # n bills can be paid; the one after them cannot.
+        payable = math.floor(available / bill + 1e-9)
+        stop = next_bill + payable * period
+        return stop if stop <= horizon else None
+    next_grant = [
+        last_t + g.interval_ms
+        if g.last is None
+        else g.last + math.ceil((last_t - g.last) / g.interval_ms + 1e-9) * g.interval_ms
+        for g in grants
+    ]
+    # Walk the bills and grants in time order (bounded by the horizon).
+    for _ in range(WALK_LIMIT):
+        if next_bill > horizon:
+            break
+        g = next_grant.index(min(next_grant))
+        if next_grant[g] < next_bill:
+            available = min(grants[g].cap, available + grants[g].value)
+            next_grant[g] += grants[g].interval_ms
+            continue
+        if bill > available + 1e-9:
+            return next_bill
+        available -= bill
+        next_bill += period
+    return None
