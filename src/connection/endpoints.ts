@@ -3,7 +3,7 @@
  * Pure functions; loaded with the connection.
  */
 import type { IEndpoint } from './attempt';
-import { hubUrl } from './hub';
+import { UNTRUSTED_HUB_REASON, hubToken, hubUrl, isSameOrigin } from './hub';
 import type { IHubLocation } from './hub';
 
 /**
@@ -48,6 +48,11 @@ export type AuthMode = 'auto' | 'cookie' | 'token';
 /**
  * The ways to reach the credits, in the order to try them.
  *
+ * The page's token goes only to a trusted hub (`hub.trusted`, see
+ * `readHubLocation`): a settings `hubUrl` on another origin is asked with
+ * no token (and, by the connection, no credentials), and `auto` does not
+ * ask it at all.
+ *
  * @param token - the page's hub token (PageConfig `token`); never put in a URL
  * @param pageOrigin - the page's origin (`location.origin`)
  */
@@ -58,12 +63,12 @@ export function streamEndpoints(
   token: string,
   pageOrigin: string
 ): IEndpoint[] {
-  const crossOrigin = hub.host !== '' && hub.host !== pageOrigin;
+  const crossOrigin = !isSameOrigin(hub, pageOrigin);
   const owner = hub.viewer === hub.user;
   const direct =
     endpoint === 'server' ||
     endpoint === 'user' ||
-    (endpoint === 'auto' && owner && !crossOrigin);
+    (endpoint === 'auto' && owner && !crossOrigin && hub.trusted);
   const routes: { url: string; label: string }[] = [];
   if (direct && endpoint !== 'user') {
     routes.push({ url: serverStreamUrl(hub), label: 'per-server stream' });
@@ -71,15 +76,25 @@ export function streamEndpoints(
   if (direct && endpoint !== 'server') {
     routes.push({ url: userStreamUrl(hub), label: 'per-user stream' });
   }
+  const sent = hubToken(hub, token);
   const result: IEndpoint[] = [];
   for (const route of routes) {
+    if (!hub.trusted) {
+      // Asked as the settings say, but with nothing of this page's.
+      result.push({
+        ...route,
+        label: `${route.label}, ${UNTRUSTED_HUB_REASON}`,
+        crossOrigin
+      });
+      continue;
+    }
     if (auth !== 'token') {
       result.push({ ...route, label: `${route.label}, cookie`, crossOrigin });
     }
-    if (auth !== 'cookie' && token) {
+    if (auth !== 'cookie' && sent) {
       result.push({
         ...route,
-        token,
+        token: sent,
         label: `${route.label}, token`,
         crossOrigin
       });

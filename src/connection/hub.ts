@@ -20,7 +20,20 @@ export interface IHubLocation {
   readonly viewer: string;
   /** This server's base URL (a path with leading and trailing slash). */
   readonly baseUrl: string;
+  /**
+   * Whether the page's hub token and credentials may go to `host`: its
+   * origin is the hub's as PageConfig gives it (`hubHost`, or the page's
+   * origin when that is empty). A settings `hubUrl` on another origin is
+   * not trusted: it gets neither. Decided by `readHubLocation` alone.
+   */
+  readonly trusted: boolean;
 }
+
+/**
+ * Why no token goes to the hub URL of the settings (for tooltips and logs).
+ */
+export const UNTRUSTED_HUB_REASON =
+  "the hub URL in the settings is not this hub's origin: no token sent";
 
 /**
  * Reads a PageConfig option; `PageConfig.getOption` in the browser.
@@ -32,14 +45,17 @@ export type OptionReader = (name: string) => string;
  *
  * @param read - reads a PageConfig option
  * @param hubUrlOverride - a full hub URL from settings, e.g. `https://hub.example.org/hub/`
+ * @param pageOrigin - the page's origin (`location.origin`)
  */
 export function readHubLocation(
   read: OptionReader,
-  hubUrlOverride = ''
+  hubUrlOverride = '',
+  pageOrigin = Private.pageOrigin()
 ): IHubLocation | null {
   const viewer = read('hubUser').trim();
   const user = (read('hubServerUser') || viewer).trim();
-  let host = read('hubHost').trim();
+  const ownHost = Private.trimHost(read('hubHost'));
+  let host = ownHost;
   let prefix = read('hubPrefix').trim();
   const override = hubUrlOverride.trim();
   if (override) {
@@ -47,20 +63,57 @@ export function readHubLocation(
     if (!parsed) {
       return null;
     }
-    host = parsed.host;
+    host = Private.trimHost(parsed.host);
     prefix = parsed.prefix;
   }
   if (!prefix || !user) {
     return null;
   }
+  // PageConfig's own hub is trusted as given; an override only when it
+  // names the same origin.
+  const origin = Private.originOf(host, pageOrigin);
+  const trusted =
+    host === ownHost ||
+    (origin !== null && origin === Private.originOf(ownHost, pageOrigin));
   return {
-    host: host.replace(/\/+$/, ''),
+    host,
     prefix: Private.normalizePrefix(prefix),
     user,
     serverName: read('hubServerName').trim(),
     viewer: viewer || user,
-    baseUrl: Private.normalizePrefix(read('baseUrl') || '/')
+    baseUrl: Private.normalizePrefix(read('baseUrl') || '/'),
+    trusted
   };
+}
+
+/**
+ * Whether requests to the hub go to the page's own origin.
+ */
+export function isSameOrigin(hub: IHubLocation, pageOrigin: string): boolean {
+  const origin = Private.originOf(hub.host, pageOrigin);
+  return origin !== null && origin === Private.originOf('', pageOrigin);
+}
+
+/**
+ * The token to send to this hub: the page's, where the hub is trusted;
+ * `''` (none) otherwise.
+ */
+export function hubToken(hub: IHubLocation, token: string): string {
+  return hub.trusted ? token : '';
+}
+
+/**
+ * The `credentials` of a request to this hub: none to an untrusted one;
+ * the hub's cookie on the page's origin, or on the hub's own origin.
+ */
+export function hubCredentials(
+  hub: IHubLocation,
+  pageOrigin: string
+): RequestCredentials {
+  if (!hub.trusted) {
+    return 'omit';
+  }
+  return isSameOrigin(hub, pageOrigin) ? 'same-origin' : 'include';
 }
 
 /**
@@ -86,6 +139,34 @@ export function hubUrl(
 }
 
 namespace Private {
+  /**
+   * The page's origin, `''` outside a browser.
+   */
+  export function pageOrigin(): string {
+    return typeof window === 'undefined' ? '' : window.location.origin;
+  }
+
+  /**
+   * A host as given, without blanks and trailing slashes.
+   */
+  export function trimHost(host: string): string {
+    return host.trim().replace(/\/+$/, '');
+  }
+
+  /**
+   * The origin a request to `{host}/...` from this page goes to (a host
+   * without a scheme is a relative path: the page's origin); `null` when
+   * it cannot be told (then nothing is trusted).
+   */
+  export function originOf(host: string, pageOrigin: string): string | null {
+    try {
+      const origin = new URL(`${host}/`, `${pageOrigin}/`).origin;
+      return origin === 'null' ? null : origin;
+    } catch {
+      return null;
+    }
+  }
+
   /**
    * Leading and trailing slash, no doubled slashes.
    */

@@ -29,7 +29,8 @@ describe('readHubLocation', () => {
       user: 'alice',
       serverName: '',
       viewer: 'admin',
-      baseUrl: '/'
+      baseUrl: '/',
+      trusted: true
     });
   });
 
@@ -58,15 +59,22 @@ describe('readHubLocation', () => {
     expect(hub?.host).toBe('https://hub.example.org');
   });
 
-  it('takes host and prefix from a settings override', () => {
+  it('takes host and prefix from a settings override (another origin: not trusted)', () => {
     const read = pageConfig({ hubPrefix: '/hub/', hubUser: 'a' });
-    expect(readHubLocation(read, 'https://other.example.org/x/hub/')).toEqual({
+    expect(
+      readHubLocation(
+        read,
+        'https://other.example.org/x/hub/',
+        'https://hub.example.org'
+      )
+    ).toEqual({
       host: 'https://other.example.org',
       prefix: '/x/hub/',
       user: 'a',
       serverName: '',
       viewer: 'a',
-      baseUrl: '/'
+      baseUrl: '/',
+      trusted: false
     });
     expect(readHubLocation(read, '/y/hub')?.prefix).toBe('/y/hub/');
   });
@@ -99,7 +107,8 @@ describe('hub URLs', () => {
     user: 'a.b+c@example.org',
     serverName: '',
     viewer: 'a.b+c@example.org',
-    baseUrl: '/user/a.b+c@example.org/'
+    baseUrl: '/user/a.b+c@example.org/',
+    trusted: true
   };
 
   it('builds the per-server stream URL for the default server', () => {
@@ -133,7 +142,8 @@ describe('streamEndpoints', () => {
     user: 'u',
     serverName: '',
     viewer: 'u',
-    baseUrl: '/user/u/'
+    baseUrl: '/user/u/',
+    trusted: true
   };
   const ORIGIN = 'https://hub.example.org';
   const labels = (...args: Parameters<typeof streamEndpoints>) =>

@@ -12,5 +12,6 @@ export const HUB: IHubLocation = {
   user: 'alice',
   serverName: '',
   viewer: 'alice',
-  baseUrl: '/user/alice/'
+  baseUrl: '/user/alice/',
+  trusted: true
 };
