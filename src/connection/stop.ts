@@ -1,47 +1,198 @@
 /**
- * Asks the hub to stop this server (credit service `stopserver`), after
- * the user confirmed. Loaded when the command runs.
+ * Stops this server (credit service `stopserver`) after the user confirmed.
+ * Loaded when the command runs.
+ *
+ * Through this Jupyter server's relay (`POST {baseUrl}hub-credits/stop`),
+ * which asks the hub with the server's own token and refuses anyone but the
+ * owner: it works on every layout, servers on their own origins included.
+ * The hub directly (`DELETE api/credits/stopserver/...`) only where the
+ * relay is not there and a request from this page can work: the hub on the
+ * page's origin, trusted, and a token in the header (a cookie-only DELETE
+ * fails on the hub's `_xsrf`; another origin answers no CORS).
  */
 import { Dialog, Notification, showDialog } from '@jupyterlab/apputils';
+import { ServerConnection } from '@jupyterlab/services';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import type { FetchFunction } from './attempt';
 import type { AuthMode } from './endpoints';
-import { authHeaders, hubUrl } from './hub';
+import {
+  authHeaders,
+  hubCredentials,
+  hubToken,
+  hubUrl,
+  isSameOrigin
+} from './hub';
 import type { IHubLocation } from './hub';
 
 /**
- * The DELETE itself: the hub cookie always, the page's token in the
- * header unless the settings say `auth: cookie`.
+ * How the stop reaches the hub.
  */
-export function stopRequest(
+export interface IStopTransport {
+  /** A request to this Jupyter server, as JupyterLab makes them (its auth, XSRF). */
+  readonly server: FetchFunction;
+  /** A request to the hub (`window.fetch`). */
+  readonly hub: FetchFunction;
+}
+
+/**
+ * How a stop went. `via`: who was asked last.
+ */
+export type StopResult =
+  | {
+      readonly ok: true;
+      readonly via: 'relay' | 'hub';
+      readonly status: number;
+    }
+  | {
+      readonly ok: false;
+      readonly via: 'relay' | 'hub';
+      /** `refused`: not the owner (the server decides); `norelay`: no relay and the hub cannot be asked from here. */
+      readonly kind: 'refused' | 'norelay' | 'failed';
+      /** What was answered, for the notice (never a token). */
+      readonly detail: string;
+    };
+
+/**
+ * Whether this page can ask the hub itself: the hub trusted and on the
+ * page's origin, and a token to send in the header.
+ */
+export function canStopDirectly(
   hub: IHubLocation,
   auth: AuthMode,
   token: string,
+  pageOrigin: string
+): boolean {
+  return (
+    hub.trusted &&
+    isSameOrigin(hub, pageOrigin) &&
+    auth !== 'cookie' &&
+    hubToken(hub, token) !== ''
+  );
+}
+
+/**
+ * The relay's stop: `POST {baseUrl}hub-credits/stop` to this server.
+ */
+export function relayStopRequest(
+  hub: IHubLocation,
+  server: FetchFunction
+): Promise<Response> {
+  return server(`${hub.baseUrl}hub-credits/stop`, { method: 'POST' });
+}
+
+/**
+ * The hub's stop: `DELETE {hub}api/credits/stopserver/<user>[/<server>]`,
+ * the token in the header (only to a trusted hub).
+ */
+export function hubStopRequest(
+  hub: IHubLocation,
+  token: string,
+  pageOrigin: string,
   fetch: FetchFunction
 ): Promise<Response> {
   const url = hubUrl(hub, 'api/credits/stopserver', hub.user, hub.serverName);
   return fetch(url, {
     method: 'DELETE',
-    credentials:
-      hub.host && hub.host !== window.location.origin
-        ? 'include'
-        : 'same-origin',
+    credentials: hubCredentials(hub, pageOrigin),
     redirect: 'manual',
-    headers: authHeaders(auth === 'cookie' ? '' : token)
+    headers: authHeaders(hubToken(hub, token))
   });
 }
 
 /**
- * Confirms, sends the DELETE, and says how it went.
+ * Asks for the stop: the relay first; on its 404 (no relay in this server)
+ * the hub directly where that can work.
+ */
+export async function requestStop(
+  hub: IHubLocation,
+  auth: AuthMode,
+  token: string,
+  pageOrigin: string,
+  transport: IStopTransport
+): Promise<StopResult> {
+  let relay: Response;
+  try {
+    relay = await relayStopRequest(hub, transport.server);
+  } catch (error) {
+    return {
+      ok: false,
+      via: 'relay',
+      kind: 'failed',
+      detail: Private.message(error)
+    };
+  }
+  if (relay.status === 202) {
+    const body = await Private.json(relay);
+    const status = typeof body?.status === 'number' ? body.status : 202;
+    return { ok: true, via: 'relay', status };
+  }
+  if (relay.status !== 404) {
+    const body = await Private.json(relay);
+    return {
+      ok: false,
+      via: 'relay',
+      kind: relay.status === 403 ? 'refused' : 'failed',
+      detail: Private.detail(relay.status, body)
+    };
+  }
+  void relay.body?.cancel().catch(() => undefined);
+  if (!canStopDirectly(hub, auth, token, pageOrigin)) {
+    return { ok: false, via: 'relay', kind: 'norelay', detail: 'HTTP 404' };
+  }
+  let direct: Response;
+  try {
+    direct = await hubStopRequest(hub, token, pageOrigin, transport.hub);
+  } catch (error) {
+    return {
+      ok: false,
+      via: 'hub',
+      kind: 'failed',
+      detail: Private.message(error)
+    };
+  }
+  if (direct.status === 202 || direct.status === 204) {
+    return { ok: true, via: 'hub', status: direct.status };
+  }
+  const body = await Private.json(direct);
+  return {
+    ok: false,
+    via: 'hub',
+    kind: 'failed',
+    detail:
+      direct.status === 0 || direct.type === 'opaqueredirect'
+        ? 'redirect'
+        : Private.detail(direct.status, body)
+  };
+}
+
+/**
+ * This page's way to reach its server and the hub.
+ */
+export function pageTransport(): IStopTransport {
+  const settings = ServerConnection.makeSettings();
+  return {
+    server: (input, init) =>
+      ServerConnection.makeRequest(
+        new URL(input, window.location.href).href,
+        init,
+        settings
+      ),
+    hub: (input, init) => window.fetch(input, init)
+  };
+}
+
+/**
+ * Confirms, asks for the stop, and says how it went.
  *
- * @param token - the page's hub token; only ever in the header
+ * @param token - the page's hub token; only ever in the header, only to a trusted hub
  */
 export async function stopServer(
   hub: IHubLocation,
   auth: AuthMode,
   token: string,
   trans: TranslationBundle,
-  openHubHome: () => void
+  openHubHome: () => void,
+  transport: IStopTransport = pageTransport()
 ): Promise<void> {
   const result = await showDialog({
     title: trans.__('Stop your server?'),
@@ -56,26 +207,92 @@ export async function stopServer(
   if (!result.button.accept) {
     return;
   }
-  try {
-    const response = await stopRequest(hub, auth, token, (url, init) =>
-      window.fetch(url, init)
-    );
-    if (response.status !== 202 && response.status !== 204) {
-      throw new Error(`HTTP ${response.status || 'redirect'}`);
-    }
+  const outcome = await requestStop(
+    hub,
+    auth,
+    token,
+    window.location.origin,
+    transport
+  );
+  if (outcome.ok) {
     Notification.info(trans.__('The hub is stopping your server.'), {
       autoClose: 5000
     });
-  } catch (reason) {
-    Notification.error(
-      trans.__(
-        'The hub did not stop the server (%1). Stop it from the hub home page.',
-        reason instanceof Error ? reason.message : String(reason)
-      ),
-      {
-        autoClose: false,
-        actions: [{ label: trans.__('Open hub home'), callback: openHubHome }]
-      }
-    );
+    return;
+  }
+  Notification.error(
+    trans.__(
+      'The hub did not stop the server (%1). Stop it from the hub home page.',
+      Private.explain(trans, outcome)
+    ),
+    {
+      autoClose: false,
+      actions: [{ label: trans.__('Open hub home'), callback: openHubHome }]
+    }
+  );
+}
+
+namespace Private {
+  /**
+   * The longest answer text put into a notice.
+   */
+  const MAX_DETAIL = 300;
+
+  /**
+   * Why the stop failed, in words.
+   */
+  export function explain(
+    trans: TranslationBundle,
+    outcome: Extract<StopResult, { ok: false }>
+  ): string {
+    switch (outcome.kind) {
+      case 'refused':
+        return trans.__(
+          'this Jupyter server refused: only its owner can stop it; %1',
+          outcome.detail
+        );
+      case 'norelay':
+        return trans.__(
+          'this Jupyter server has no credits relay, and this page cannot ask the hub itself'
+        );
+      case 'failed':
+        return outcome.via === 'relay'
+          ? trans.__('asked through this Jupyter server: %1', outcome.detail)
+          : outcome.detail;
+    }
+  }
+
+  /**
+   * `HTTP 502: <message>`; the message bounded.
+   */
+  export function detail(status: number, body: IAnswer | null): string {
+    const message =
+      typeof body?.message === 'string'
+        ? body.message.slice(0, MAX_DETAIL)
+        : '';
+    return message ? `HTTP ${status}: ${message}` : `HTTP ${status}`;
+  }
+
+  export interface IAnswer {
+    status?: unknown;
+    message?: unknown;
+  }
+
+  /**
+   * The JSON object of an answer, `null` when there is none.
+   */
+  export async function json(response: Response): Promise<IAnswer | null> {
+    try {
+      const value: unknown = JSON.parse(await response.text());
+      return value !== null && typeof value === 'object'
+        ? (value as IAnswer)
+        : null;
+    } catch {
+      return null;
+    }
+  }
+
+  export function message(error: unknown): string {
+    return error instanceof Error ? error.message : String(error);
   }
 }

@@ -1,20 +1,294 @@
 /**
- * The stop request (hardening finding 4: owners only, and auth honoured).
+ * The stop (issue 21.1): through this server's relay wherever it is there,
+ * the hub directly only where that works (the hub on the page's origin,
+ * trusted, a token in the header); the confirmation and the notices.
+ * Requests are faked at the edge (the two fetch functions).
  */
-import { stopRequest } from '../../connection/stop';
+import { Notification, showDialog } from '@jupyterlab/apputils';
+import { nullTranslator } from '@jupyterlab/translation';
+import {
+  canStopDirectly,
+  requestStop,
+  stopServer
+} from '../../connection/stop';
+import type { IStopTransport } from '../../connection/stop';
+import type { IHubLocation } from '../../connection/hub';
 import { HUB as hub } from '../helpers/fixtures';
 
-describe('the stop request', () => {
-  it('honours auth: cookie (no token header), and sends the token otherwise', async () => {
-    const seen: RequestInit[] = [];
-    const fetch = async (_url: string, init: RequestInit) => {
-      seen.push(init);
-      return new Response(null, { status: 202 });
-    };
-    await stopRequest(hub, 'cookie', 'tok', fetch);
-    await stopRequest(hub, 'auto', 'tok', fetch);
-    expect(seen[0].headers).toEqual({});
-    expect(seen[1].headers).toEqual({ Authorization: 'token tok' });
-    expect(seen.every(init => init.method === 'DELETE')).toBe(true);
+jest.mock('@jupyterlab/apputils', () => ({
+  Dialog: {
+    cancelButton: (options: object) => ({ ...options, accept: false }),
+    warnButton: (options: object) => ({ ...options, accept: true })
+  },
+  showDialog: jest.fn(),
+  Notification: { info: jest.fn(), error: jest.fn() }
+}));
+
+const ORIGIN = 'https://hub.example.org';
+const TOKEN = 'tok';
+
+interface ISeen {
+  to: 'server' | 'hub';
+  url: string;
+  init: RequestInit;
+}
+
+/**
+ * A transport whose server answers `relay` (or throws it) and whose hub
+ * answers `direct`; every request is recorded.
+ */
+function fake(
+  relay: Response | Error,
+  direct: Response | Error = new Response(null, { status: 204 })
+): IStopTransport & { seen: ISeen[] } {
+  const seen: ISeen[] = [];
+  const answer = async (value: Response | Error) => {
+    if (value instanceof Error) {
+      throw value;
+    }
+    return value;
+  };
+  return {
+    seen,
+    server: (url, init) => {
+      seen.push({ to: 'server', url, init });
+      return answer(relay);
+    },
+    hub: (url, init) => {
+      seen.push({ to: 'hub', url, init });
+      return answer(direct);
+    }
+  };
+}
+
+function json(status: number, body: unknown): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'Content-Type': 'application/json' }
+  });
+}
+
+const noRelay = () => new Response('<html>404</html>', { status: 404 });
+
+describe('the stop through the relay', () => {
+  it('POSTs to {baseUrl}hub-credits/stop on this server, and the hub is not asked', async () => {
+    const transport = fake(json(202, { status: 204 }));
+    const result = await requestStop(hub, 'auto', TOKEN, ORIGIN, transport);
+    expect(result).toEqual({ ok: true, via: 'relay', status: 204 });
+    expect(transport.seen).toHaveLength(1);
+    const [{ to, url, init }] = transport.seen;
+    expect(to).toBe('server');
+    expect(url).toBe('/user/alice/hub-credits/stop');
+    expect(init.method).toBe('POST');
+    // JupyterLab's request adds its own auth; none of the hub's goes there.
+    expect(JSON.stringify(init)).not.toContain(TOKEN);
+  });
+
+  it('is the way on a hub on another origin (subdomain_host)', async () => {
+    const remote: IHubLocation = { ...hub, host: ORIGIN };
+    const transport = fake(json(202, { status: 202 }));
+    const result = await requestStop(
+      remote,
+      'auto',
+      TOKEN,
+      'https://alice.hub.example.org',
+      transport
+    );
+    expect(result).toEqual({ ok: true, via: 'relay', status: 202 });
+    expect(transport.seen.map(s => s.to)).toEqual(['server']);
+  });
+
+  it('a refusal (not the owner) is final: no try at the hub', async () => {
+    const transport = fake(json(403, { message: 'Only the owner' }));
+    const result = await requestStop(hub, 'auto', TOKEN, ORIGIN, transport);
+    expect(result).toMatchObject({
+      ok: false,
+      kind: 'refused',
+      detail: 'HTTP 403: Only the owner'
+    });
+    expect(transport.seen.map(s => s.to)).toEqual(['server']);
+  });
+
+  it("the hub's refusal, as the relay tells it (502), with its message bounded", async () => {
+    const long = 'x'.repeat(5000);
+    const transport = fake(json(502, { message: `hub said no ${long}` }));
+    const result = await requestStop(hub, 'auto', TOKEN, ORIGIN, transport);
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.kind).toBe('failed');
+      expect(result.detail.startsWith('HTTP 502: hub said no x')).toBe(true);
+      expect(result.detail.length).toBeLessThan(400);
+    }
+    expect(transport.seen.map(s => s.to)).toEqual(['server']);
+  });
+
+  it('this server not answering is a failure, not a reason to go round it', async () => {
+    const transport = fake(new TypeError('Failed to fetch'));
+    const result = await requestStop(hub, 'auto', TOKEN, ORIGIN, transport);
+    expect(result).toMatchObject({
+      ok: false,
+      via: 'relay',
+      detail: 'Failed to fetch'
+    });
+    expect(transport.seen.map(s => s.to)).toEqual(['server']);
+  });
+});
+
+describe('no relay (404): the hub directly where that works', () => {
+  it('same origin and a token: DELETE with the token in the header, same-origin credentials', async () => {
+    const transport = fake(noRelay(), new Response(null, { status: 202 }));
+    const result = await requestStop(
+      { ...hub, serverName: 'gpu 1' },
+      'auto',
+      TOKEN,
+      ORIGIN,
+      transport
+    );
+    expect(result).toEqual({ ok: true, via: 'hub', status: 202 });
+    expect(transport.seen.map(s => s.to)).toEqual(['server', 'hub']);
+    const { url, init } = transport.seen[1];
+    expect(url).toBe('/hub/api/credits/stopserver/alice/gpu%201');
+    expect(init).toMatchObject({
+      method: 'DELETE',
+      credentials: 'same-origin',
+      redirect: 'manual',
+      headers: { Authorization: `token ${TOKEN}` }
+    });
+    expect(url).not.toContain(TOKEN);
+  });
+
+  it('auth: token works too; 204 is a stop', async () => {
+    const transport = fake(noRelay(), new Response(null, { status: 204 }));
+    const result = await requestStop(hub, 'token', TOKEN, ORIGIN, transport);
+    expect(result).toEqual({ ok: true, via: 'hub', status: 204 });
+  });
+
+  it.each([
+    ['auth: cookie (the hub wants _xsrf)', hub, 'cookie', TOKEN, ORIGIN],
+    ['no token', hub, 'auto', '', ORIGIN],
+    [
+      'the hub on another origin (no CORS)',
+      { ...hub, host: ORIGIN },
+      'auto',
+      TOKEN,
+      'https://alice.hub.example.org'
+    ],
+    [
+      'a hub URL of the settings that is not trusted',
+      { ...hub, trusted: false },
+      'auto',
+      TOKEN,
+      ORIGIN
+    ]
+  ] as const)(
+    '%s: not asked; a clear message',
+    async (_name, where, auth, token, page) => {
+      const transport = fake(noRelay());
+      expect(canStopDirectly(where, auth, token, page)).toBe(false);
+      const result = await requestStop(where, auth, token, page, transport);
+      expect(result).toMatchObject({ ok: false, kind: 'norelay' });
+      expect(transport.seen.map(s => s.to)).toEqual(['server']);
+    }
+  );
+
+  it("the hub's answers: refused, not signed in (a redirect), unreachable", async () => {
+    const refused = await requestStop(
+      hub,
+      'auto',
+      TOKEN,
+      ORIGIN,
+      fake(noRelay(), json(403, { status: 403, message: 'Forbidden' }))
+    );
+    expect(refused).toMatchObject({
+      ok: false,
+      via: 'hub',
+      detail: 'HTTP 403: Forbidden'
+    });
+    const redirected = await requestStop(
+      hub,
+      'auto',
+      TOKEN,
+      ORIGIN,
+      fake(noRelay(), { status: 0, type: 'opaqueredirect' } as Response)
+    );
+    expect(redirected).toMatchObject({ ok: false, detail: 'redirect' });
+    const lost = await requestStop(
+      hub,
+      'auto',
+      TOKEN,
+      ORIGIN,
+      fake(noRelay(), new TypeError('Failed to fetch'))
+    );
+    expect(lost).toMatchObject({
+      ok: false,
+      via: 'hub',
+      detail: 'Failed to fetch'
+    });
+  });
+});
+
+describe('stopServer: the confirmation and the notices', () => {
+  const trans = nullTranslator.load('jupyterlab_hub_credits');
+  const dialog = showDialog as jest.Mock;
+  const info = Notification.info as jest.Mock;
+  const error = Notification.error as jest.Mock;
+
+  beforeEach(() => {
+    dialog.mockReset();
+    info.mockReset();
+    error.mockReset();
+  });
+
+  const answer = (accept: boolean) =>
+    dialog.mockResolvedValue({ button: { accept } });
+
+  it('cancelled: nothing is sent', async () => {
+    answer(false);
+    const transport = fake(json(202, { status: 204 }));
+    await stopServer(hub, 'auto', TOKEN, trans, () => undefined, transport);
+    expect(dialog).toHaveBeenCalledTimes(1);
+    expect(dialog.mock.calls[0][0].title).toBe('Stop your server?');
+    expect(transport.seen).toHaveLength(0);
+    expect(info).not.toHaveBeenCalled();
+    expect(error).not.toHaveBeenCalled();
+  });
+
+  it('confirmed: asked through the relay, and says the hub is stopping it', async () => {
+    answer(true);
+    const transport = fake(json(202, { status: 204 }));
+    await stopServer(hub, 'auto', TOKEN, trans, () => undefined, transport);
+    expect(transport.seen.map(s => s.to)).toEqual(['server']);
+    expect(info).toHaveBeenCalledWith(
+      'The hub is stopping your server.',
+      expect.anything()
+    );
+  });
+
+  it('no relay and no direct way: an error notice that says so, with the hub home', async () => {
+    answer(true);
+    const home = jest.fn();
+    await stopServer(hub, 'cookie', TOKEN, trans, home, fake(noRelay()));
+    expect(error).toHaveBeenCalledTimes(1);
+    const [text, options] = error.mock.calls[0];
+    expect(text).toBe(
+      'The hub did not stop the server (this Jupyter server has no credits relay, and this page cannot ask the hub itself). Stop it from the hub home page.'
+    );
+    expect(options.autoClose).toBe(false);
+    options.actions[0].callback();
+    expect(home).toHaveBeenCalled();
+  });
+
+  it('refused by the server: says only the owner can stop it', async () => {
+    answer(true);
+    await stopServer(
+      hub,
+      'auto',
+      TOKEN,
+      trans,
+      () => undefined,
+      fake(json(403, { message: 'Forbidden' }))
+    );
+    expect(error.mock.calls[0][0]).toContain('only its owner can stop it');
+    expect(error.mock.calls[0][0]).not.toContain(TOKEN);
   });
 });
