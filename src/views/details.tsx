@@ -132,9 +132,17 @@ export class CreditsDetails extends VDomRenderer<CreditsViewModel> {
       <p className={`jp-CreditsDetails-status jp-mod-${model.state}`}>
         {stateLine(
           trans,
-          model.status,
+          this.model.status,
           model.entries.length > 0,
           model.stopMessage
+        )}
+        {model.hub?.trusted === false && (
+          <>
+            <br />
+            {trans.__(
+              "The hub URL in the settings is not this hub's origin: no token sent."
+            )}
+          </>
         )}
         {model.lastUpdate !== null && (
           <>
