@@ -1,0 +1,396 @@
+"""The reading rule of the relay's upstream, on a fake hub and a fake clock.
+
+Streamed while a listener is live (and a grace period after), polled for
+hidden listeners and kernels' watches, nothing when nobody listens; the
+entry that pays chosen from the list; reconnects spread after an outage.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import Counter
+
+import pytest
+
+from jupyterlab_hub_credits.policy import Timings
+from jupyterlab_hub_credits.relay import FREE_REASON, CreditsRelay, Listener, Reading
+
+from hubedge import TOKEN, EdgeHub, FakeClock, entry, settle
+
+pytestmark = pytest.mark.timeout(30)
+
+TIMINGS = Timings(backoff_base=5, backoff_cap=60, connect_timeout=10, heartbeat_timeout=24)
+NUMBERS = Reading(poll_default=60, poll_min=30, visible_poll_min=10, task_interval_max=3600)
+
+
+MADE: list[CreditsRelay] = []
+
+
+@pytest.fixture(autouse=True)
+def close_relays(jp_asyncio_loop):
+    yield
+    while MADE:
+        jp_asyncio_loop.run_until_complete(MADE.pop().close())
+
+
+def make(hub: EdgeHub, clock: FakeClock, rand=lambda: 0.5, **options) -> CreditsRelay:
+    options.setdefault("grace", 60.0)
+    relay = CreditsRelay(
+        hub.env,
+        timings=TIMINGS,
+        transport=hub.transport,
+        random=rand,
+        clock=clock,
+        numbers=NUMBERS,
+        **options,
+    )
+    MADE.append(relay)
+    return relay
+
+
+def drain(listener: Listener) -> list[tuple[str, object]]:
+    out = []
+    while not listener.queue.empty():
+        message = listener.queue.get_nowait()
+        assert message is not None, "the listener was ended"
+        out.append((message.kind, json.loads(message.body)))
+    return out
+
+
+@pytest.fixture
+def clock():
+    return FakeClock()
+
+
+@pytest.fixture
+def hub(clock):
+    return EdgeHub(clock)
+
+
+async def stream_for(hub, clock, relay, seconds, every=10.0, bill=1.0):
+    """The hub's credit task runs every ``every`` s for ``seconds``."""
+    for _ in range(int(seconds // every)):
+        await clock.advance(every)
+        hub.bill(bill)
+        await settle()
+
+
+async def test_a_visible_tab_gets_the_stream_and_no_poll(hub, clock):
+    relay = make(hub, clock)
+    tab = relay.subscribe(live=True)
+    await settle()
+    assert relay.mode == "stream"
+    assert hub.kinds("stream") == [clock.now] and hub.kinds("list") == []
+    assert hub.auth == [f"token {TOKEN}"]
+    await stream_for(hub, clock, relay, 30)
+    snapshots = [body for kind, body in drain(tab) if kind == "data"]
+    assert snapshots[-1] == {"balance": 92, "cap": 100}
+    assert relay.state == "live" and len(hub.requests) == 1
+    await relay.close()
+
+
+async def test_a_hidden_tab_is_polled_jittered_about_once_a_task_interval(hub, clock):
+    jitter = iter([0.0, 0.99, 0.5] * 20)
+    relay = make(hub, clock, rand=lambda: next(jitter))
+    tab = relay.subscribe(live=False)
+    await settle()
+    assert relay.mode == "poll" and relay.state == "polling"
+    assert hub.kinds("stream") == []
+    assert [body for kind, body in drain(tab) if kind == "data"] == [
+        {
+            "balance": 95,
+            "cap": 100,
+            "grant_value": 10,
+            "grant_interval": 600,
+            "grant_last_update": "2026-01-09T12:00:00.123456",
+        }
+    ]
+    start = clock.now
+    await clock.advance(400)
+    polls = [t - start for t in hub.kinds("list")]
+    # 60 s before the interval is known, each wait in [0.5, 1.5] x 60 s.
+    gaps = [b - a for a, b in zip(polls, polls[1:])]
+    assert gaps[:3] == pytest.approx([30.0, 89.4, 60.0])
+    assert all(30 <= g <= 90 for g in gaps)
+    assert hub.kinds("stream") == []
+    await relay.close()
+
+
+async def test_no_hub_request_at_all_when_nobody_listens(hub, clock):
+    relay = make(hub, clock)
+    tab = relay.subscribe(live=False)
+    await settle()
+    relay.unsubscribe(tab)
+    before = len(hub.requests)
+    await clock.advance(3600)
+    assert relay.mode == "off" and not relay.upstream_running
+    assert len(hub.requests) == before == 1
+
+
+async def test_the_stream_is_kept_for_the_grace_period_then_polled(hub, clock):
+    relay = make(hub, clock)
+    tab = relay.subscribe(live=True)
+    await stream_for(hub, clock, relay, 50)
+    relay.set_live(tab, False)
+    await clock.advance(59)
+    assert relay.mode == "stream" and len(hub.open) == 1
+    assert hub.kinds("list") == []
+    # Back within the grace period: the same stream, no new connection.
+    relay.set_live(tab, True)
+    relay.set_live(tab, False)
+    await clock.advance(59)
+    assert hub.kinds("stream") == [1000.0] and len(hub.open) == 1
+    await clock.advance(2)
+    assert relay.mode == "poll" and len(hub.open) == 0
+    # One poll at once (it matches the entry), the listener still there.
+    assert len(hub.kinds("list")) == 1
+    states = [body["state"] for kind, body in drain(tab) if kind == "state"]
+    assert states[-1] == "polling"
+    assert relay.listeners == 1
+    await relay.close()
+
+
+async def test_a_tab_that_becomes_visible_is_live_at_once_and_had_the_last_balance(hub, clock):
+    relay = make(hub, clock)
+    hidden = relay.subscribe(live=False)
+    await settle()
+    hub.bill(5, push=False)
+    await clock.advance(45)
+    # A second tab, visible: the last polled balance at once, then live.
+    tab = relay.subscribe(live=True)
+    first = drain(tab)
+    assert first[0] == ("state", {"state": "polling", "reason": ""})
+    assert first[1][0] == "data"
+    await settle()
+    assert relay.mode == "stream" and hub.kinds("stream") == [clock.now]
+    assert drain(tab)[-1] == ("data", {"balance": 90, "cap": 100})
+    assert relay.state == "live" and relay.listeners == 2
+    drain(hidden)
+    await relay.close()
+
+
+async def test_the_poll_period_follows_the_task_interval_the_stream_showed(hub, clock):
+    relay = make(hub, clock, grace=0.0)
+    tab = relay.subscribe(live=True)
+    await stream_for(hub, clock, relay, 200, every=45)
+    assert relay.task_interval == pytest.approx(45)
+    relay.set_live(tab, False)
+    await settle()
+    await clock.advance(1000)
+    polls = hub.kinds("list")
+    gaps = [b - a for a, b in zip(polls, polls[1:])]
+    assert gaps and all(g == pytest.approx(45) for g in gaps)  # jitter 0.5 -> x1.0
+    await relay.close()
+
+
+async def test_never_polls_more_often_than_the_minimum(hub, clock):
+    relay = make(hub, clock, grace=0.0)
+    tab = relay.subscribe(live=True)
+    await stream_for(hub, clock, relay, 50, every=2)
+    assert relay.task_interval == pytest.approx(2)
+    relay.set_live(tab, False)
+    await settle()
+    await clock.advance(300)
+    polls = hub.kinds("list")
+    assert all(b - a >= 30 for a, b in zip(polls, polls[1:]))
+    assert len(polls) == 1 + 300 // 30
+    await relay.close()
+
+
+async def test_a_kernels_watch_is_polled_with_no_browser_and_ends(hub, clock):
+    relay = make(hub, clock)
+    relay.watch(300)
+    await settle()
+    assert relay.mode == "poll" and relay.listeners == 0
+    assert relay.snapshot == {
+        "balance": 95,
+        "cap": 100,
+        "grant_value": 10,
+        "grant_interval": 600,
+        "grant_last_update": "2026-01-09T12:00:00.123456",
+    }
+    hub.bill(10, push=False)
+    await clock.advance(61)
+    assert relay.snapshot["balance"] == 85
+    assert [a for _, a in relay.history] == [95, 85]
+    await clock.advance(300)
+    assert relay.mode == "off" and not relay.upstream_running
+    count = len(hub.requests)
+    await clock.advance(3600)
+    assert len(hub.requests) == count and hub.kinds("stream") == []
+
+
+async def test_state_without_readers_polls_once_and_stops(hub, clock):
+    relay = make(hub, clock)
+    await relay.fresh()
+    assert relay.snapshot["balance"] == 95 and relay.state == "polling"
+    await clock.advance(600)
+    assert len(hub.requests) == 1 and relay.mode == "off"
+    # Asked again soon: the numbers are recent enough, no request.
+    await relay.fresh()
+    assert len(hub.requests) == 1
+
+
+async def test_the_entry_the_stream_showed_is_the_one_polled(hub, clock):
+    hub.entries = [
+        entry("default", 95, 100),
+        entry("gpu", 40, 50, project={"name": "lab", "balance": 7, "cap": 9}),
+    ]
+    hub.paying = "gpu"
+    relay = make(hub, clock, grace=0.0)
+    tab = relay.subscribe(live=True)
+    await stream_for(hub, clock, relay, 20)
+    relay.set_live(tab, False)
+    await settle()
+    assert relay.entry_info() == {"name": "gpu", "ambiguous": False}
+    assert relay.snapshot["balance"] == 38 and relay.snapshot["project"]["name"] == "lab"
+    assert relay.reason == ""
+    hub.bill(3, push=False)
+    await clock.advance(61)
+    assert relay.snapshot["balance"] == 35
+    await relay.close()
+
+
+async def test_with_no_snapshot_to_match_the_choice_is_a_guess_and_said(hub, clock):
+    hub.entries = [entry("gpu", 40, 50), entry("default", 95, 100)]
+    relay = make(hub, clock)
+    tab = relay.subscribe(live=False)
+    await settle()
+    assert relay.entry_info() == {"name": "default", "ambiguous": True}
+    assert relay.reason == "which entry pays for this server is a guess: default"
+    assert ("state", {"state": "polling", "reason": relay.reason}) in drain(tab)
+    await relay.close()
+
+
+@pytest.mark.parametrize(
+    "status, body",
+    [(200, b"[]"), (404, b'{"status": 404, "message": "No credit entry found for user"}')],
+)
+async def test_a_server_no_entry_pays_for_is_free(hub, clock, status, body):
+    hub.list_status, hub.list_body = status, body
+    relay = make(hub, clock)
+    relay.subscribe(live=False)
+    await settle()
+    assert relay.free and relay.snapshot is None and relay.entry_info() is None
+    assert (relay.state, relay.reason) == ("polling", FREE_REASON)
+    await relay.close()
+
+
+@pytest.mark.parametrize(
+    "status, body, state",
+    [
+        (403, b'{"message": "Not authenticated"}', "refused"),
+        (302, b"", "refused"),
+        (404, b'{"status": 404, "message": "Not Found"}', "unavailable"),
+        (404, b'{"message": "Credits function is currently disabled"}', "unavailable"),
+    ],
+)
+async def test_a_refused_or_missing_list_is_terminal(hub, clock, status, body, state):
+    hub.list_status, hub.list_body = status, body
+    relay = make(hub, clock)
+    relay.subscribe(live=False)
+    await settle()
+    await clock.advance(600)
+    assert relay.state == state and len(hub.requests) == 1
+
+
+async def test_a_list_larger_than_1_mb_is_not_read(hub, clock):
+    hub.list_body = b"[" + b" " * (1 << 20) + b"]"
+    relay = make(hub, clock)
+    relay.subscribe(live=False)
+    await settle()
+    assert relay.state == "reconnecting"
+    assert "larger than 1 MB" in relay.reason
+    await relay.close()
+
+
+async def test_the_admins_poll_only_reading_polls_visible_tabs_more_often(hub, clock):
+    relay = make(hub, clock, reading="poll")
+    relay.subscribe(live=True)
+    await settle()
+    await clock.advance(100)
+    assert hub.kinds("stream") == []
+    polls = hub.kinds("list")
+    assert [b - a for a, b in zip(polls, polls[1:])] == [10.0] * 10
+    await relay.close()
+
+
+async def test_always_stream_keeps_the_behaviour_before_the_rule(hub, clock):
+    relay = make(hub, clock, always_stream=True, grace=30.0)
+    tab = relay.subscribe(live=False)
+    await settle()
+    assert relay.mode == "stream" and hub.kinds("list") == []
+    relay.unsubscribe(tab)
+    await clock.advance(29)
+    assert len(hub.open) == 1
+    await clock.advance(2)
+    assert len(hub.open) == 0 and relay.mode == "off"
+    relay.watch(100)
+    await settle()
+    assert relay.mode == "stream" and len(hub.kinds("stream")) == 2
+    assert hub.kinds("list") == []
+    await relay.close()
+
+
+async def test_mode_switches_never_end_a_listener(hub, clock):
+    relay = make(hub, clock, grace=5.0)
+    tab = relay.subscribe(live=True)
+    for live in (False, True, False, True, False):
+        await clock.advance(7)
+        relay.set_live(tab, live)
+        await settle()
+    drain(tab)  # asserts none of the messages ended the listener
+    assert relay.listeners == 1
+    await relay.close()
+
+
+async def test_reconnects_after_an_outage_spread_over_the_task_interval(clock):
+    """50 servers, the hub's task every 20 s: after the hub drops every
+    stream, the first retries spread over 20 s, not a wave in a second."""
+    rng = random.Random(7)
+    hubs = [EdgeHub(clock, user=f"u{i}") for i in range(50)]
+    relays = [make(h, clock, rand=rng.random) for h in hubs]
+    for relay in relays:
+        relay.subscribe(live=True)
+    for _ in range(5):
+        await clock.advance(20)
+        for h in hubs:
+            h.bill(1)
+        await settle()
+    assert all(r.task_interval == pytest.approx(20) for r in relays)
+    outage = clock.now
+    for h in hubs:
+        h.drop_all()
+    await settle()
+    await clock.advance(25)
+    retries = [h.kinds("stream")[1] - outage for h in hubs]
+    assert max(retries) <= 20 and max(retries) > 15
+    per_second = Counter(int(t) for t in retries)
+    assert max(per_second.values()) <= 8  # 50 / 20 s = 2.5 a second on average
+    assert all(r.state == "live" for r in relays)
+    for relay in relays:
+        await relay.close()
+
+
+async def test_before_the_interval_is_known_the_first_window_is_the_backoff_base(hub, clock):
+    relay = make(hub, clock, rand=lambda: 0.999)
+    relay.subscribe(live=True)
+    await settle()
+    hub.drop_all()
+    await settle()
+    assert relay.state == "reconnecting"
+    await clock.advance(4.9)
+    assert len(hub.kinds("stream")) == 1
+    await clock.advance(0.2)
+    assert len(hub.kinds("stream")) == 2
+    await relay.close()
+
+
+async def test_stop_asks_the_hub_with_the_servers_token(hub, clock):
+    relay = make(hub, clock)
+    assert await relay.stop_server() == (204, "")
+    assert hub.requests[-1][:2] == ("DELETE", "stop") and hub.auth[-1] == f"token {TOKEN}"
+    hub.stop_status = 403
+    status, message = await relay.stop_server()
+    assert status == 403 and "HTTP 403" in message
