@@ -40,11 +40,11 @@ export const statusItemPlugin: JupyterFrontEndPlugin<void> = {
       show: settings.show,
       format: settings.format
     });
-    const view = new CreditsViewModel(model, {
-      label: trans.__('Credits'),
-      show: 'both',
-      format: 'fraction'
-    });
+    const view = new CreditsViewModel(
+      model,
+      { label: trans.__('Credits'), show: 'both', format: 'fraction' },
+      trans
+    );
     await watchSettings(registry, settings => {
       view.display = display(settings);
     });

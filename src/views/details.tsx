@@ -132,7 +132,7 @@ export class CreditsDetails extends VDomRenderer<CreditsViewModel> {
       <p className={`jp-CreditsDetails-status jp-mod-${model.state}`}>
         {stateLine(
           trans,
-          model.status,
+          this.model.status,
           model.entries.length > 0,
           model.stopMessage
         )}

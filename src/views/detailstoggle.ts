@@ -96,7 +96,7 @@ export class DetailsToggle {
   private async _create(): Promise<CreditsDetails> {
     const { CreditsDetails } = await import('./details');
     const { credits, display, trans, actions } = this._options;
-    const model = new CreditsViewModel(credits, display());
+    const model = new CreditsViewModel(credits, display(), trans);
     const body = new CreditsDetails({ model, trans, actions: actions() });
     body.disposed.connect(() => model.dispose());
     return body;

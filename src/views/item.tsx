@@ -7,6 +7,7 @@ import * as React from 'react';
 import { TextItem } from '@jupyterlab/statusbar';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { VDomRenderer } from '@jupyterlab/ui-components';
+import type { Message } from '@lumino/messaging';
 import { describeStatus, statusText, statusTooltip } from './format';
 import { available, percentOf } from '../model/levels';
 import type { Level } from '../model/levels';
@@ -27,37 +28,42 @@ export class CreditsStatusItem extends VDomRenderer<CreditsViewModel> {
   }
 
   /**
-   * Renders at most once per animation frame: the first change in a frame
-   * renders at once (low latency), later ones in the same frame are folded
-   * into one render at the next frame.
+   * Renders at most once per animation frame, just before the frame is
+   * painted (so no later than rendering at once would show). Lumino 2 runs
+   * update requests in a microtask: without this, every network chunk would
+   * render.
    */
   update(): void {
-    if (this._throttled) {
-      this._pending = true;
-      return;
-    }
-    super.update();
-    this._throttled = true;
-    Private.nextFrame(() => this._onFrame());
+    this._frame ??= requestAnimationFrame(() => {
+      this._frame = undefined;
+      if (!this.isDisposed) {
+        super.update();
+      }
+    });
   }
 
   dispose(): void {
+    if (this._frame !== undefined) {
+      cancelAnimationFrame(this._frame);
+    }
     this.node.removeEventListener('click', this._activate);
     this.node.removeEventListener('keydown', this._onKeyDown);
     super.dispose();
   }
 
-  protected render(): JSX.Element {
-    const { credits: model, display } = this.model;
-    const state = model.state;
-    const level = model.level;
-    const text = statusText(this._trans, model.status, model.shown, display);
+  /**
+   * Before each render: the attributes of the item's own node and what to
+   * announce (render only returns the view of them).
+   */
+  protected onUpdateRequest(msg: Message): void {
+    const { credits: model, display, status } = this.model;
+    const text = statusText(this._trans, status, model.shown, display);
     const node = this.node;
-    node.dataset.state = state;
-    node.dataset.level = level;
+    node.dataset.state = model.state;
+    node.dataset.level = model.level;
     node.title = statusTooltip(
       this._trans,
-      model.status,
+      status,
       model.entries,
       model.lastUpdate,
       model.stopMessage
@@ -66,8 +72,16 @@ export class CreditsStatusItem extends VDomRenderer<CreditsViewModel> {
       'aria-label',
       `${text}. ${this._trans.__('Show credit details')}`
     );
-    // Announce only what matters (state and level changes), not every bill.
-    const announcement = this._announcement(level, text);
+    this._text = text;
+    this._announce(model.level, text);
+    super.onUpdateRequest(msg);
+  }
+
+  protected render(): JSX.Element {
+    const { credits: model, display } = this.model;
+    const { state, level } = model;
+    const text = this._text;
+    const announcement = this._announcementText;
     const shown = model.shown;
     const bar =
       display.format === 'bar' && shown.length > 0
@@ -102,8 +116,11 @@ export class CreditsStatusItem extends VDomRenderer<CreditsViewModel> {
     );
   }
 
-  private _announcement(level: Level, text: string): string {
-    const status = this.model.credits.status;
+  /**
+   * Announces only what matters (state and level changes), not every bill.
+   */
+  private _announce(level: Level, text: string): void {
+    const status = this.model.status;
     const state = status.state;
     const key = `${state}:${level}`;
     if (key !== this._announced) {
@@ -121,17 +138,6 @@ export class CreditsStatusItem extends VDomRenderer<CreditsViewModel> {
           state === 'live' ? text : describeStatus(this._trans, status, false);
       }
     }
-    return this._announcementText;
-  }
-
-  private _onFrame(): void {
-    if (this._pending && !this.isDisposed) {
-      this._pending = false;
-      super.update();
-      Private.nextFrame(() => this._onFrame());
-    } else {
-      this._throttled = false;
-    }
   }
 
   private _activate = () => {
@@ -147,8 +153,9 @@ export class CreditsStatusItem extends VDomRenderer<CreditsViewModel> {
 
   private _trans: TranslationBundle;
   private _onActivate?: () => void;
-  private _throttled = false;
-  private _pending = false;
+  // No initializers: the base constructor already calls update().
+  private _frame?: number;
+  private _text = '';
   private _announced = '';
   private _announcementText = '';
 }
@@ -159,18 +166,5 @@ export namespace CreditsStatusItem {
     trans: TranslationBundle;
     /** Click, Enter or Space. */
     onActivate?: () => void;
-  }
-}
-
-namespace Private {
-  /**
-   * The next animation frame; a timer where there are no frames (tests).
-   */
-  export function nextFrame(callback: () => void): void {
-    if (typeof requestAnimationFrame === 'function') {
-      requestAnimationFrame(callback);
-    } else {
-      setTimeout(callback, 16);
-    }
   }
 }

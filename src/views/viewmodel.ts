@@ -1,18 +1,24 @@
 /**
- * What a view renders: the read-only credits and the display settings.
+ * What a view renders: the read-only credits, the display settings, and
+ * the connection status with its reason in the reader's language.
  */
+import type { TranslationBundle } from '@jupyterlab/translation';
 import { VDomModel } from '@jupyterlab/ui-components';
 import type { IDisplayOptions } from './format';
+import type { IConnectionStatus } from '../model/state';
 import type { ICreditsModel } from '../tokens';
 
 export class CreditsViewModel extends VDomModel {
   constructor(
     readonly credits: ICreditsModel,
-    display: IDisplayOptions
+    display: IDisplayOptions,
+    trans: TranslationBundle
   ) {
     super();
     this._display = display;
+    this._trans = trans;
     credits.stateChanged.connect(this._changed, this);
+    this._changed();
   }
 
   /**
@@ -26,14 +32,34 @@ export class CreditsViewModel extends VDomModel {
     this._changed();
   }
 
+  /**
+   * The connection status, its reason translated where it is one of ours
+   * (as written until the translations have loaded, with the first reason).
+   */
+  get status(): IConnectionStatus {
+    const status = this.credits.status;
+    return this._translate?.(this._trans, status) ?? status;
+  }
+
   dispose(): void {
     this.credits.stateChanged.disconnect(this._changed, this);
     super.dispose();
   }
 
   private _changed(): void {
+    if (!this._reasons && this.credits.status.reason) {
+      this._reasons = import('./reasons').then(m => {
+        this._translate = m.translateStatus;
+        if (!this.isDisposed) {
+          this.stateChanged.emit();
+        }
+      });
+    }
     this.stateChanged.emit();
   }
 
   private _display: IDisplayOptions;
+  private _trans: TranslationBundle;
+  private _reasons: Promise<void> | null = null;
+  private _translate: typeof import('./reasons').translateStatus | null = null;
 }

@@ -48,11 +48,11 @@ describe('CreditsStatusItem', () => {
       null
     );
     activated = 0;
-    view = new CreditsViewModel(readonlyCredits(model), {
-      label: 'Credits',
-      show: 'both',
-      format: 'fraction'
-    });
+    view = new CreditsViewModel(
+      readonlyCredits(model),
+      { label: 'Credits', show: 'both', format: 'fraction' },
+      trans
+    );
     item = new CreditsStatusItem({
       model: view,
       trans,
@@ -178,6 +178,60 @@ describe('CreditsStatusItem', () => {
     });
     render(item);
     expect(announce.textContent).toBe(before);
+  });
+
+  it('renders once per animation frame, at the frame, however many changes came', async () => {
+    // What the item's creation asked for is done first.
+    await act(() => new Promise(resolve => requestAnimationFrame(resolve)));
+    const render = jest.spyOn(
+      CreditsStatusItem.prototype as unknown as { render: () => unknown },
+      'render'
+    );
+    jest.useFakeTimers();
+    try {
+      live(model);
+      for (let balance = 90; balance > 85; balance--) {
+        model.applyEvent({
+          kind: 'snapshot',
+          entries: [
+            { name: null, balance, cap: 100, grant: null, project: null }
+          ]
+        });
+        // Each change in a task of its own, as network chunks come.
+        await act(() => Promise.resolve());
+      }
+      expect(render).not.toHaveBeenCalled();
+      await act(async () => {
+        jest.advanceTimersByTime(16);
+        await Promise.resolve();
+      });
+      expect(render).toHaveBeenCalledTimes(1);
+      expect(text()).toBe('Credits: 86 / 100');
+    } finally {
+      jest.useRealTimers();
+      render.mockRestore();
+    }
+  });
+
+  it("shows the reason in the reader's language once the translations loaded", async () => {
+    const marking = {
+      ...trans,
+      __: (msgid: string, ...args: unknown[]) =>
+        trans.__(msgid.toUpperCase(), ...(args as string[]))
+    };
+    const shouting = new CreditsViewModel(
+      readonlyCredits(model),
+      view.display,
+      marking
+    );
+    const status = () => shouting.status.reason;
+    live(model, 'reconnecting');
+    expect(status()).toBe('network error: Failed to fetch');
+    await act(async () => {
+      await new Promise(resolve => shouting.stateChanged.connect(resolve));
+    });
+    expect(status()).toBe('NETWORK ERROR: Failed to fetch');
+    shouting.dispose();
   });
 
   it('is hidden in a real status bar while unavailable', () => {
