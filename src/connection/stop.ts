@@ -263,14 +263,18 @@ namespace Private {
   }
 
   /**
-   * `HTTP 502: <message>`; the message bounded.
+   * `HTTP 403: <message>`, the message bounded; the relay's 502 says what
+   * the hub answered in its message alone.
    */
   export function detail(status: number, body: IAnswer | null): string {
     const message =
       typeof body?.message === 'string'
         ? body.message.slice(0, MAX_DETAIL)
         : '';
-    return message ? `HTTP ${status}: ${message}` : `HTTP ${status}`;
+    if (!message) {
+      return `HTTP ${status}`;
+    }
+    return status === 502 ? message : `HTTP ${status}: ${message}`;
   }
 
   export interface IAnswer {
