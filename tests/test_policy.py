@@ -1,11 +1,16 @@
-"""The relay's policy and its check of hub data, on generated input
-(Hypothesis, derandomized: a failure replays) and on hand-written cases."""
+"""The relay's policy and its check of hub data: the browser's verdicts on
+the shared vectors (tests/vectors/policy.json, generated from
+src/connection/policy.ts by ``npm run vectors``), generated input
+(Hypothesis, derandomized: a failure replays) and hand-written cases."""
 
 from __future__ import annotations
 
+import email.utils
 import json
 import math
+from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,6 +23,7 @@ from jupyterlab_hub_credits.policy import (
 )
 
 TIMINGS = Timings()
+VECTORS = json.loads((Path(__file__).parent / "vectors" / "policy.json").read_text())
 settings.register_profile("ci", max_examples=2000, derandomize=True, deadline=None)
 settings.load_profile("ci")
 
@@ -106,3 +112,59 @@ def test_retry_after_reads_seconds_and_imf_dates_only():
     assert retry_after_seconds("Wed, 21 Oct 2015 07:28:10 GMT", 1445412400) == 90
     assert retry_after_seconds("Wednesday, 21-Oct-15 07:28:10 GMT", 0) == 0
     assert retry_after_seconds("Wed, 21 Oct 2015 07:28:10 GMT", 1445412500) == 0
+
+
+@pytest.mark.parametrize("case", VECTORS["cases"], ids=[c["name"] for c in VECTORS["cases"]])
+def test_the_same_verdicts_as_the_browser(case):
+    """tests/vectors/policy.json, generated from src/connection/policy.ts."""
+    answer = case["answer"]
+    verdict = classify(
+        answer["status"],
+        answer["contentType"],
+        case["sawEvent"],
+        answer["retryAfter"],
+        case["now"] / 1000,
+        relay=case["relay"],
+        has_body=answer["hasBody"],
+        opaque_redirect=answer["opaqueRedirect"],
+    ).to_json()
+    expected = dict(case["expected"])
+    assert math.isclose(
+        verdict.pop("notBeforeMs", 0), expected.pop("notBeforeMs", 0), rel_tol=1e-12, abs_tol=1e-3
+    )
+    assert verdict == expected
+
+
+@pytest.mark.parametrize("case", VECTORS["backoff"], ids=[c["name"] for c in VECTORS["backoff"]])
+def test_the_same_backoff_as_the_browser(case):
+    ms = case["timings"]
+    timings = Timings(
+        backoff_base=ms["backoffBaseMs"] / 1000,
+        backoff_factor=ms["backoffFactor"],
+        backoff_cap=ms["backoffCapMs"] / 1000,
+    )
+    delay = retry_delay(case["failures"], case["hintMs"] / 1000, timings, case["random"])
+    # The browser waits whole milliseconds.
+    assert math.floor(delay * 1000 + 1e-6) == case["expectedMs"]
+
+
+def test_the_vectors_cover_the_hubs_answers():
+    verdicts = {(c["expected"]["kind"], c["expected"].get("state")) for c in VECTORS["cases"]}
+    assert verdicts == {
+        ("open", None),
+        ("retry", None),
+        ("refused", None),
+        ("end", "unavailable"),
+        ("end", "unreachable"),
+        ("end", "stopped"),
+    }
+    statuses = {c["answer"]["status"] for c in VECTORS["cases"]}
+    assert {0, 302, 401, 403, 404, 409, 424, 429, 503} <= statuses
+    assert any("login page" in c["expected"].get("reason", "") for c in VECTORS["cases"])
+
+
+@given(st.integers(min_value=-86_400, max_value=10 * 86_400))
+def test_an_imf_date_is_read_to_the_second(offset):
+    now = 1_796_126_400.0
+    header = email.utils.formatdate(now + offset, usegmt=True)
+    assert retry_after_seconds(header, now) == max(0, offset)

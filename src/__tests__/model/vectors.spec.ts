@@ -1,44 +1,59 @@
 /**
- * The estimate's shared test vectors (tests/vectors/estimate.json): the
- * frontend and the kernel API (jupyterlab_hub_credits/estimate.py, checked
- * by tests/test_estimate.py) must give these very results.
+ * The shared test vectors (tests/vectors/*.json) are what the generator
+ * (helpers/vectors.ts) produces now — stale files fail here, with the
+ * command that regenerates them — and the estimate gives every expected
+ * result. tests/test_estimate.py and tests/test_policy.py check the Python
+ * side against the same files.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { estimate } from '../../model/estimate';
+import { generate } from '../helpers/vectors';
+import type { IEstimateCase } from '../helpers/vectors';
 
-interface ICase {
-  name: string;
-  samples: [number, number][];
-  now: number;
-  expected?: Record<string, unknown>;
-}
+const DIR = path.resolve(__dirname, '..', '..', '..', 'tests', 'vectors');
+const fresh = generate();
+const read = (name: string) => fs.readFileSync(path.join(DIR, name), 'utf-8');
 
-const FILE = path.resolve(
-  __dirname,
-  '..',
-  '..',
-  '..',
-  'tests',
-  'vectors',
-  'estimate.json'
-);
-const { cases } = JSON.parse(fs.readFileSync(FILE, 'utf-8')) as {
-  cases: ICase[];
-};
+describe('shared vectors', () => {
+  it.each(Object.keys(fresh))('%s is what the generator produces now', name => {
+    if (read(name) !== fresh[name]) {
+      throw new Error(
+        `tests/vectors/${name} is stale: run \`npm run vectors\` and commit the result`
+      );
+    }
+  });
+});
 
 describe('shared estimate vectors', () => {
+  const { cases } = JSON.parse(read('estimate.json')) as {
+    cases: IEstimateCase[];
+  };
+
   it.each(cases.map(c => [c.name, c] as const))('%s', (_name, c) => {
     const result = estimate(
       c.samples.map(([t, available]) => ({ t, available })),
-      c.now
+      c.now,
+      c.options,
+      c.grants
     );
-    expect(c.expected).toBeDefined();
     expect(result).toEqual(c.expected);
   });
 
-  it('covers every kind', () => {
-    const kinds = new Set(cases.map(c => c.expected?.kind));
+  it('covers every kind, grants, two servers, a late first bill, 2 s to 3,600 s', () => {
+    const kinds = new Set(cases.map(c => c.expected.kind));
     expect([...kinds].sort()).toEqual(['falling', 'steady', 'unknown']);
+    const names = cases.map(c => c.name).join('\n');
+    for (const part of [
+      'two servers',
+      'a late first bill',
+      'snapshots missed',
+      'synced to 07:00',
+      'user and project grants',
+      'every 2 s',
+      'every 3600 s'
+    ]) {
+      expect(names).toContain(part);
+    }
   });
 });
