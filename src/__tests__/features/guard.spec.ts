@@ -1,9 +1,25 @@
-import { LeadTimeTrigger, shouldWarn } from '../../features/guard/decision';
+import { Notification } from '@jupyterlab/apputils';
+import { nullTranslator } from '@jupyterlab/translation';
+import type { IClock } from '../../connection/clock';
+import {
+  GuardDecision,
+  LeadTimeTrigger,
+  shouldWarn
+} from '../../features/guard/decision';
+import type {
+  IGuardInput,
+  IGuardSettings
+} from '../../features/guard/decision';
+import { WorkGuard } from '../../features/guard/guard';
+import { CreditsModel, readonlyCredits } from '../../model/model';
+import { connectionStatus } from '../../model/state';
+import { until } from '../helpers/sse';
 import { saveDocuments } from '../../features/guard/saver';
 import type { IOpenDocument } from '../../features/documents';
 import type { Estimate } from '../../model/estimate';
 
 const MIN = 60000;
+const trans = nullTranslator.load('test');
 /** A stop predicted `minutes` from now (at 0), known to the minute. */
 const falling = (minutes: number): Estimate => ({
   kind: 'falling',
@@ -105,5 +121,224 @@ describe('saveDocuments', () => {
       saved: ['ok.py'],
       failed: [{ path: 'broken.ipynb', reason: 'disk full' }]
     });
+  });
+});
+
+/**
+ * A clock the test moves: `advance` runs the timers that fall due, in order.
+ */
+class ManualClock implements IClock {
+  t = 0;
+  now(): number {
+    return this.t;
+  }
+  setTimeout(callback: () => void, ms: number): unknown {
+    const timer = { at: this.t + ms, callback };
+    this._timers.push(timer);
+    return timer;
+  }
+  clearTimeout(handle: unknown): void {
+    this._timers = this._timers.filter(timer => timer !== handle);
+  }
+  advance(ms: number): void {
+    const end = this.t + ms;
+    for (;;) {
+      const due = this._timers
+        .filter(timer => timer.at <= end)
+        .sort((a, b) => a.at - b.at)[0];
+      if (!due) {
+        break;
+      }
+      this.clearTimeout(due);
+      this.t = due.at;
+      due.callback();
+    }
+    this.t = end;
+  }
+  get pending(): number {
+    return this._timers.length;
+  }
+  private _timers: { at: number; callback: () => void }[] = [];
+}
+
+const SETTINGS: IGuardSettings = {
+  warn: true,
+  warnLeadMs: 10 * MIN,
+  autoSave: true,
+  autoSaveLeadMs: 3 * MIN
+};
+
+const looking = (estimate: Estimate, over: Partial<IGuardInput> = {}) => ({
+  state: 'live' as const,
+  visible: true,
+  level: 'ok' as const,
+  estimate,
+  ...over
+});
+
+describe('GuardDecision', () => {
+  it('warns within the warning lead time, with when the credits run out', () => {
+    const decision = new GuardDecision(new ManualClock());
+    expect(decision.decide(looking(falling(12)), SETTINGS).warning).toBeNull();
+    expect(decision.decide(looking(falling(8)), SETTINGS).warning).toEqual({
+      kind: 'runs-out',
+      msToStop: 8 * MIN,
+      stopAt: 8 * MIN
+    });
+    expect(
+      decision.decide(looking(falling(8)), { ...SETTINGS, warn: false }).warning
+    ).toBeNull();
+  });
+
+  it('without a prediction, warns that the credits are almost used up when critical', () => {
+    const decision = new GuardDecision(new ManualClock());
+    const unknown: Estimate = { kind: 'unknown' };
+    expect(
+      decision.decide(looking(unknown, { level: 'critical' }), SETTINGS)
+    ).toEqual({
+      warning: { kind: 'almost-used-up' },
+      save: null,
+      dismissReport: false
+    });
+  });
+
+  it('saves at the crossing, then the edits since every 15 s on the clock, not sooner', () => {
+    const clock = new ManualClock();
+    const decision = new GuardDecision(clock);
+    const saves: (string | null)[] = [];
+    const look = (minutes: number) =>
+      saves.push(decision.decide(looking(falling(minutes)), SETTINGS).save);
+    look(5);
+    // The crossing comes a check interval early: 3 min lead + 15 s.
+    look(3.2);
+    clock.advance(14999);
+    look(3);
+    clock.advance(1);
+    look(2.9);
+    clock.advance(15000);
+    look(2.5);
+    expect(saves).toEqual([null, 'crossing', null, 'edits', 'edits']);
+  });
+
+  it('follows the estimate while saving is off: no crossing saved late', () => {
+    const clock = new ManualClock();
+    const decision = new GuardDecision(clock);
+    const off = { ...SETTINGS, autoSave: false };
+    expect(decision.decide(looking(falling(2)), off).save).toBeNull();
+    // Turned on past the crossing: the edits are saved, as edits.
+    expect(decision.decide(looking(falling(2)), SETTINGS).save).toBe('edits');
+  });
+
+  it('a stopped or hidden server: no warning, no save, the save report goes', () => {
+    const decision = new GuardDecision(new ManualClock());
+    const quiet = { warning: null, save: null, dismissReport: true };
+    expect(
+      decision.decide(looking(falling(1), { state: 'stopped' }), SETTINGS)
+    ).toEqual(quiet);
+    expect(
+      decision.decide(looking(falling(1), { visible: false }), SETTINGS)
+    ).toEqual(quiet);
+  });
+});
+
+describe('WorkGuard', () => {
+  let clock: ManualClock;
+  let model: CreditsModel;
+  let estimate: Estimate;
+  let guard: WorkGuard;
+  let saved: string[];
+  let dirty: boolean;
+
+  const notices = () =>
+    Notification.manager.notifications.map(n => `${n.type}: ${n.message}`);
+
+  beforeEach(() => {
+    Notification.dismiss();
+    clock = new ManualClock();
+    model = new CreditsModel({ log: () => undefined, now: () => clock.now() });
+    model.configure(
+      { entries: [], warningPercent: 25, criticalPercent: 10 },
+      null
+    );
+    model.setStatus(connectionStatus('live', 0));
+    estimate = falling(60);
+    model.setEstimator(() => estimate);
+    saved = [];
+    dirty = true;
+    guard = new WorkGuard({
+      model: readonlyCredits(model),
+      trans,
+      settings: () => SETTINGS,
+      documents: () => [
+        {
+          path: 'work.ipynb',
+          dirty,
+          writable: true,
+          untitledAndEmpty: false,
+          save: async () => {
+            saved.push('work.ipynb');
+          }
+        }
+      ],
+      saveAll: async () => undefined,
+      openHubHome: () => undefined,
+      clock
+    });
+  });
+
+  afterEach(() => {
+    guard.dispose();
+    Notification.dismiss();
+  });
+
+  it('looks again every 15 s on its clock: the warning comes as the estimate counts down', () => {
+    guard.check();
+    expect(notices()).toEqual([]);
+    estimate = falling(9);
+    clock.advance(14999);
+    expect(notices()).toEqual([]);
+    clock.advance(1);
+    expect(notices()).toEqual([
+      expect.stringMatching(/^warning: Credits run out in about 9 min/)
+    ]);
+  });
+
+  it('keeps one warning, updated in place, and saves at the crossing once', async () => {
+    estimate = falling(8);
+    guard.check();
+    estimate = falling(2);
+    model.setStatus(connectionStatus('live', 1));
+    await until(() => notices().length === 2);
+    const warnings = notices().filter(n => n.startsWith('warning'));
+    expect(warnings).toEqual([
+      expect.stringMatching(/^warning: Credits run out in about 2 min/)
+    ]);
+    expect(saved).toEqual(['work.ipynb']);
+    expect(notices()).toContain(
+      'info: Credits are running out: saved work.ipynb.'
+    );
+    expect(guard.lastSave).toEqual({
+      saved: ['work.ipynb'],
+      failed: [],
+      at: clock.now()
+    });
+  });
+
+  it('the stop takes over: warning and save report dismissed', async () => {
+    estimate = falling(2);
+    guard.check();
+    await until(() => notices().length === 2);
+    model.setStatus(connectionStatus('stopped', 2));
+    expect(notices()).toEqual([]);
+  });
+
+  it('stops looking once disposed', () => {
+    guard.dispose();
+    expect(clock.pending).toBe(0);
+    estimate = falling(1);
+    clock.advance(60000);
+    model.setStatus(connectionStatus('live', 3));
+    expect(notices()).toEqual([]);
+    expect(saved).toEqual([]);
   });
 });

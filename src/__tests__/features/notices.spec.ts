@@ -1,5 +1,15 @@
-import { CrossingTracker } from '../../features/notices/notices';
+import { Notification } from '@jupyterlab/apputils';
+import { nullTranslator } from '@jupyterlab/translation';
+import {
+  CrossingTracker,
+  LowBalanceNotifier,
+  StopNotifier
+} from '../../features/notices/notices';
+import { CreditsModel, readonlyCredits } from '../../model/model';
+import { connectionStatus } from '../../model/state';
 import type { Level } from '../../model/levels';
+
+const trans = nullTranslator.load('test');
 
 function feed(levels: Level[]) {
   const tracker = new CrossingTracker();
@@ -37,5 +47,174 @@ describe('CrossingTracker', () => {
     expect(
       feed(['warning', 'ok', 'warning', 'critical', 'warning', 'critical'])
     ).toEqual(['warning', null, 'warning', 'critical', null, 'critical']);
+  });
+});
+
+describe('the notifiers', () => {
+  let model: CreditsModel;
+  const notices = () =>
+    Notification.manager.notifications.map(n => `${n.type}: ${n.message}`);
+  const balance = (value: number) =>
+    model.applyEvent({
+      kind: 'snapshot',
+      entries: [
+        { name: null, balance: value, cap: 100, grant: null, project: null }
+      ]
+    });
+
+  beforeEach(() => {
+    Notification.dismiss();
+    model = new CreditsModel({ log: () => undefined });
+    model.configure(
+      { entries: [], warningPercent: 25, criticalPercent: 10 },
+      null
+    );
+    model.setStatus(connectionStatus('live', 0));
+  });
+
+  afterEach(() => Notification.dismiss());
+
+  describe('LowBalanceNotifier', () => {
+    let enabled: boolean;
+    let shown: number;
+    let muted: number;
+    let notifier: LowBalanceNotifier;
+
+    beforeEach(() => {
+      enabled = true;
+      shown = 0;
+      muted = 0;
+      notifier = new LowBalanceNotifier({
+        model: readonlyCredits(model),
+        trans,
+        enabled: () => enabled,
+        showDetails: () => shown++,
+        mute: () => muted++
+      });
+    });
+
+    afterEach(() => notifier.dispose());
+
+    it('one notice per crossing, the worse replacing the milder', () => {
+      balance(50);
+      expect(notices()).toEqual([]);
+      balance(20);
+      balance(19);
+      expect(notices()).toEqual(['warning: Your hub credits are running low.']);
+      balance(5);
+      expect(notices()).toEqual([
+        'error: Your hub credits are almost used up. When they run out, the hub stops this server.'
+      ]);
+    });
+
+    it('a recovery dismisses the notice and re-arms', () => {
+      balance(20);
+      balance(80);
+      expect(notices()).toEqual([]);
+      balance(20);
+      expect(notices()).toHaveLength(1);
+    });
+
+    it('switched off: no notice, but crossings are still followed', () => {
+      enabled = false;
+      balance(20);
+      expect(notices()).toEqual([]);
+      enabled = true;
+      balance(19);
+      expect(notices()).toEqual([]);
+    });
+
+    it('the stop notice takes over: the low-balance notice goes', () => {
+      balance(20);
+      model.setStatus(connectionStatus('stopped', 1));
+      expect(notices()).toEqual([]);
+    });
+
+    it('its actions show the details (after the click) and mute', async () => {
+      balance(20);
+      const [notice] = Notification.manager.notifications;
+      const actions = notice.options.actions ?? [];
+      expect(actions.map(a => a.label)).toEqual([
+        'Show details',
+        "Don't show again"
+      ]);
+      actions[0].callback(new MouseEvent('click'));
+      expect(shown).toBe(0);
+      await new Promise(resolve => setTimeout(resolve, 0));
+      expect(shown).toBe(1);
+      actions[1].callback(new MouseEvent('click'));
+      expect(muted).toBe(1);
+    });
+  });
+
+  describe('StopNotifier', () => {
+    let unsaved: string[] | null;
+    let notifier: StopNotifier;
+
+    const create = () =>
+      new StopNotifier({
+        model: readonlyCredits(model),
+        trans,
+        openHubHome: () => undefined,
+        unsavedDocuments: unsaved === null ? undefined : () => unsaved!
+      });
+
+    beforeEach(() => {
+      unsaved = ['a.ipynb', 'b.py'];
+      notifier = create();
+    });
+
+    afterEach(() => notifier.dispose());
+
+    it('says once that the hub stopped the server, and what was lost', () => {
+      balance(50);
+      model.setStatus(connectionStatus('stopped', 1));
+      model.setStatus(connectionStatus('stopped', 2));
+      expect(notices()).toEqual([
+        'error: The hub stopped this server: its credits ran out or it was stopped elsewhere. Unsaved changes in a.ipynb, b.py are lost. Start it again from the hub home page.'
+      ]);
+    });
+
+    it('says so again after the server ran again and stopped again', () => {
+      model.setStatus(connectionStatus('stopped', 1));
+      model.setStatus(connectionStatus('live', 2));
+      model.setStatus(connectionStatus('stopped', 3));
+      expect(notices()).toHaveLength(2);
+    });
+
+    it('says everything was saved, or that unknown changes are lost', () => {
+      unsaved = [];
+      notifier.dispose();
+      notifier = create();
+      model.setStatus(connectionStatus('stopped', 1));
+      expect(notices()[0]).toContain(
+        'All documents were saved before the stop.'
+      );
+      Notification.dismiss();
+      unsaved = null;
+      notifier.dispose();
+      notifier = create();
+      model.setStatus(connectionStatus('live', 2));
+      model.setStatus(connectionStatus('stopped', 3));
+      expect(notices()[0]).toContain('Unsaved changes are lost.');
+    });
+
+    it('the credits could not pay the next bill: says that, from the estimate', () => {
+      model.setEstimator(() => ({
+        kind: 'falling',
+        ratePerMinute: 1,
+        bill: 5,
+        periodMs: 60000,
+        msToStop: 0,
+        stopAt: 0,
+        earliest: 0,
+        latest: 0
+      }));
+      balance(3);
+      model.setStatus(connectionStatus('stopped', 1));
+      expect(notices()[0]).toMatch(
+        /^error: The hub stopped this server: its credits could not pay the next bill\./
+      );
+    });
   });
 });
