@@ -6,48 +6,60 @@
     handle = credits.on_low(save, minutes=5)   # save(snapshot) once per crossing
     handle.cancel()
 
-The source is the relay of this single-user server
-(``$JUPYTERHUB_SERVICE_URL/hub-credits/stream``), read with the server's own
-token; where the relay is not there, the hub's per-server stream directly
-(``$JUPYTERHUB_API_URL``). Outside a hub, importing works and ``now()``
-returns a snapshot whose state says so; nothing raises.
+Kernels ask the relay of their own single-user server, never the hub: the
+relay (this package's server extension, in the same wheel) reads the hub
+once for every tab and kernel of the server and answers
+``GET {base_url}hub-credits/state`` with the last snapshot, the history it
+has seen since the server started and its estimate. So ``now()`` is one
+local request, and where a tab or another kernel was already listening the
+estimate is there at once. ``on_low`` asks the same route on one daemon
+thread, with ``watch=`` (a lease the relay honours by polling the hub while
+it lasts) and the thresholds to judge the level by.
 
-The stream is read on one daemon thread, with the relay's policy
-(``policy.py``: status codes, backoff with full jitter and a cap). A stdlib
-SSE reader is here because kernels must not gain a dependency; the hub's
-and the relay's events are single ``data:`` lines (the relay's own state
-comes as ``event: relay``).
+Where the relay is missing (not under a hub, an older server, connection
+refused) the snapshot's state is ``unavailable`` and its reason says why;
+nothing raises.
 """
 
 from __future__ import annotations
 
 import http.client
 import json
-import os
-import random
+import math
 import socket
 import threading
 import time
 import urllib.parse
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
-from .estimate import estimate
-from .policy import DEFAULT_TIMINGS, Timings, classify, hub_data, retry_delay
+from . import protocol
+from .hubenv import RelayEndpoint, no_relay_reason, relay_endpoint
 
-#: Without a prediction, a balance at or below this share of the caps is
-#: critical (the extension's default setting).
-CRITICAL_PERCENT = 10.0
-MAX_LINE = 1 << 20
+#: How often ``on_low`` asks the relay (a request to this very server).
+CHECK_SECONDS = 10.0
+#: How long one ``on_low`` request asks the relay to keep numbers coming:
+#: a few checks, renewed by each; the relay reads the hub about once per
+#: credit-task interval meanwhile.
+LEASE_SECONDS = max(3 * CHECK_SECONDS, 2 * protocol.POLL_DEFAULT_SECONDS)
+#: Longer than this, a request to the relay has failed.
+REQUEST_TIMEOUT = protocol.TIMINGS["connectTimeoutSeconds"]
+
+#: The relay's states, as a Snapshot names them (``refused``: the hub
+#: refuses the server's own token, which nobody here can change).
+_STATES = {"refused": "unreachable", "busy": "reconnecting"}
+#: After these, ``on_low`` asks no more.
+TERMINAL = frozenset({"unavailable", "stopped"})
 
 
 @dataclass(frozen=True)
 class Snapshot:
     """What pays for this server, and when the hub will stop it."""
 
-    #: ``live``, ``connecting``, ``reconnecting``, ``stopped``,
-    #: ``unavailable`` (not under a hub, no credit service),
-    #: ``unauthorized``, ``unreachable``.
+    #: ``live`` (streamed), ``polling`` (fresh as of the last poll),
+    #: ``connecting``, ``reconnecting``, ``stopped``, ``unavailable`` (not
+    #: under a hub, no relay, no credit service), ``unauthorized``,
+    #: ``unreachable``.
     state: str
     #: Why the state is what it is (never holds a token).
     reason: str = ""
@@ -65,8 +77,16 @@ class Snapshot:
     stop_at: Optional[float] = None
     earliest: Optional[float] = None
     latest: Optional[float] = None
-    #: When this snapshot arrived (seconds since the epoch).
+    #: When the relay last had numbers (seconds since the epoch).
     updated: Optional[float] = None
+    #: ``ok``, ``warning`` or ``critical`` by the thresholds asked for.
+    level: Optional[str] = None
+    #: No credit entry pays for this server.
+    free: bool = False
+    #: The entry that pays, where the relay chose it from the list, and
+    #: whether that was a guess.
+    entry: Optional[str] = None
+    ambiguous: bool = False
 
     @property
     def stop_in(self) -> Optional[float]:
@@ -83,6 +103,8 @@ class Snapshot:
                 "stopped": "server stopped",
             }
             return f"Credits: {words[self.state]}"
+        if self.free:
+            return "Credits: this server is free"
         if self.balance is None:
             return "Credits: …"
         text = f"Credits: {_amount(self.balance)} / {_amount(self.cap or 0)}"
@@ -91,10 +113,12 @@ class Snapshot:
                 f" · {self.project}: {_amount(self.project_balance or 0)}"
                 f" / {_amount(self.project_cap or 0)}"
             )
-        if self.state != "live":
+        if self.state not in ("live", "polling"):
             text += f" ({self.state})"
         if self.stop_in is not None:
             text += f"\nRuns out in about {_duration(self.stop_in)}"
+        if self.ambiguous and self.entry:
+            text += f"\nWhich entry pays for this server is a guess: {self.entry}"
         return text
 
 
@@ -111,39 +135,124 @@ def _duration(seconds: float) -> str:
     return f"{minutes // 60} h {minutes % 60} min"
 
 
-class Source:
-    """Where the stream is: a URL and the server's token."""
+def _number(value: Any) -> Optional[float]:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value) if math.isfinite(value) else None
 
-    def __init__(self, url: str, token: str, relay: bool):
-        self.url = url
-        self.token = token
-        self.relay = relay
+
+def snapshot_of(document: Any) -> Snapshot:
+    """A Snapshot from the relay's ``GET state`` answer (checked field by
+    field: what does not fit is left out, never raised)."""
+    if not isinstance(document, dict):
+        return Snapshot("unreachable", "the credits relay answered something else than its state")
+    state = document.get("state")
+    state = _STATES.get(state, state) if isinstance(state, str) else "unreachable"
+    reason = document.get("reason")
+    reason = reason[: protocol.MAX_MESSAGE_LENGTH] if isinstance(reason, str) else ""
+    entry = document.get("entry") if isinstance(document.get("entry"), dict) else {}
+    level = document.get("level")
+    fields: dict[str, Any] = {
+        "state": state,
+        "reason": reason,
+        "updated": _number(document.get("updated")),
+        "level": level if level in ("ok", "warning", "critical") else None,
+        "free": document.get("free") is True,
+        "entry": entry.get("name") if isinstance(entry.get("name"), str) else None,
+        "ambiguous": entry.get("ambiguous") is True,
+    }
+    numbers = document.get("snapshot")
+    if isinstance(numbers, dict):
+        balance, cap = _number(numbers.get("balance")), _number(numbers.get("cap"))
+        if balance is not None and cap is not None:
+            project = numbers.get("project") if isinstance(numbers.get("project"), dict) else None
+            fields.update(balance=balance, cap=cap, available=balance)
+            if project is not None:
+                name = project.get("name")
+                fields.update(
+                    project=name if isinstance(name, str) else "",
+                    project_balance=_number(project.get("balance")) or 0.0,
+                    project_cap=_number(project.get("cap")) or 0.0,
+                )
+                fields["available"] = balance + fields["project_balance"]
+    guess = document.get("estimate")
+    if isinstance(guess, dict) and guess.get("kind") == "falling":
+        times = {key: _number(guess.get(key)) for key in ("stopAt", "earliest", "latest")}
+        if None not in times.values():
+            fields.update(
+                stop_at=times["stopAt"] / 1000,
+                earliest=times["earliest"] / 1000,
+                latest=times["latest"] / 1000,
+                rate_per_minute=_number(guess.get("ratePerMinute")),
+            )
+    return Snapshot(**fields)
+
+
+class RelayClient:
+    """One request at a time to the relay's ``GET state`` route."""
+
+    def __init__(self, endpoint: RelayEndpoint, timeout: float = REQUEST_TIMEOUT):
+        self.endpoint = endpoint
+        self.timeout = timeout
+        self._conn: Optional[http.client.HTTPConnection] = None
 
     def __repr__(self) -> str:  # never the token
-        return f"Source({self.url!r}, relay={self.relay})"
+        return f"RelayClient({self.endpoint.base_url!r})"
 
+    def state(self, timeout: Optional[float] = None, **query: float) -> Snapshot:
+        """The relay's state; ``query``: ``watch``, ``critical``, ``warning``."""
+        url = urllib.parse.urlsplit(self.endpoint.url("state"))
+        path = url.path
+        asked = {key: f"{value:g}" for key, value in query.items() if value is not None}
+        if asked:
+            path += "?" + urllib.parse.urlencode(asked)
+        if url.scheme == "https":
+            conn: http.client.HTTPConnection = http.client.HTTPSConnection(
+                url.netloc, timeout=timeout or self.timeout, context=self.endpoint.ssl_context
+            )
+        else:
+            conn = http.client.HTTPConnection(url.netloc, timeout=timeout or self.timeout)
+        self._conn = conn
+        try:
+            conn.request(
+                "GET", path, headers={**self.endpoint.headers, "Accept": "application/json"}
+            )
+            response = conn.getresponse()
+            body = response.read(protocol.MAX_EVENT_BYTES + 1)
+        except ConnectionRefusedError:
+            return Snapshot("unavailable", f"no credits relay answers at {self.endpoint.base_url}")
+        except (OSError, http.client.HTTPException) as error:
+            return Snapshot(
+                "unreachable", f"the credits relay did not answer ({type(error).__name__})"
+            )
+        finally:
+            self._conn = None
+            conn.close()
+        if response.status == 404:
+            return Snapshot(
+                "unavailable",
+                "this Jupyter server has no credits relay"
+                " (install jupyterlab-hub-credits 0.2 or later where it runs)",
+            )
+        if response.status in (401, 403):
+            return Snapshot(
+                "unauthorized", f"the credits relay refused this kernel (HTTP {response.status})"
+            )
+        if response.status != 200 or len(body) > protocol.MAX_EVENT_BYTES:
+            return Snapshot("unreachable", f"the credits relay answered HTTP {response.status}")
+        try:
+            return snapshot_of(json.loads(body))
+        except ValueError:
+            return Snapshot("unreachable", "the credits relay answered something else than JSON")
 
-def sources_from_environment(env: Optional[dict] = None) -> list[Source]:
-    """The relay first, then the hub; none outside a hub."""
-    env = dict(os.environ if env is None else env)
-    token = env.get("JUPYTERHUB_API_TOKEN", "")
-    user = env.get("JUPYTERHUB_USER", "")
-    if not token or not user:
-        return []
-    found = []
-    service = env.get("JUPYTERHUB_SERVICE_URL", "")
-    prefix = env.get("JUPYTERHUB_SERVICE_PREFIX", "/")
-    if service:
-        base = urllib.parse.urljoin(service, prefix)
-        found.append(Source(base.rstrip("/") + "/hub-credits/stream", token, True))
-    api = env.get("JUPYTERHUB_API_URL", "").rstrip("/")
-    if api:
-        path = f"{api}/credits/sseserver/{urllib.parse.quote(user, safe='')}"
-        server = env.get("JUPYTERHUB_SERVER_NAME", "")
-        if server:
-            path += "/" + urllib.parse.quote(server, safe="")
-        found.append(Source(path, token, False))
-    return found
+    def interrupt(self) -> None:
+        """Wakes a request that is waiting for its answer."""
+        conn = self._conn
+        if conn is not None and conn.sock is not None:
+            try:
+                conn.sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
 
 class LowWatch:
@@ -165,53 +274,60 @@ class LowWatch:
         self.cancel()
 
     def below(self, snapshot: Snapshot) -> bool:
-        """Whether this snapshot is within the lead (or critical without a prediction)."""
+        """Whether the predicted stop is within the lead, or, without a
+        prediction, the level (by the thresholds asked for) is critical."""
         if snapshot.earliest is not None:
             return snapshot.earliest - time.time() < self.lead
-        caps = (snapshot.cap or 0) + (snapshot.project_cap or 0)
-        if snapshot.available is None or caps <= 0 or snapshot.stop_at is not None:
-            return False
-        return snapshot.available / caps * 100 <= CRITICAL_PERCENT
+        return snapshot.level == "critical"
 
 
 class Credits:
-    """The credits of this server, read on one background thread."""
+    """The credits of this server, from its relay.
+
+    ``critical`` / ``warning``: the thresholds (percent of the caps) the
+    level is judged by; ``None`` leaves them to the relay (the extension's
+    defaults).
+    """
 
     def __init__(
         self,
-        sources: Optional[list[Source]] = None,
-        timings: Timings = DEFAULT_TIMINGS,
-        check_every: float = 5.0,
+        endpoint: Optional[RelayEndpoint] = None,
+        *,
+        reason: str = "",
+        from_environment: bool = True,
+        check_every: float = CHECK_SECONDS,
+        lease: Optional[float] = None,
+        critical: Optional[float] = None,
+        warning: Optional[float] = None,
     ):
-        self._sources = sources_from_environment() if sources is None else sources
-        self._timings = timings
+        if endpoint is None and from_environment:
+            endpoint = relay_endpoint()
+            reason = reason or no_relay_reason()
+        self._client = RelayClient(endpoint) if endpoint is not None else None
+        self._no_relay = reason or "this server has no credits relay"
         self._check_every = check_every
-        self._lock = threading.Condition()
-        self._state = "connecting" if self._sources else "unavailable"
-        self._reason = "" if self._sources else "not running under JupyterHub"
-        self._entry: Optional[dict] = None
-        self._updated: Optional[float] = None
-        self._history: list[tuple[float, float]] = []
+        self._lease = min(
+            lease if lease is not None else max(3 * check_every, LEASE_SECONDS),
+            protocol.TASK_INTERVAL_MAX_SECONDS,
+        )
+        self._thresholds = {"critical": critical, "warning": warning}
+        self._lock = threading.Lock()
         self._watches: list[LowWatch] = []
+        self._last: Optional[Snapshot] = None
         self._thread: Optional[threading.Thread] = None
         self._stop = threading.Event()
-        self._conn: Optional[http.client.HTTPConnection] = None
-        self._ticker: Optional[threading.Thread] = None
 
     # -- what running code calls ----------------------------------------
 
     def now(self, timeout: float = 5.0) -> Snapshot:
-        """The latest snapshot; waits up to ``timeout`` s for the first one."""
-        self._start()
-        deadline = time.monotonic() + timeout
+        """The relay's snapshot and estimate, asked now (waits at most
+        ``timeout`` s; the relay answers at once when it has numbers)."""
+        if self._client is None:
+            return Snapshot("unavailable", self._no_relay)
+        snapshot = self._client.state(timeout=timeout, **self._query())
         with self._lock:
-            # Live can come before the first balance (the relay says so first).
-            while self._entry is None and self._state in ("connecting", "reconnecting", "live"):
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    break
-                self._lock.wait(left)
-            return self._snapshot()
+            self._last = snapshot
+        return snapshot
 
     def on_low(self, callback: Callable[[Snapshot], None], minutes: float = 5.0) -> LowWatch:
         """Calls ``callback(snapshot)`` from a background thread once per
@@ -220,24 +336,22 @@ class Credits:
         watch = LowWatch(self, callback, minutes)
         with self._lock:
             self._watches.append(watch)
-        self._start()
+            start = self._client is not None and self._thread is None and not self._stop.is_set()
+            if start:
+                self._thread = threading.Thread(
+                    target=self._run, name="jupyterlab-hub-credits-watch", daemon=True
+                )
+                self._thread.start()
         return watch
 
     def close(self) -> None:
-        """Stops the background thread and closes the connection."""
+        """Stops the background thread (its lease on the relay runs out by itself)."""
         self._stop.set()
-        conn = self._conn
-        if conn is not None and conn.sock is not None:
-            try:
-                # Wakes the thread out of a blocking read at once.
-                conn.sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-        with self._lock:
-            self._lock.notify_all()
-        for thread in (self._thread, self._ticker):
-            if thread is not None and thread is not threading.current_thread():
-                thread.join(timeout=10)
+        if self._client is not None:
+            self._client.interrupt()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=REQUEST_TIMEOUT + 1)
 
     @property
     def running(self) -> bool:
@@ -245,211 +359,38 @@ class Credits:
 
     # -- the thread -----------------------------------------------------
 
+    def _query(self, watch: Optional[float] = None) -> dict[str, Optional[float]]:
+        return {"watch": watch, **self._thresholds}
+
     def _unwatch(self, watch: LowWatch) -> None:
         with self._lock:
             if watch in self._watches:
                 self._watches.remove(watch)
 
-    def _start(self) -> None:
-        with self._lock:
-            # One reader for the life of this object; after a terminal state
-            # (a refusal, the stop) no more requests.
-            if self._sources and self._thread is None and not self._stop.is_set():
-                self._thread = threading.Thread(
-                    target=self._run, name="jupyterlab-hub-credits", daemon=True
-                )
-                self._thread.start()
-            if self._sources and self._ticker is None and not self._stop.is_set():
-                self._ticker = threading.Thread(
-                    target=self._tick, name="jupyterlab-hub-credits-watch", daemon=True
-                )
-                self._ticker.start()
-
-    def _set(self, state: str, reason: str = "") -> None:
-        with self._lock:
-            self._state, self._reason = state, reason
-            self._lock.notify_all()
-        self._check()
-
-    def _tick(self) -> None:
-        # The prediction counts down between snapshots.
-        while not self._stop.wait(self._check_every):
-            self._check()
-
     def _run(self) -> None:
-        failures = 0
-        index = 0
-        saw_event = False
+        assert self._client is not None
         while not self._stop.is_set():
-            source = self._sources[index]
-            kind, state, reason, hint = self._attempt(source, saw_event)
-            saw_event = saw_event or self._entry is not None
-            if self._stop.is_set():
-                return
-            if kind == "next" and index + 1 < len(self._sources):
-                index += 1
-                continue
-            if kind == "end":
-                self._set(state, reason)
-                return
-            if kind == "next":
-                self._set("unreachable", reason)
-                return
-            if kind == "lost-live":
-                failures = 0
-            delay = retry_delay(failures, hint, self._timings, random.random())
-            failures += 1
-            self._set("reconnecting", reason)
-            if self._stop.wait(delay):
+            with self._lock:
+                watching = bool(self._watches)
+            if watching:
+                snapshot = self._client.state(**self._query(watch=self._lease))
+                if self._stop.is_set():
+                    return
+                with self._lock:
+                    self._last = snapshot
+                self._check(snapshot)
+                if snapshot.state in TERMINAL:
+                    # No relay, no credit service, or the server is stopping.
+                    return
+            if self._stop.wait(self._check_every):
                 return
 
-    def _attempt(self, source: Source, saw_event: bool) -> tuple[str, str, str, float]:
-        """One connection; returns (how it ended, state, reason, retry hint s)."""
-        url = urllib.parse.urlsplit(source.url)
-        conn_class = (
-            http.client.HTTPSConnection if url.scheme == "https" else http.client.HTTPConnection
-        )
-        conn = conn_class(url.netloc, timeout=self._timings.connect_timeout)
-        self._conn = conn
-        path = url.path + (f"?{url.query}" if url.query else "")
-        try:
-            conn.request(
-                "GET",
-                path,
-                headers={"Authorization": f"token {source.token}", "Accept": "text/event-stream"},
-            )
-            response = conn.getresponse()
-        except (OSError, http.client.HTTPException) as error:
-            conn.close()
-            return "lost", "", f"network error: {type(error).__name__}", 0.0
-        try:
-            if source.relay and response.status == 404 and not saw_event:
-                # No relay in this server (or not under a hub): the hub directly.
-                return "next", "", "this server has no credits relay", 0.0
-            verdict = classify(
-                response.status,
-                response.getheader("Content-Type", ""),
-                saw_event,
-                response.getheader("Retry-After"),
-                time.time(),
-            )
-            if verdict.kind == "retry":
-                return "lost", "", verdict.reason, verdict.not_before
-            if verdict.kind == "end":
-                state = {"refused": "unauthorized"}.get(verdict.state, verdict.state)
-                if verdict.state == "refused" and not source.relay:
-                    return "next", "", verdict.reason, 0.0
-                return "end", state, verdict.reason, 0.0
-            conn.sock.settimeout(self._timings.heartbeat_timeout)
-            if not source.relay:
-                self._set("live")
-            return self._read(response)
-        except (OSError, http.client.HTTPException, ValueError) as error:
-            return "lost", "", f"connection lost: {type(error).__name__}", 0.0
-        finally:
-            self._conn = None
-            conn.close()
-
-    def _read(self, response: http.client.HTTPResponse) -> tuple[str, str, str, float]:
-        event, data = "", []
-        hint = 0.0
-        while not self._stop.is_set():
-            line = response.readline(MAX_LINE + 1)
-            if not line:
-                return "lost-live", "", "the stream closed", hint
-            if len(line) > MAX_LINE:
-                return "lost-live", "", "a line larger than 1 MB", hint
-            text = line.decode("utf-8", "replace").rstrip("\r\n")
-            if text.startswith("data:"):
-                data.append(text[5:].lstrip(" ") if text[5:6] == " " else text[5:])
-            elif text.startswith("event:"):
-                event = text[6:].strip()
-            elif text.startswith("retry:"):
-                try:
-                    hint = int(text[6:].strip()) / 1000
-                except ValueError:
-                    pass
-            elif text == "" and data:
-                ended = self._on_event(event, "\n".join(data))
-                event, data = "", []
-                if ended:
-                    return "end", ended[0], ended[1], hint
-        return "end", self._state, self._reason, hint
-
-    def _on_event(self, event: str, data: str) -> Optional[tuple[str, str]]:
-        if event == "relay":
-            try:
-                value = json.loads(data)
-                state, reason = str(value["state"]), str(value.get("reason", ""))[:300]
-            except (ValueError, KeyError, TypeError):
-                return None
-            if state == "live":
-                self._set("live")
-            elif state in ("connecting", "reconnecting"):
-                self._set("reconnecting", f"the server is reconnecting to the hub: {reason}")
-            elif state == "refused":
-                return ("unreachable", reason)
-            elif state in ("stopped", "unavailable"):
-                return (state, reason)
-            return None
-        kind, body = hub_data(data)
-        if kind == "stopped":
-            return ("stopped", body or "")
-        if kind != "snapshot":
-            return None
-        value = json.loads(body or "null")
-        entry = value[0] if isinstance(value, list) and value else value
-        if not isinstance(entry, dict):
-            return None
-        try:
-            balance = float(entry["balance"])
-            cap = float(entry["cap"])
-        except (KeyError, TypeError, ValueError):
-            return None
-        project = entry.get("project") if isinstance(entry.get("project"), dict) else None
-        with self._lock:
-            self._entry = {"balance": balance, "cap": cap, "project": project}
-            self._updated = time.time()
-            available = balance + float((project or {}).get("balance", 0) or 0)
-            self._history.append((self._updated * 1000, available))
-            del self._history[:-720]
-            self._lock.notify_all()
-        self._check()
-        return None
-
-    def _snapshot(self) -> Snapshot:
-        with self._lock:
-            entry = self._entry
-            if entry is None:
-                return Snapshot(self._state, self._reason)
-            project = entry["project"]
-            guess = estimate(self._history, time.time() * 1000)
-            falling = guess["kind"] == "falling"
-            return Snapshot(
-                state=self._state,
-                reason=self._reason,
-                available=entry["balance"] + float((project or {}).get("balance", 0) or 0),
-                balance=entry["balance"],
-                cap=entry["cap"],
-                project=None if project is None else str(project.get("name", "")),
-                project_balance=None if project is None else float(project.get("balance", 0)),
-                project_cap=None if project is None else float(project.get("cap", 0)),
-                rate_per_minute=guess["ratePerMinute"] if falling else None,
-                stop_at=guess["stopAt"] / 1000 if falling else None,
-                earliest=guess["earliest"] / 1000 if falling else None,
-                latest=guess["latest"] / 1000 if falling else None,
-                updated=self._updated,
-            )
-
-    def _check(self) -> None:
+    def _check(self, snapshot: Snapshot) -> None:
         """Calls each ``on_low`` callback once per crossing."""
-        with self._lock:
-            watches = list(self._watches)
-        if not watches:
-            return
-        snapshot = self._snapshot()
         if snapshot.state == "stopped":
             return
+        with self._lock:
+            watches = list(self._watches)
         for watch in watches:
             below = watch.below(snapshot)
             if below and watch.armed:
@@ -458,12 +399,12 @@ class Credits:
                     watch.callback(snapshot)
                 except Exception as error:  # a callback's error stays its own
                     print(f"jupyterlab_hub_credits: on_low callback failed: {error!r}")
-            elif not below and snapshot.stop_at is not None:
+            elif not below and (snapshot.stop_at is not None or snapshot.level is not None):
                 watch.armed = True
 
 
 class _Lazy:
-    """``credits``: the server's credits, connected on first use."""
+    """``credits``: the server's credits, through its relay."""
 
     _instance: Optional[Credits] = None
 

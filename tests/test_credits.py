@@ -1,35 +1,119 @@
-"""The credits for running code (stdlib only) against a fake hub and the real
-relay at the network edge: drops, silence, 403/404/409, the error event,
-on_low once per crossing, and a shutdown that leaves no thread running."""
+"""The credits for running code (stdlib only): a client of the relay's
+``GET state`` route and nothing else. Against a fake relay at the network
+edge (a small HTTP server: what the kernel asks, with which token, and what
+it makes of the answers), and once against the real relay reading a fake
+hub."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Optional
 
 import pytest
 
-from jupyterlab_hub_credits.credits import Credits, Source, sources_from_environment
-from jupyterlab_hub_credits.policy import Timings
+from jupyterlab_hub_credits.credits import Credits, Snapshot, snapshot_of
+from jupyterlab_hub_credits.hubenv import RelayEndpoint
 
-from conftest import HUB_TOKEN, Answer, FakeHub, until
+from conftest import HUB_TOKEN, FakeHub, until
 
 pytestmark = pytest.mark.timeout(60)
 
-FAST = Timings(backoff_base=0.05, backoff_cap=0.3, connect_timeout=1.0, heartbeat_timeout=1.0)
+TOKEN = "kernel-token-never-in-a-url"
+NOW = time.time()
 
 
-def hub_source(hub: FakeHub) -> Source:
-    return Source(f"{hub.api_url}/credits/sseserver/alice", HUB_TOKEN, relay=False)
+def document(**fields: Any) -> dict[str, Any]:
+    """A ``GET state`` answer, as the relay writes it."""
+    base: dict[str, Any] = {
+        "state": "polling",
+        "reason": "",
+        "mode": "poll",
+        "updated": NOW,
+        "snapshot": {"balance": 95, "cap": 100},
+        "free": False,
+        "history": [[NOW, 95]],
+        "estimate": {"kind": "unknown"},
+        "level": "ok",
+        "thresholds": {"critical": 10, "warning": 25},
+        "entry": {"name": "default", "ambiguous": False},
+    }
+    base.update(fields)
+    return base
+
+
+def falling(stop_in: float, spread: float = 30) -> dict[str, Any]:
+    stop = (time.time() + stop_in) * 1000
+    return {
+        "kind": "falling",
+        "ratePerMinute": 1.0,
+        "bill": 10,
+        "periodMs": 600000,
+        "msToStop": stop_in * 1000,
+        "stopAt": stop,
+        "earliest": stop - spread * 1000,
+        "latest": stop + spread * 1000,
+    }
+
+
+class FakeRelay:
+    """A relay's ``state`` route on a free port: answers what the test sets."""
+
+    def __init__(self) -> None:
+        self.status = 200
+        self.body: Any = document()
+        #: Every request: (path, query, Authorization header).
+        self.requests: list[tuple[str, dict[str, str], str]] = []
+        relay = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+                url = urllib.parse.urlsplit(self.path)
+                query = dict(urllib.parse.parse_qsl(url.query))
+                relay.requests.append((url.path, query, self.headers.get("Authorization", "")))
+                body = relay.body if isinstance(relay.body, bytes) else json.dumps(relay.body)
+                data = body if isinstance(body, bytes) else body.encode()
+                self.send_response(relay.status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def endpoint(self) -> RelayEndpoint:
+        return RelayEndpoint(f"http://127.0.0.1:{self.port}/user/alice/", TOKEN)
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def relay():
+    fake = FakeRelay()
+    yield fake
+    fake.close()
 
 
 @pytest.fixture
 def make():
     made: list[Credits] = []
 
-    def _make(*sources: Source) -> Credits:
-        credits = Credits(list(sources), FAST, check_every=0.1)
+    def _make(endpoint: Optional[RelayEndpoint], **options: Any) -> Credits:
+        options.setdefault("check_every", 0.05)
+        credits = Credits(endpoint, from_environment=False, **options)
         made.append(credits)
         return credits
 
@@ -39,19 +123,199 @@ def make():
     assert not [t for t in threading.enumerate() if t.name.startswith("jupyterlab-hub-credits")]
 
 
-def now(credits: Credits):
-    return credits.now(timeout=0)
+def test_now_is_one_request_to_the_relays_state_with_the_token_in_the_header(relay, make):
+    relay.body = document(
+        state="live",
+        snapshot={"balance": 55, "cap": 100, "project": {"name": "p", "balance": 5, "cap": 60}},
+        estimate=falling(3600),
+        level="warning",
+    )
+    snapshot = make(relay.endpoint).now()
+    assert (snapshot.state, snapshot.balance, snapshot.available) == ("live", 55, 60)
+    assert (snapshot.project, snapshot.project_balance, snapshot.project_cap) == ("p", 5, 60)
+    assert snapshot.level == "warning" and snapshot.rate_per_minute == 1.0
+    assert 3500 < snapshot.stop_in <= 3600
+    assert snapshot.earliest < snapshot.stop_at < snapshot.latest
+    assert snapshot.text().startswith("Credits: 55 / 100 · p: 5 / 60\nRuns out in about 59 min")
+    ((path, query, auth),) = relay.requests
+    assert path == "/user/alice/hub-credits/state" and query == {}
+    assert auth == f"token {TOKEN}"
+    assert TOKEN not in repr(make(relay.endpoint)._client)
 
 
-async def test_outside_a_hub_nothing_raises_and_the_state_says_so():
-    credits = Credits(sources_from_environment({}))
+def test_the_estimate_is_there_at_once_when_the_relay_has_seen_bills(relay, make):
+    # A tab listened before: the relay's history already has the steps.
+    relay.body = document(estimate=falling(1200), history=[[NOW - 1200, 80], [NOW, 60]])
+    assert make(relay.endpoint).now().stop_at is not None
+    assert len(relay.requests) == 1
+
+
+def test_outside_a_hub_nothing_raises_and_the_state_says_so(monkeypatch):
+    for name in ("JUPYTERHUB_API_TOKEN", "JUPYTERHUB_SERVICE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    credits = Credits()
     snapshot = credits.now(timeout=0.1)
     assert snapshot.state == "unavailable"
+    assert "JUPYTERHUB_API_TOKEN" in snapshot.reason
     assert snapshot.text() == "Credits: not available here"
+    credits.on_low(lambda s: None)
     assert not credits.running
 
 
-async def test_through_the_relay_with_the_server_token(
+def test_no_relay_listening_is_unavailable_with_the_reason(make):
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    snapshot = make(RelayEndpoint(f"http://127.0.0.1:{port}/", TOKEN)).now()
+    assert snapshot.state == "unavailable"
+    assert "no credits relay answers" in snapshot.reason
+
+
+@pytest.mark.parametrize(
+    "status, state, words",
+    [
+        (404, "unavailable", "no credits relay"),
+        (403, "unauthorized", "HTTP 403"),
+        (500, "unreachable", "HTTP 500"),
+    ],
+)
+def test_what_the_relays_status_codes_mean(relay, make, status, state, words):
+    relay.status = status
+    relay.body = {"message": "scripted"}
+    snapshot = make(relay.endpoint).now()
+    assert snapshot.state == state and words in snapshot.reason
+
+
+@pytest.mark.parametrize(
+    "relay_state, state",
+    [("refused", "unreachable"), ("polling", "polling"), ("busy", "reconnecting")],
+)
+def test_the_relays_states(relay_state, state):
+    assert snapshot_of(document(state=relay_state, reason="why")).state == state
+
+
+def test_a_free_server_and_a_guessed_entry_say_so():
+    free = snapshot_of(document(free=True, snapshot=None, entry=None))
+    assert free.free and free.text() == "Credits: this server is free"
+    guess = snapshot_of(document(entry={"name": "gpu", "ambiguous": True}))
+    assert guess.text().endswith("Which entry pays for this server is a guess: gpu")
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        None,
+        [],
+        "state",
+        {"state": 5},
+        document(snapshot={"balance": "95", "cap": 100}),
+        document(snapshot={"balance": float("nan"), "cap": 100}),
+        document(estimate={"kind": "falling", "stopAt": "soon"}),
+        document(reason="x" * 5000, level="purple", entry="default"),
+    ],
+)
+def test_an_odd_answer_is_read_field_by_field_and_never_raises(answer):
+    snapshot = snapshot_of(answer)
+    assert isinstance(snapshot, Snapshot)
+    assert snapshot.balance is None or isinstance(snapshot.balance, float)
+    assert len(snapshot.reason) <= 1000
+    assert snapshot.level in (None, "ok", "warning", "critical")
+    snapshot.text()
+
+
+def test_an_answer_that_is_not_json(relay, make):
+    relay.body = b"<html>login</html>"
+    assert make(relay.endpoint).now().state == "unreachable"
+
+
+async def test_on_low_asks_with_a_lease_and_the_thresholds_once_per_crossing(relay, make):
+    relay.body = document(estimate=falling(3600))
+    credits = make(relay.endpoint, critical=15, warning=30, lease=120)
+    calls = []
+    watch = credits.on_low(lambda s: calls.append((threading.current_thread().name, s)), minutes=5)
+    await until(lambda: len(relay.requests) >= 2)
+    _, query, auth = relay.requests[0]
+    assert query == {"watch": "120", "critical": "15", "warning": "30"}
+    assert auth == f"token {TOKEN}"
+    assert calls == []
+    # The prediction comes within the lead: one call, not one per check.
+    relay.body = document(estimate=falling(120))
+    await until(lambda: len(calls) == 1)
+    seen = len(relay.requests)
+    await until(lambda: len(relay.requests) >= seen + 3)
+    assert len(calls) == 1
+    name, snapshot = calls[0]
+    assert name.startswith("jupyterlab-hub-credits")
+    assert snapshot.stop_in < 300
+    # Far again (a grant), then near again: a second crossing.
+    relay.body = document(estimate=falling(7200))
+    seen = len(relay.requests)
+    await until(lambda: len(relay.requests) >= seen + 2)
+    relay.body = document(estimate=falling(60))
+    await until(lambda: len(calls) == 2)
+    watch.cancel()
+    seen = len(relay.requests)
+    await asyncio.sleep(0.3)
+    # Nobody watches: no lease asked for any more.
+    assert all("watch" not in q for _, q, _ in relay.requests[seen + 1 :])
+
+
+async def test_without_a_prediction_on_low_fires_at_the_relays_critical_level(relay, make):
+    relay.body = document(level="warning")
+    credits = make(relay.endpoint)
+    calls = []
+    with credits.on_low(calls.append, minutes=5):
+        await until(lambda: len(relay.requests) >= 2)
+        assert calls == []
+        relay.body = document(level="critical", snapshot={"balance": 5, "cap": 100})
+        await until(lambda: len(calls) == 1)
+    assert calls[0].balance == 5
+
+
+async def test_a_callbacks_error_stays_its_own(relay, make, capsys):
+    relay.body = document(estimate=falling(60))
+    credits = make(relay.endpoint)
+
+    def broken(snapshot):
+        raise RuntimeError("boom")
+
+    credits.on_low(broken)
+    await until(lambda: "on_low callback failed" in capsys.readouterr().out)
+    assert credits.running
+
+
+@pytest.mark.parametrize("state", ["stopped", "unavailable"])
+async def test_after_a_stop_or_without_a_service_on_low_asks_no_more(relay, make, state):
+    relay.body = document(state=state, snapshot=None, level=None)
+    credits = make(relay.endpoint)
+    credits.on_low(lambda s: None)
+    await until(lambda: not credits.running)
+    seen = len(relay.requests)
+    await asyncio.sleep(0.2)
+    assert len(relay.requests) == seen == 1
+
+
+async def test_close_leaves_no_thread_running(relay):
+    credits = Credits(relay.endpoint, from_environment=False, check_every=0.05)
+    credits.on_low(lambda s: None)
+    await until(lambda: len(relay.requests) >= 1)
+    started = time.monotonic()
+    credits.close()
+    assert time.monotonic() - started < 2
+    assert not [t for t in threading.enumerate() if t.name.startswith("jupyterlab-hub-credits")]
+
+
+def test_the_endpoint_comes_from_the_environment(monkeypatch, relay):
+    monkeypatch.setenv("JUPYTERHUB_API_TOKEN", TOKEN)
+    monkeypatch.setenv("JUPYTERHUB_SERVICE_URL", f"http://:{relay.port}")
+    monkeypatch.setenv("JUPYTERHUB_SERVICE_PREFIX", "/user/alice/")
+    assert Credits().now().balance == 95
+    assert relay.requests[0][0] == "/user/alice/hub-credits/state"
+
+
+async def test_through_the_real_relay_that_reads_the_hub_with_the_servers_token(
     fake_hub: FakeHub,
     make,
     jp_serverapp,
@@ -60,128 +324,19 @@ async def test_through_the_relay_with_the_server_token(
     jp_base_url,
     jp_http_port,
 ):
-    fake_hub.script(
-        Answer(
-            events=[
-                '{"balance": 95, "cap": 100, "project": {"name": "p", "balance": 5, "cap": 60}}'
-            ]
-        )
-    )
+    fake_hub.entries = [
+        {"name": "default", "balance": 42, "cap": 100, "project": None},
+    ]
     token = jp_auth_header["Authorization"].split()[1]
-    relay = Source(
-        f"http://127.0.0.1:{jp_http_port}{jp_base_url}hub-credits/stream", token, relay=True
-    )
-    credits = make(relay, hub_source(fake_hub))
-    credits._start()
-    await until(lambda: now(credits).state == "live" and now(credits).balance == 95)
-    snapshot = now(credits)
-    assert snapshot.available == 100
-    assert snapshot.text() == "Credits: 95 / 100 · p: 5 / 60"
-    # The relay read the hub, with the server's token; the kernel did not.
-    assert [auth for _, auth in fake_hub.requests] == [f"token {HUB_TOKEN}"]
-
-
-async def test_no_relay_the_hub_directly(fake_hub: FakeHub, make):
-    fake_hub.script(Answer(events=['{"balance": 7, "cap": 10}']))
-    missing = Source(
-        f"http://127.0.0.1:{fake_hub.port}/user/alice/hub-credits/stream", "t", relay=True
-    )
-    credits = make(missing, hub_source(fake_hub))
-    credits._start()
-    await until(lambda: now(credits).balance == 7)
-    assert now(credits).state == "live"
-
-
-async def test_a_drop_and_silence_are_followed_by_a_reconnect(fake_hub: FakeHub, make):
-    fake_hub.script(
-        Answer(events=['{"balance": 9, "cap": 10}']),
-        Answer(events=['{"balance": 8, "cap": 10}'], end="silent"),
-        Answer(events=['{"balance": 7, "cap": 10}']),
-    )
-    credits = make(hub_source(fake_hub))
-    credits._start()
-    await until(lambda: now(credits).balance == 9)
-    fake_hub.drop_all()
-    await until(lambda: now(credits).balance == 8)
-    # Silent: the heartbeat timeout (1 s here) reconnects.
-    await until(lambda: now(credits).balance == 7, timeout=5)
-    assert len(fake_hub.requests) == 3
-
-
-@pytest.mark.parametrize(
-    "status, state", [(403, "unreachable"), (404, "unavailable"), (409, "stopped")]
-)
-async def test_a_refusal_or_a_stop_is_terminal(fake_hub: FakeHub, make, status, state):
-    fake_hub.script(Answer(status=status))
-    credits = make(hub_source(fake_hub))
-    credits._start()
-    await until(lambda: now(credits).state == state)
-    await asyncio.sleep(0.3)
-    assert len(fake_hub.requests) == 1
-    await until(lambda: not credits.running)
-
-
-async def test_the_error_event_is_the_stop(fake_hub: FakeHub, make):
-    fake_hub.script(
-        Answer(
-            events=['{"balance": 1, "cap": 10}', '{"error": "Your Server is no longer running."}'],
-            end="close",
-        )
-    )
-    credits = make(hub_source(fake_hub))
-    credits._start()
-    await until(lambda: now(credits).state == "stopped")
-    assert now(credits).text() == "Credits: server stopped"
-
-
-async def test_on_low_once_per_crossing_from_a_background_thread(fake_hub: FakeHub, make):
-    fake_hub.script(Answer(events=['{"balance": 50, "cap": 100}']))
-    credits = make(hub_source(fake_hub))
-    calls = []
-    watch = credits.on_low(lambda s: calls.append((threading.current_thread().name, s)), minutes=5)
-    await until(lambda: now(credits).balance == 50)
-    # A bill every 0.2 s: the stop is seconds away, well within 5 minutes.
-    for balance in (40, 30, 20):
-        await asyncio.sleep(0.2)
-        fake_hub.push({"balance": balance, "cap": 100})
-    await until(lambda: len(calls) == 1)
-    name, snapshot = calls[0]
-    assert name.startswith("jupyterlab-hub-credits")
-    assert snapshot.stop_at is not None and snapshot.stop_in < 300
-    assert snapshot.rate_per_minute > 0
-    await asyncio.sleep(0.5)
-    fake_hub.push({"balance": 10, "cap": 100})
-    await asyncio.sleep(0.5)
-    assert len(calls) == 1
-    watch.cancel()
-
-
-async def test_close_leaves_no_thread_running(fake_hub: FakeHub):
-    fake_hub.script(Answer(events=['{"balance": 5, "cap": 10}']))
-    credits = Credits([hub_source(fake_hub)], FAST, check_every=0.1)
-    credits.on_low(lambda s: None)
-    await until(lambda: now(credits).balance == 5)
-    started = time.monotonic()
-    credits.close()
-    assert time.monotonic() - started < 2
-    assert not [t for t in threading.enumerate() if t.name.startswith("jupyterlab-hub-credits")]
-
-
-async def test_now_waits_for_the_first_balance_even_when_live_comes_first(fake_hub: FakeHub, make):
-    # Live (the relay's state, or the stream open) before any balance.
-    fake_hub.script(Answer(events=[]))
-    credits = make(hub_source(fake_hub))
-    credits._start()
-    await until(lambda: now(credits).state == "live")
-
-    async def later():
-        await asyncio.sleep(0.3)
-        fake_hub.push({"balance": 3, "cap": 10})
-
-    task = asyncio.ensure_future(later())
-    snapshot = await asyncio.get_event_loop().run_in_executor(None, credits.now, 5)
-    await task
-    assert snapshot.balance == 3
+    endpoint = RelayEndpoint(f"http://127.0.0.1:{jp_http_port}{jp_base_url}", token)
+    credits = make(endpoint)
+    loop = asyncio.get_event_loop()
+    snapshot = await loop.run_in_executor(None, credits.now)
+    assert (snapshot.state, snapshot.balance, snapshot.cap) == ("polling", 42, 100), snapshot.reason
+    assert snapshot.entry == "default" and not snapshot.ambiguous
+    # The relay asked the hub, with the server's token; the kernel did not.
+    assert fake_hub.polls and all(auth == f"token {HUB_TOKEN}" for _, auth in fake_hub.polls)
+    assert fake_hub.requests == []
 
 
 def test_the_credits_magic_prints_what_the_status_bar_shows(capsys, monkeypatch):
@@ -194,7 +349,7 @@ def test_the_credits_magic_prints_what_the_status_bar_shows(capsys, monkeypatch)
         def register_magic_function(self, function, kind, name):
             registered[name] = (kind, function)
 
-    for name in ("JUPYTERHUB_API_TOKEN", "JUPYTERHUB_USER"):
+    for name in ("JUPYTERHUB_API_TOKEN", "JUPYTERHUB_SERVICE_URL"):
         monkeypatch.delenv(name, raising=False)
     module_credits.close()
     jupyterlab_hub_credits.load_ipython_extension(Shell())
