@@ -1,9 +1,12 @@
 """A fake hub at the network edge, and a real Jupyter Server with the relay.
 
 The fake hub is a real Tornado server on a free port that plays the credit
-service's per-server stream; each connection takes the next scripted
-answer. The Jupyter Server is pytest-jupyter's, with this package's server
-extension enabled and the relay's environment pointing at the fake hub.
+service's per-server stream (each connection takes the next scripted
+answer), its REST list ``GET api/credits`` (``entries``) and its
+``DELETE api/credits/stopserver/...``. The Jupyter Server is
+pytest-jupyter's, with this package's server extension enabled and the
+relay's environment pointing at the fake hub; ``X-Test-User`` names the
+request's user (the owner or a guest).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 import pytest
+from jupyter_server.auth.identity import IdentityProvider, User
 from tornado import web
 from tornado.httpserver import HTTPServer
 
@@ -43,8 +47,14 @@ class Answer:
 class FakeHub:
     def __init__(self) -> None:
         self.answers: list[Answer] = []
-        #: Every request: (path, Authorization header).
+        #: Every stream request: (path, Authorization header).
         self.requests: list[tuple[str, str]] = []
+        #: Every list request and every stop request: (path, Authorization header).
+        self.polls: list[tuple[str, str]] = []
+        self.stops: list[tuple[str, str]] = []
+        #: What ``GET api/credits`` answers.
+        self.entries: list[dict[str, Any]] = [{"name": "default", "balance": 95, "cap": 100}]
+        self.stop_status = 202
         self.open = 0
         self._live: set[web.RequestHandler] = set()
         self.port = 0
@@ -111,7 +121,26 @@ class FakeHub:
                 if gone is not None:
                     gone.set()
 
-        app = web.Application([(r"/hub/api/credits/sseserver/(.*)", Stream)])
+        class Listing(web.RequestHandler):
+            def get(self) -> None:
+                hub.polls.append((self.request.path, self.request.headers.get("Authorization", "")))
+                self.set_header("Content-Type", "application/json")
+                self.finish(json.dumps(hub.entries))
+
+        class Stop(web.RequestHandler):
+            def delete(self, path: str) -> None:
+                hub.stops.append((self.request.path, self.request.headers.get("Authorization", "")))
+                self.set_status(hub.stop_status)
+                if hub.stop_status >= 400:
+                    self.finish(json.dumps({"status": hub.stop_status, "message": "scripted"}))
+
+        app = web.Application(
+            [
+                (r"/hub/api/credits/sseserver/(.*)", Stream),
+                (r"/hub/api/credits/stopserver/(.*)", Stop),
+                (r"/hub/api/credits", Listing),
+            ]
+        )
         sock = socket.socket()
         sock.bind(("127.0.0.1", 0))
         self.port = sock.getsockname()[1]
@@ -137,27 +166,54 @@ def fake_hub(jp_asyncio_loop):
     hub.stop()
 
 
-@pytest.fixture
-def jp_server_config(fake_hub, monkeypatch):
+OWNER = "alice@example.org"
+
+
+class HeaderIdentity(IdentityProvider):
+    """Jupyter Server's own authentication, then the name a test asks for
+    (``X-Test-User``): an owner or a guest of the server, as JupyterHub's
+    identity provider would name them."""
+
+    async def get_user(self, handler: web.RequestHandler) -> Optional[User]:
+        user = await super().get_user(handler)
+        name = handler.request.headers.get("X-Test-User")
+        if user is not None and name:
+            return User(username=name)
+        return user
+
+
+def server_config(fake_hub: FakeHub, monkeypatch, **relay: Any):
     """The relay enabled, pointed at the fake hub, with short timings."""
     monkeypatch.setenv("JUPYTERHUB_API_URL", fake_hub.api_url)
     monkeypatch.setenv("JUPYTERHUB_API_TOKEN", HUB_TOKEN)
-    monkeypatch.setenv("JUPYTERHUB_USER", "alice@example.org")
+    monkeypatch.setenv("JUPYTERHUB_USER", OWNER)
     monkeypatch.setenv("JUPYTERHUB_SERVER_NAME", "")
     from traitlets.config import Config
 
     return Config(
         {
-            "ServerApp": {"jpserver_extensions": {"jupyterlab_hub_credits": True}},
+            "ServerApp": {
+                "jpserver_extensions": {"jupyterlab_hub_credits": True},
+                "identity_provider_class": HeaderIdentity,
+            },
             "HubCreditsApp": {
                 "grace_seconds": 0.5,
                 "backoff_base_seconds": 0.05,
                 "backoff_cap_seconds": 0.4,
                 "connect_timeout_seconds": 1.0,
                 "heartbeat_timeout_seconds": 1.0,
+                "poll_default_seconds": 0.3,
+                "poll_min_seconds": 0.3,
+                "visible_poll_min_seconds": 0.2,
+                **relay,
             },
         }
     )
+
+
+@pytest.fixture
+def jp_server_config(fake_hub, monkeypatch):
+    return server_config(fake_hub, monkeypatch)
 
 
 async def until(check, timeout: float = 10.0) -> None:

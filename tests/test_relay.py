@@ -100,8 +100,9 @@ async def test_many_clients_share_one_hub_connection_and_each_gets_every_event(
     assert len(fake_hub.requests) == 1
     assert fake_hub.open == 1
     status = await relay_status()
-    assert status["listeners"] == 4
-    assert status["hub_connections"] == 1
+    assert status["listeners"] == 4 and status["live_listeners"] == 4
+    assert status["hub_connections"] == 1 and status["hub_polls"] == 0
+    assert status["mode"] == "stream"
 
 
 async def test_a_late_joiner_gets_the_last_snapshot_at_once(fake_hub: FakeHub, connect):
