@@ -7,6 +7,8 @@ import { createParser } from 'eventsource-parser';
 import { authHeaders } from './hub';
 import type { IClock } from './clock';
 import { classify } from './policy';
+import { classifyBusy } from './poll';
+import type { BusyVerdict } from './poll';
 import protocol from './protocol.json';
 import type { IStreamTimings, Verdict } from './policy';
 
@@ -37,6 +39,7 @@ export type FetchFunction = (
  */
 export type AttemptEnd =
   | Exclude<Verdict, { kind: 'open' }>
+  | BusyVerdict
   | { readonly kind: 'lost'; readonly reason: string };
 
 export class Attempt {
@@ -114,9 +117,11 @@ export class Attempt {
       );
       return;
     }
+    const relay = endpoint.via === 'relay';
     const verdict = this._over
       ? null
-      : classify(response, sawEvent(), clock.now(), endpoint.via === 'relay');
+      : (relay && classifyBusy(response, clock.now())) ||
+        classify(response, sawEvent(), clock.now(), relay);
     if (verdict?.kind !== 'open') {
       void discard(response);
       if (verdict) {

@@ -1,20 +1,28 @@
 /**
  * Keeps this page's credits connection matching the settings: which
- * endpoints, which auth, shared across tabs or not, which timings.
+ * endpoints, which auth, shared across tabs or not, which timings, and the
+ * reading rule (stream while someone looks, poll otherwise).
  */
 import { ServerConnection } from '@jupyterlab/services';
 import type { IDisposable } from '@lumino/disposable';
 import type { IEndpoint } from './attempt';
-import { streamEndpoints } from './endpoints';
+import { streamEndpoints, userStreamUrl } from './endpoints';
 import type { AuthMode, EndpointMode } from './endpoints';
+import { hubCredentials, hubUrl } from './hub';
 import type { IHubLocation } from './hub';
 import { PageLifecycle } from './lifecycle';
 import type { CreditsModel } from '../model/model';
 import { connectionStatus } from '../model/state';
 import type { IStreamTimings } from './policy';
+import { CreditsReader } from './reading';
+import type { ReadingMode } from './reading';
 import { SharedCredits } from './share';
-import type { IChannel, ICreditsSink, ILocks } from './share';
-import { CreditsStream } from './stream';
+import type {
+  IChannel,
+  ICreditsSink,
+  ILeaderStream,
+  IVisibility
+} from './share';
 
 /**
  * Everything that decides how to connect.
@@ -25,6 +33,8 @@ export interface IConnectionConfig {
   auth: AuthMode;
   share: boolean;
   timings: Partial<IStreamTimings>;
+  /** The setting `reading` (`auto` when not given). */
+  reading?: ReadingMode;
 }
 
 export class CreditsConnection implements IDisposable {
@@ -69,46 +79,86 @@ export class CreditsConnection implements IDisposable {
         onEvent: (event, data) => this._model.applyEvent(event, data),
         onStatus: status => this._model.setStatus(status)
       },
-      locks: config.share ? Private.locks() : null,
-      openChannel: Private.channel,
-      createStream: sink => this._createStream(config, endpoints, sink)
+      openChannel: config.share ? Private.channel : () => null,
+      visibility: Private.visibility(),
+      createStream: sink => this._createReader(config, endpoints, sink)
     });
     this._shared.start();
+    this._listen(true);
   }
 
   /**
-   * The stream of the tab that leads, tied to the page's life.
+   * A page that freezes or enters the back/forward cache leaves the tabs
+   * (a leader hands over at once) and joins again when it comes back; one
+   * that unloads says goodbye.
    */
-  private _createStream(
+  private _listen(on: boolean): void {
+    const method = on ? 'addEventListener' : 'removeEventListener';
+    window[method]('pagehide', this._onPageHide);
+    window[method]('pageshow', this._onPageShow);
+    document[method]('freeze', this._onFreeze);
+    document[method]('resume', this._onResume);
+  }
+
+  private _onPageHide = (event: Event) => {
+    if ((event as PageTransitionEvent).persisted) {
+      this._shared?.leave();
+    } else {
+      this._shared?.dispose();
+    }
+  };
+
+  private _onPageShow = (event: Event) => {
+    if ((event as PageTransitionEvent).persisted) {
+      this._shared?.rejoin();
+    }
+  };
+
+  private _onFreeze = () => this._shared?.leave();
+
+  private _onResume = () => this._shared?.rejoin();
+
+  /**
+   * The reader of the tab that leads, tied to the page's life.
+   */
+  private _createReader(
     config: IConnectionConfig,
     endpoints: IEndpoint[],
     sink: ICreditsSink
-  ): CreditsStream {
+  ): ILeaderStream {
     const hub = config.hub;
-    const sameOrigin = !hub.host || hub.host === window.location.origin;
-    const stream = new CreditsStream({
+    const reader = new CreditsReader({
       endpoints,
-      fetch: (input, init) => window.fetch(input, init),
-      // The relay is this Jupyter server: ask it as JupyterLab does (its
-      // token or cookie and XSRF header).
-      relayFetch: (input, init) =>
-        ServerConnection.makeRequest(
-          new URL(input, window.location.href).href,
-          init,
-          this._serverSettings
-        ),
-      credentials: sameOrigin ? 'same-origin' : 'include',
+      list: Private.list(hub, endpoints),
+      mode: config.reading ?? 'auto',
+      stream: {
+        fetch: (input, init) => window.fetch(input, init),
+        // The relay is this Jupyter server: ask it as JupyterLab does (its
+        // token or cookie and XSRF header).
+        relayFetch: (input, init) =>
+          ServerConnection.makeRequest(
+            new URL(input, window.location.href).href,
+            init,
+            this._serverSettings
+          ),
+        credentials: hubCredentials(hub, window.location.origin)
+      },
       onEvent: sink.onEvent,
       onStatus: sink.onStatus,
       timings: config.timings
     });
-    this._lifecycle = new PageLifecycle({
-      stream,
+    const lifecycle = new PageLifecycle({
+      stream: reader,
       window,
       document,
       online: navigator.onLine
     });
-    return stream;
+    const dispose = reader.dispose.bind(reader);
+    reader.dispose = () => {
+      lifecycle.dispose();
+      dispose();
+    };
+    return reader;
   }
 
   /**
@@ -131,8 +181,7 @@ export class CreditsConnection implements IDisposable {
    */
   close(): void {
     this._key = '';
-    this._lifecycle?.dispose();
-    this._lifecycle = null;
+    this._listen(false);
     this._shared?.dispose();
     this._shared = null;
   }
@@ -142,7 +191,6 @@ export class CreditsConnection implements IDisposable {
   private _token: string;
   private _key = '';
   private _shared: SharedCredits | null = null;
-  private _lifecycle: PageLifecycle | null = null;
   private _disposed = false;
 }
 
@@ -156,16 +204,8 @@ export namespace CreditsConnection {
 
 namespace Private {
   /**
-   * The browser's Web Locks, where there are any (a secure context).
-   */
-  export function locks(): ILocks | null {
-    return typeof navigator !== 'undefined' && navigator.locks
-      ? (navigator.locks as unknown as ILocks)
-      : null;
-  }
-
-  /**
-   * A BroadcastChannel of this extension, where there is one.
+   * A BroadcastChannel of this extension, where there is one (there is on
+   * plain-HTTP origins too, unlike Web Locks).
    */
   export function channel(name: string): IChannel | null {
     return typeof BroadcastChannel === 'undefined'
@@ -173,5 +213,40 @@ namespace Private {
       : (new BroadcastChannel(
           `jupyterlab-hub-credits:${name}`
         ) as unknown as IChannel);
+  }
+
+  /**
+   * This page's visibility (Page Visibility; a page that is hidden or being
+   * unloaded counts as not looking).
+   */
+  export function visibility(): IVisibility {
+    return {
+      get visible() {
+        return document.visibilityState === 'visible';
+      },
+      watch: listener => {
+        document.addEventListener('visibilitychange', listener);
+        return () => document.removeEventListener('visibilitychange', listener);
+      }
+    };
+  }
+
+  /**
+   * The hub's list to poll with the page's token: where a direct way with
+   * the token is among the endpoints (the token goes only where they say).
+   */
+  export function list(
+    hub: IHubLocation,
+    endpoints: readonly IEndpoint[]
+  ): CreditsReader.IOptions['list'] {
+    const direct = endpoints.find(e => e.via !== 'relay' && e.token);
+    if (!direct?.token) {
+      return null;
+    }
+    return {
+      url: hubUrl(hub, 'api/credits'),
+      token: direct.token,
+      shape: direct.url === userStreamUrl(hub) ? 'user' : 'server'
+    };
   }
 }

@@ -4,7 +4,19 @@
  * becomes visible with a dead connection reconnects at once.
  */
 import type { IDisposable } from '@lumino/disposable';
-import type { CreditsStream } from './stream';
+import type { IConnectionStatus } from '../model/state';
+
+/**
+ * What the page's life drives: the stream, or the leader's reader.
+ */
+export interface ILifecycleTarget {
+  readonly status: IConnectionStatus;
+  /** A connection is open, being opened or waiting for a retry. */
+  readonly isActive: boolean;
+  pause(reason: string): void;
+  resume(delayMs?: number): void;
+  reconnect(): void;
+}
 
 /**
  * The part of `window` this module listens to, injectable for tests.
@@ -78,7 +90,7 @@ export class PageLifecycle implements IDisposable {
     }
   };
 
-  private _stream: CreditsStream;
+  private _stream: ILifecycleTarget;
   private _window: IPageEvents;
   private _document: IPageEvents & { visibilityState: string };
   private _random: () => number;
@@ -88,7 +100,7 @@ export class PageLifecycle implements IDisposable {
 
 export namespace PageLifecycle {
   export interface IOptions {
-    stream: CreditsStream;
+    stream: ILifecycleTarget;
     window: IPageEvents;
     document: IPageEvents & { visibilityState: string };
     /** `navigator.onLine` at start. */

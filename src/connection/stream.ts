@@ -178,7 +178,7 @@ export class CreditsStream {
       clock: this._clock,
       timings: this._timings,
       sawEvent: () => this._sawEvent,
-      onOpen: () => this._setStatus('live', ''),
+      onOpen: () => this._setStatus(this._options.openState ?? 'live', ''),
       onData: (data, type) =>
         type === 'relay' ? this._onRelay(data) : this._onData(data),
       onEnd: (how, hintMs) => this._onEnd(how, hintMs)
@@ -199,7 +199,7 @@ export class CreditsStream {
       this._stopChecks = 0;
       if (this._failures > 0) {
         this._failures = 0;
-        this._setStatus('live', '');
+        this._setStatus(this._options.openState ?? 'live', '');
       }
     }
     this._options.onEvent(event, data);
@@ -210,28 +210,32 @@ export class CreditsStream {
    */
   private _onRelay(data: string): void {
     const relay = parseRelayState(data);
-    switch (relay?.state) {
+    // (`polling`: the relay reads the hub's list for this page, `?live=0`.)
+    switch (relay?.state as string | undefined) {
       case 'live':
         this._setStatus('live', '');
+        break;
+      case 'polling':
+        this._setStatus('polling', relay!.reason);
         break;
       case 'connecting':
       case 'reconnecting':
         // This page's connection is fine; the server's to the hub is not.
         this._setStatus(
           'reconnecting',
-          `the server is reconnecting to the hub${relay.reason ? `: ${relay.reason}` : ''}`
+          `the server is reconnecting to the hub${relay!.reason ? `: ${relay!.reason}` : ''}`
         );
         break;
       case 'stopped':
-        this._finish('stopped', relay.reason || 'the server is not running');
+        this._finish('stopped', relay!.reason || 'the server is not running');
         break;
       case 'unavailable':
-        this._finish('unavailable', relay.reason);
+        this._finish('unavailable', relay!.reason);
         break;
       case 'refused':
         this._finish(
           'unreachable',
-          `${relay.reason}; the hub admin grants the server's token read:servers with c.Spawner.server_token_scopes`
+          `${relay!.reason}; the hub admin grants the server's token read:servers with c.Spawner.server_token_scopes`
         );
         break;
       default:
@@ -249,6 +253,9 @@ export class CreditsStream {
         break;
       case 'retry':
         this._retry(how.reason, Math.max(how.notBeforeMs, hintMs));
+        break;
+      case 'busy':
+        this._busy(how.reason, Math.max(how.notBeforeMs, hintMs));
         break;
       case 'refused':
         if (this._endpointIndex + 1 < this._options.endpoints.length) {
@@ -279,16 +286,36 @@ export class CreditsStream {
 
   /**
    * Waits (full jitter, never shorter than the hub asked), then tries again.
+   * From the hub, the window is never shorter than the task interval: after
+   * a hub restart, readers come back spread over it, not in a wave.
    */
   private _retry(reason: string, hintMs: number): void {
-    const delay = retryDelayMs(
-      this._failures,
-      hintMs,
-      this._timings,
-      this._random()
-    );
+    const spread =
+      this.endpoint.via === 'relay' ? 0 : (this._options.spreadMs?.() ?? 0);
+    const timings =
+      spread > this._timings.backoffBaseMs
+        ? {
+            ...this._timings,
+            backoffBaseMs: spread,
+            backoffCapMs: Math.max(spread, this._timings.backoffCapMs)
+          }
+        : this._timings;
+    const delay = retryDelayMs(this._failures, hintMs, timings, this._random());
     this._failures++;
     this._wait(delay, failingState(this._failures, this._timings), reason);
+  }
+
+  /**
+   * The relay has too many listeners: try again slowly, in [0.5, 1.5] × the
+   * longest backoff (or later, if it asked).
+   */
+  private _busy(reason: string, hintMs: number): void {
+    const delay = Math.max(
+      Math.round(this._timings.backoffCapMs * (0.5 + this._random())),
+      Math.min(hintMs, BUSY_HINT_MAX_MS)
+    );
+    this._failures++;
+    this._wait(delay, 'busy', reason);
   }
 
   private _wait(delayMs: number, state: ConnectionState, reason: string): void {
@@ -352,5 +379,14 @@ export namespace CreditsStream {
     clock?: IClock;
     /** Uniform in [0, 1); `Math.random` by default. */
     random?: () => number;
+    /** The state once the stream opens: `polling` for the relay's `?live=0`. */
+    openState?: 'live' | 'polling';
+    /** The least retry window towards the hub (the inferred task interval). */
+    spreadMs?: () => number;
   }
 }
+
+/**
+ * The longest `Retry-After` of a busy relay honoured (an hour).
+ */
+const BUSY_HINT_MAX_MS = 3600000;

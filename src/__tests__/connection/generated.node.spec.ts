@@ -12,8 +12,18 @@ import {
   parseRelayState
 } from '../../model/payload';
 import type { CreditsEvent, ICreditEntry } from '../../model/payload';
+import {
+  chooseEntry,
+  choiceReason,
+  matchEntry,
+  parseList,
+  serverSnapshot,
+  shows
+} from '../../connection/entries';
 import { SharedCredits } from '../../connection/share';
 import type { IChannel } from '../../connection/share';
+import { WIRE_VERSION, envelope, parseMessage } from '../../connection/wire';
+import { CONNECTION_STATES } from '../../model/state';
 import type { IConnectionStatus } from '../../model/state';
 
 const RUNS = 10000;
@@ -196,7 +206,124 @@ describe('generated hub payloads', () => {
 });
 
 describe('generated channel messages', () => {
-  it('never throw; only valid statuses and events reach the model', () => {
+  const status = fc.record(
+    {
+      state: fc.oneof(
+        fc.string(),
+        fc.constantFrom(...CONNECTION_STATES, 'exploded')
+      ),
+      reason: fc.oneof(fc.string({ maxLength: 1200 }), amount),
+      failures: amount,
+      nextAttemptAt: amount,
+      since: amount
+    },
+    { requiredKeys: [] }
+  );
+  const message = fc.oneof(
+    fc.anything(),
+    fc.record(
+      {
+        v: fc.oneof(fc.constant(WIRE_VERSION), fc.constant(1), amount),
+        type: fc.oneof(
+          fc.constantFrom(
+            'seen',
+            'claim',
+            'lead',
+            'ping',
+            'bye',
+            'data',
+            'status',
+            'reconnect',
+            'beat',
+            'hello'
+          ),
+          fc.string()
+        ),
+        from: fc.oneof(
+          fc.constant('leader'),
+          fc.string({ maxLength: 80 }),
+          amount
+        ),
+        visible: fc.oneof(fc.boolean(), amount),
+        term: fc.oneof(fc.nat(), amount),
+        rank: fc.oneof(fc.constantFrom(0, 1), amount),
+        data: fc.oneof(payload, amount, fc.anything()),
+        status: fc.oneof(status, fc.anything())
+      },
+      { requiredKeys: [] }
+    )
+  );
+
+  it('parseMessage never throws; what passes is well-formed and bounded', () => {
+    let passed = 0;
+    fc.assert(
+      fc.property(message, value => {
+        const parsed = parseMessage(value);
+        if (typeof parsed === 'string') {
+          return parsed.length < 200;
+        }
+        passed++;
+        const from = parsed.from;
+        const ok = typeof from === 'string' && from.length <= 64 && from !== '';
+        switch (parsed.type) {
+          case 'seen':
+            return ok && typeof parsed.visible === 'boolean';
+          case 'claim':
+          case 'lead':
+            return (
+              ok &&
+              Number.isSafeInteger(parsed.term) &&
+              parsed.term >= 0 &&
+              (parsed.rank === 0 || parsed.rank === 1)
+            );
+          case 'data':
+            return ok && parseCreditsEvent(parsed.data).kind !== 'invalid';
+          case 'status':
+            return (
+              ok &&
+              Object.isFrozen(parsed.status) &&
+              (CONNECTION_STATES as readonly string[]).includes(
+                parsed.status.state
+              ) &&
+              finite(parsed.status.since) &&
+              parsed.status.reason.length <= 1000
+            );
+          default:
+            return ok;
+        }
+      }),
+      { numRuns: RUNS, seed: SEED }
+    );
+    expect(passed).toBeGreaterThan(RUNS / 100);
+  });
+
+  it('a message survives its envelope: parse(envelope(m)) is m', () => {
+    const good = fc.oneof(
+      fc.record({
+        type: fc.constant('seen' as const),
+        from: fc.string({ minLength: 1, maxLength: 64 }),
+        visible: fc.boolean()
+      }),
+      fc.record({
+        type: fc.constantFrom('claim' as const, 'lead' as const),
+        from: fc.string({ minLength: 1, maxLength: 64 }),
+        term: fc.nat(),
+        rank: fc.constantFrom(0, 1)
+      }),
+      fc.record({
+        type: fc.constantFrom('ping' as const, 'bye' as const),
+        from: fc.string({ minLength: 1, maxLength: 64 })
+      })
+    );
+    fc.assert(
+      fc.property(good, m => {
+        expect(parseMessage(envelope(m))).toEqual(m);
+      }),
+      { numRuns: 2000, seed: SEED }
+    );
+  });
+
+  it('never throw in a follower; only valid statuses and events reach the model', () => {
     let deliver: (data: unknown) => void = () => undefined;
     const channel: IChannel = {
       postMessage: () => undefined,
@@ -216,14 +343,13 @@ describe('generated channel messages', () => {
         onEvent: event => events.push(event),
         onStatus: status => statuses.push(status)
       },
-      // Another tab leads for ever: this one only listens.
-      locks: { request: () => new Promise(() => undefined) },
       openChannel: () => channel,
       createStream: () => {
         throw new Error('a follower never streams here');
       },
       log: () => undefined,
-      // No takeover during the run: the leader is only quiet.
+      id: 'me',
+      // No takeover during the run: timers never fire.
       clock: {
         now: () => 0,
         setTimeout: () => 0,
@@ -231,42 +357,13 @@ describe('generated channel messages', () => {
       }
     });
     shared.start();
-    const status = fc.record(
-      {
-        state: fc.oneof(
-          fc.string(),
-          fc.constantFrom('live', 'stopped', 'offline')
-        ),
-        reason: fc.oneof(fc.string({ maxLength: 1200 }), amount),
-        failures: amount,
-        nextAttemptAt: amount,
-        since: amount
-      },
-      { requiredKeys: [] }
-    );
-    const message = fc.oneof(
-      fc.anything(),
-      fc.record(
-        {
-          v: fc.oneof(fc.constant(1), amount),
-          type: fc.oneof(
-            fc.constantFrom(
-              'data',
-              'status',
-              'hello',
-              'reconnect',
-              'beat',
-              'event'
-            ),
-            fc.string()
-          ),
-          data: fc.oneof(payload, amount, fc.anything()),
-          status: fc.oneof(status, fc.anything()),
-          event: fc.anything()
-        },
-        { requiredKeys: [] }
-      )
-    );
+    deliver({
+      v: WIRE_VERSION,
+      type: 'lead',
+      from: 'leader',
+      term: 9,
+      rank: 1
+    });
     fc.assert(
       fc.property(message, value => {
         statuses.length = 0;
@@ -286,5 +383,81 @@ describe('generated channel messages', () => {
       { numRuns: RUNS, seed: SEED }
     );
     shared.dispose();
+  });
+});
+
+describe('generated credit lists', () => {
+  const list = fc.oneof(
+    fc.array(goodEntry, { maxLength: 6 }).map(l => JSON.stringify(l)),
+    fc.array(entry, { maxLength: 6 }).map(l => JSON.stringify(l)),
+    goodEntry.map(e => JSON.stringify(e)),
+    fc.jsonValue().map(v => JSON.stringify(v)),
+    fc.string()
+  );
+
+  it('parseList never throws; what passes is named, finite and bounded', () => {
+    let lists = 0;
+    fc.assert(
+      fc.property(list, text => {
+        const entries = parseList(text);
+        if (entries === null) {
+          return true;
+        }
+        lists++;
+        return (
+          entries.length <= 100 &&
+          entries.every(
+            e =>
+              e.entry.name.length > 0 &&
+              goodEntryValues(e.entry) &&
+              // The snapshot made of it reads back as the same numbers.
+              parseCreditsEvent(serverSnapshot(e)).kind === 'snapshot'
+          )
+        );
+      }),
+      { numRuns: RUNS, seed: SEED }
+    );
+    expect(lists).toBeGreaterThan(RUNS / 10);
+  });
+
+  it('chooseEntry: the match when there is one, else only/default/first, and says when it guessed', () => {
+    const named = fc
+      .uniqueArray(goodEntry, {
+        selector: e => e.name,
+        maxLength: 5
+      })
+      .map(l => parseList(JSON.stringify(l)) ?? []);
+    fc.assert(
+      fc.property(named, fc.nat(), fc.boolean(), (entries, pick, match) => {
+        const target = entries.length ? entries[pick % entries.length] : null;
+        const matched =
+          match && target
+            ? matchEntry(entries, { ...target.entry, name: null })
+            : null;
+        const choice = chooseEntry(entries, matched);
+        if (entries.length === 0) {
+          return choice === null;
+        }
+        if (matched !== null) {
+          // The matched entry shows the snapshot's numbers.
+          return (
+            !choice!.ambiguous &&
+            shows(choice!.entry.entry, target!.entry) &&
+            choice!.entry.entry.name === matched
+          );
+        }
+        if (entries.length === 1) {
+          return !choice!.ambiguous && choice!.entry === entries[0];
+        }
+        const fallback =
+          entries.find(e => e.entry.name === 'default') ?? entries[0];
+        return (
+          choice!.ambiguous &&
+          choice!.entry === fallback &&
+          choiceReason(choice).endsWith(fallback.entry.name)
+        );
+      }),
+      { numRuns: RUNS, seed: SEED }
+    );
   });
 });

@@ -6,17 +6,13 @@ import { CreditsModel } from '../../model/model';
 import { parseCreditsEvent } from '../../model/payload';
 import { STREAM_TIMINGS, retryDelayMs } from '../../connection/policy';
 import { SharedCredits } from '../../connection/share';
-import type {
-  IChannel,
-  ICreditsSink,
-  ILeaderStream,
-  ILocks
-} from '../../connection/share';
+import type { ICreditsSink, ILeaderStream } from '../../connection/share';
 import { connectionStatus } from '../../model/state';
 import type { IConnectionStatus } from '../../model/state';
 import { CreditsStream } from '../../connection/stream';
 import { Body, SSE, scriptedFetch } from '../helpers/sse';
 import type { Answer } from '../helpers/sse';
+import { HandChannel, ManualClock } from '../helpers/tabs';
 
 const tick = (ms = 0) => jest.advanceTimersByTimeAsync(ms);
 
@@ -104,56 +100,6 @@ describe('2. reconnects, whoever asks', () => {
   });
 });
 
-/**
- * Timers run by hand.
- */
-class ManualClock {
-  time = 0;
-  now = () => this.time;
-  private _timers = new Map<number, { at: number; fn: () => void }>();
-  private _next = 1;
-  setTimeout = (fn: () => void, ms: number) => {
-    const id = this._next++;
-    this._timers.set(id, { at: this.time + ms, fn });
-    return id;
-  };
-  clearTimeout = (id: unknown) => {
-    this._timers.delete(id as number);
-  };
-  advance(ms: number): void {
-    const end = this.time + ms;
-    for (;;) {
-      const due = [...this._timers.entries()]
-        .filter(([, t]) => t.at <= end)
-        .sort((a, b) => a[1].at - b[1].at)[0];
-      if (!due) {
-        break;
-      }
-      this._timers.delete(due[0]);
-      this.time = due[1].at;
-      due[1].fn();
-    }
-    this.time = end;
-  }
-}
-
-/**
- * A channel whose messages the test delivers by hand, as another tab would.
- */
-class HandChannel implements IChannel {
-  posted: unknown[] = [];
-  onmessage: ((event: MessageEvent) => void) | null = null;
-  postMessage(message: unknown): void {
-    this.posted.push(message);
-  }
-  close(): void {
-    this.onmessage = null;
-  }
-  deliver(data: unknown): void {
-    this.onmessage?.({ data } as MessageEvent);
-  }
-}
-
 class StubStream implements ILeaderStream {
   status: IConnectionStatus = connectionStatus('connecting', 0);
   started = 0;
@@ -170,10 +116,12 @@ class StubStream implements ILeaderStream {
   }
 }
 
+const LEADER = 'leader-tab';
+
 /**
- * A follower tab: another tab holds the lock for ever.
+ * A follower tab: another tab (`LEADER`) leads; the test speaks for it.
  */
-function follower(options: { locks?: ILocks } = {}) {
+function follower() {
   const clock = new ManualClock();
   const channel = new HandChannel();
   const model = new CreditsModel({ log: () => undefined });
@@ -187,13 +135,9 @@ function follower(options: { locks?: ILocks } = {}) {
       model.setStatus(status);
     }
   };
-  const locks: ILocks = options.locks ?? {
-    request: () => new Promise(() => undefined)
-  };
   const shared = new SharedCredits({
     key: 'k',
     sink,
-    locks,
     openChannel: () => channel,
     createStream: () => {
       const stream = new StubStream();
@@ -201,9 +145,11 @@ function follower(options: { locks?: ILocks } = {}) {
       return stream;
     },
     clock,
+    id: 'follower-tab',
     log: message => logs.push(message)
   });
   shared.start();
+  channel.deliver({ v: 2, type: 'lead', from: LEADER, term: 1, rank: 1 });
   return { shared, channel, model, statuses, logs, streams, clock };
 }
 
@@ -219,26 +165,40 @@ describe('3. messages from other tabs', () => {
   it('null, forged and malformed messages are ignored and logged once', () => {
     const tab = follower();
     tab.channel.deliver({
-      v: 1,
+      v: 2,
+      from: LEADER,
       type: 'data',
       data: '{"balance": 5, "cap": 10}'
     });
     for (const message of [
       null,
       'x',
-      { type: 'status', status: { state: 'stopped' } },
-      { v: 1, type: 'status', status: { state: 'stopped' } },
-      { v: 1, type: 'status', status: { ...GOOD_STATUS, state: 'exploded' } },
-      { v: 1, type: 'status', status: { ...GOOD_STATUS, since: NaN } },
-      { v: 1, type: 'data', data: '{"balance": "5", "cap": 10}' },
+      { type: 'status', from: LEADER, status: { state: 'stopped' } },
+      { v: 2, type: 'status', from: LEADER, status: { state: 'stopped' } },
       {
-        v: 1,
+        v: 2,
+        type: 'status',
+        from: LEADER,
+        status: { ...GOOD_STATUS, state: 'exploded' }
+      },
+      {
+        v: 2,
+        type: 'status',
+        from: LEADER,
+        status: { ...GOOD_STATUS, since: NaN }
+      },
+      { v: 2, type: 'status', status: GOOD_STATUS },
+      { v: 2, type: 'data', from: LEADER, data: '{"balance": "5", "cap": 10}' },
+      {
+        v: 2,
         type: 'data',
+        from: LEADER,
         data: '[{"balance": 1, "cap": 2, "entries": "x"}, 3]'
       },
-      { v: 1, type: 'data', data: { balance: 1, cap: 2 } },
-      { v: 2, type: 'data', data: '{"balance": 1, "cap": 2}' },
-      { v: 1, type: 'event', event: { kind: 'stopped', message: 'forged' } }
+      { v: 2, type: 'data', from: LEADER, data: { balance: 1, cap: 2 } },
+      { v: 1, type: 'data', data: '{"balance": 1, "cap": 2}' },
+      { v: 2, type: 'lead', from: 'x', term: -1, rank: 1 },
+      { v: 2, type: 'event', from: LEADER, event: { kind: 'stopped' } }
     ]) {
       expect(() => tab.channel.deliver(message)).not.toThrow();
     }
@@ -253,61 +213,88 @@ describe('3. messages from other tabs', () => {
     expect(logged).toBeGreaterThan(3);
   });
 
-  it('a well-formed status is applied', () => {
+  it('a well-formed status from the leader is applied; from another tab it is not', () => {
     const tab = follower();
-    tab.channel.deliver({ v: 1, type: 'status', status: GOOD_STATUS });
+    tab.channel.deliver({
+      v: 2,
+      type: 'status',
+      from: 'someone-else',
+      status: { ...GOOD_STATUS, state: 'stopped' }
+    });
+    expect(tab.model.state).toBe('connecting');
+    tab.channel.deliver({
+      v: 2,
+      type: 'status',
+      from: LEADER,
+      status: GOOD_STATUS
+    });
     expect(tab.model.state).toBe('live');
   });
 });
 
 describe('4. a frozen leader', () => {
-  it('followers mark the state stale and take over after ~three keepalives of silence', () => {
+  it('followers ping a silent leader, then mark the state stale and take over', () => {
     const tab = follower();
-    tab.channel.deliver({ v: 1, type: 'status', status: GOOD_STATUS });
+    tab.channel.deliver({
+      v: 2,
+      type: 'status',
+      from: LEADER,
+      status: GOOD_STATUS
+    });
     tab.clock.advance(20000);
-    tab.channel.deliver({ v: 1, type: 'beat' });
-    tab.clock.advance(20000);
-    // The leader spoke 20 s ago: still trusted.
+    tab.channel.deliver({ v: 2, type: 'lead', from: LEADER, term: 1, rank: 1 });
+    tab.clock.advance(23999);
+    // The leader spoke 24 s ago: asked, still trusted.
+    expect(tab.channel.types()).not.toContain('ping');
+    tab.clock.advance(1);
+    expect(tab.channel.types().at(-1)).toBe('ping');
+    tab.clock.advance(999);
     expect(tab.streams).toHaveLength(0);
-    tab.clock.advance(4001);
-    expect(tab.statuses[tab.statuses.length - 2]).toMatchObject({
+    tab.clock.advance(1);
+    expect(tab.statuses.at(-1)).toMatchObject({
       state: 'reconnecting',
       reason: 'the tab that reads the credits stopped answering'
     });
+    expect(tab.channel.posted.at(-1)).toMatchObject({
+      type: 'claim',
+      term: 2
+    });
+    tab.clock.advance(250);
     expect(tab.streams).toHaveLength(1);
     expect(tab.streams[0].started).toBe(1);
     expect(tab.shared.isLeader).toBe(true);
   });
 
-  it('a refused lock request streams alone instead of connecting for ever', async () => {
-    const tab = follower({
-      locks: { request: () => Promise.reject(new Error('SecurityError')) }
-    });
-    await Promise.resolve();
-    await Promise.resolve();
-    expect(tab.streams).toHaveLength(1);
-    expect(tab.shared.isLeader).toBe(true);
+  it('a leader that answers the ping keeps leading', () => {
+    const tab = follower();
+    tab.clock.advance(24000);
+    expect(tab.channel.types().at(-1)).toBe('ping');
+    tab.channel.deliver({ v: 2, type: 'lead', from: LEADER, term: 1, rank: 1 });
+    tab.clock.advance(5000);
+    expect(tab.streams).toHaveLength(0);
+    expect(tab.channel.types()).not.toContain('claim');
   });
 
-  it('the leader beats while the hub is quiet', () => {
+  it('the leader beats while the hub is quiet, and answers pings at once', () => {
     const clock = new ManualClock();
     const channel = new HandChannel();
     const shared = new SharedCredits({
       key: 'k',
       sink: { onEvent: () => undefined, onStatus: () => undefined },
-      locks: {
-        request: (_n, _o, callback) => callback()
-      },
       openChannel: () => channel,
       createStream: () => new StubStream(),
       clock
     });
     shared.start();
+    clock.advance(1000 + 250);
+    expect(shared.isLeader).toBe(true);
+    channel.posted = [];
     clock.advance(8000 * 3);
-    expect(
-      channel.posted.filter(m => (m as { type: string }).type === 'beat')
-    ).toHaveLength(3);
+    expect(channel.types().filter(t => t === 'lead')).toHaveLength(3);
+    channel.deliver({ v: 2, type: 'ping', from: 'other' });
+    expect(channel.types().at(-1)).toBe('lead');
     shared.dispose();
+    expect(channel.types().at(-1)).toBe('bye');
   });
 });
 

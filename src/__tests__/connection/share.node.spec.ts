@@ -1,58 +1,18 @@
+/**
+ * Tabs of one browser on Node's real BroadcastChannel, with no Web Locks
+ * anywhere: one leader, takeover when it closes or freezes, visibility
+ * reported to the leader.
+ */
 import type { CreditsEvent } from '../../model/payload';
 import { SharedCredits } from '../../connection/share';
 import type {
   ICreditsSink,
   IChannel,
-  ILeaderStream,
-  ILocks
+  ILeaderStream
 } from '../../connection/share';
 import type { ConnectionState, IConnectionStatus } from '../../model/state';
 import { until } from '../helpers/sse';
-
-/**
- * Exclusive, first-come first-served locks, as the Web Locks API grants
- * them (Node 20 has no navigator.locks; Chromium runs the real one in the
- * browser tests).
- */
-class FakeLocks implements ILocks {
-  request(
-    _name: string,
-    options: { signal?: AbortSignal },
-    callback: () => Promise<void>
-  ): Promise<unknown> {
-    return new Promise((resolve, reject) => {
-      const waiter = { callback, resolve };
-      options.signal?.addEventListener('abort', () => {
-        const i = this._queue.indexOf(waiter);
-        if (i >= 0) {
-          this._queue.splice(i, 1);
-          reject(new DOMException('aborted', 'AbortError'));
-        }
-      });
-      this._queue.push(waiter);
-      this._next();
-    });
-  }
-
-  private _next(): void {
-    if (this._held || this._queue.length === 0) {
-      return;
-    }
-    const waiter = this._queue.shift()!;
-    this._held = true;
-    void waiter.callback().then(() => {
-      this._held = false;
-      waiter.resolve(undefined);
-      this._next();
-    });
-  }
-
-  private _held = false;
-  private _queue: {
-    callback: () => Promise<void>;
-    resolve: (value: unknown) => void;
-  }[] = [];
-}
+import { FakeVisibility } from '../helpers/tabs';
 
 function status(state: ConnectionState): IConnectionStatus {
   return { state, reason: '', failures: 0, nextAttemptAt: null, since: 0 };
@@ -64,6 +24,7 @@ class FakeStream implements ILeaderStream {
   started = 0;
   reconnects = 0;
   isDisposed = false;
+  looking: boolean[] = [];
   start() {
     this.started++;
   }
@@ -72,6 +33,9 @@ class FakeStream implements ILeaderStream {
   }
   dispose() {
     this.isDisposed = true;
+  }
+  setLooking(looking: boolean) {
+    this.looking.push(looking);
   }
   /** A snapshot, as the stream hands it on: parsed, and the hub's data. */
   emit(balance: number) {
@@ -97,12 +61,13 @@ afterEach(() => {
 });
 
 /**
- * A browser with shared locks and BroadcastChannel; each `tab()` joins it.
+ * A browser with a BroadcastChannel and no locks; each `tab()` joins it.
+ * Short timings, real time.
  */
-function browser(locks: ILocks | null = new FakeLocks()) {
+function browser(share = true) {
   const name = `test-${++key}`;
   const streams: FakeStream[] = [];
-  const tab = () => {
+  const tab = (visibility = new FakeVisibility(true)) => {
     const events: CreditsEvent[] = [];
     const states: ConnectionState[] = [];
     const shared = new SharedCredits({
@@ -111,24 +76,32 @@ function browser(locks: ILocks | null = new FakeLocks()) {
         onEvent: event => events.push(event),
         onStatus: s => states.push(s.state)
       },
-      locks,
       openChannel: channel =>
-        new BroadcastChannel(channel) as unknown as IChannel,
+        share ? (new BroadcastChannel(channel) as unknown as IChannel) : null,
+      visibility,
       createStream: sink => {
         const stream = new FakeStream(sink);
         streams.push(stream);
         return stream;
-      }
+      },
+      answerMs: 40,
+      claimMs: 30,
+      beatMs: 50,
+      silenceMs: 150,
+      seenMs: 60
     });
     tabs.push(shared);
     shared.start();
-    return { shared, events, states };
+    return { shared, events, states, visibility };
   };
-  return { tab, streams };
+  const live = () => streams.filter(s => !s.isDisposed);
+  return { tab, streams, live };
 }
 
-describe('SharedCredits', () => {
-  it('the first tab streams; later tabs render its broadcasts', async () => {
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
+
+describe('SharedCredits without Web Locks', () => {
+  it('the first tab leads; later tabs render its broadcasts', async () => {
     const { tab, streams } = browser();
     const a = tab();
     await until(() => streams.length === 1);
@@ -136,15 +109,23 @@ describe('SharedCredits', () => {
     const c = tab();
     streams[0].setState('live');
     streams[0].emit(95);
-    // A follower may get the snapshot twice (broadcast and reply to its hello).
     await until(() => b.events.length >= 1 && c.events.length >= 1);
     expect(streams).toHaveLength(1);
     expect(a.shared.isLeader).toBe(true);
     expect(b.shared.isLeader).toBe(false);
     expect(a.events).toEqual([snapshot(95)]);
     expect(b.events[b.events.length - 1]).toEqual(snapshot(95));
-    expect(c.events[c.events.length - 1]).toEqual(snapshot(95));
     expect(c.states).toContain('live');
+  });
+
+  it('eight tabs opened at once elect exactly one leader, and it stays one', async () => {
+    const { tab, live } = browser();
+    const all = Array.from({ length: 8 }, () => tab());
+    await until(() => live().length === 1 && all.some(t => t.shared.isLeader));
+    // Long past every claim window, beats and pings: still one.
+    await sleep(500);
+    expect(live()).toHaveLength(1);
+    expect(all.filter(t => t.shared.isLeader)).toHaveLength(1);
   });
 
   it('a tab that joins late gets the current status and last snapshot', async () => {
@@ -157,18 +138,92 @@ describe('SharedCredits', () => {
     await until(() => late.events.length === 1);
     expect(late.events).toEqual([snapshot(80)]);
     expect(late.states[late.states.length - 1]).toBe('live');
+    expect(late.shared.isLeader).toBe(false);
   });
 
-  it('when the leader closes, a waiting tab takes over the stream', async () => {
-    const { tab, streams } = browser();
+  it('when the leader closes, another tab takes over at once', async () => {
+    const { tab, streams, live } = browser();
     const a = tab();
     await until(() => streams.length === 1);
     const b = tab();
+    const c = tab();
+    await sleep(60);
     a.shared.dispose();
     await until(() => streams.length === 2);
+    await sleep(200);
     expect(streams[0].isDisposed).toBe(true);
-    expect(streams[1].started).toBe(1);
+    expect(live()).toHaveLength(1);
+    expect(live()[0].started).toBe(1);
+    expect([b, c].filter(t => t.shared.isLeader)).toHaveLength(1);
+  });
+
+  it('a frozen leader (silent, no goodbye) is replaced; back, it steps down', async () => {
+    const { tab, streams, live } = browser();
+    const a = tab();
+    await until(() => streams.length === 1);
+    const b = tab();
+    await sleep(60);
+    // Freeze a without a word: its channel goes deaf and mute.
+    const channel = (a.shared as unknown as { _channel: IChannel })._channel;
+    const post = channel.postMessage.bind(channel);
+    const onmessage = channel.onmessage;
+    channel.postMessage = () => undefined;
+    channel.onmessage = null;
+    await until(() => b.shared.isLeader, 2000);
+    expect(b.states).toContain('reconnecting');
+    // a thaws: its next beat meets b's better term, and one leader is left.
+    channel.postMessage = post;
+    channel.onmessage = onmessage;
+    await until(() => !a.shared.isLeader, 2000);
+    expect(streams[0].isDisposed).toBe(true);
+    expect(live()).toHaveLength(1);
     expect(b.shared.isLeader).toBe(true);
+  });
+
+  it('leave() hands over; rejoin() follows the new leader', async () => {
+    const { tab, streams, live } = browser();
+    const a = tab();
+    await until(() => streams.length === 1);
+    const b = tab();
+    await sleep(60);
+    a.shared.leave();
+    await until(() => b.shared.isLeader);
+    a.shared.rejoin();
+    await sleep(200);
+    expect(a.shared.isLeader).toBe(false);
+    expect(live()).toHaveLength(1);
+  });
+
+  it('the leader learns whether any tab is visible; a closed visible tab stops counting', async () => {
+    const { tab, streams } = browser();
+    const a = tab(new FakeVisibility(false));
+    await until(() => streams.length === 1);
+    const leader = streams[0];
+    expect(leader.looking).toEqual([false]);
+    const b = tab(new FakeVisibility(false));
+    await sleep(60);
+    b.visibility.set(true);
+    await until(() => leader.looking.at(-1) === true);
+    b.visibility.set(false);
+    await until(() => leader.looking.at(-1) === false);
+    b.visibility.set(true);
+    await until(() => leader.looking.at(-1) === true);
+    b.shared.dispose();
+    await until(() => leader.looking.at(-1) === false);
+    // The leader's own visibility counts too.
+    a.visibility.set(true);
+    await until(() => leader.looking.at(-1) === true);
+  });
+
+  it('a visible tab that goes silent (frozen) stops counting after three periods', async () => {
+    const { tab, streams } = browser();
+    tab(new FakeVisibility(false));
+    await until(() => streams.length === 1);
+    const b = tab(new FakeVisibility(true));
+    await until(() => streams[0].looking.at(-1) === true);
+    const channel = (b.shared as unknown as { _channel: IChannel })._channel;
+    channel.postMessage = () => undefined;
+    await until(() => streams[0].looking.at(-1) === false, 2000);
   });
 
   it('reconnect() in a follower reconnects the leader stream', async () => {
@@ -181,8 +236,8 @@ describe('SharedCredits', () => {
     expect(streams).toHaveLength(1);
   });
 
-  it('without Web Locks every tab streams on its own', async () => {
-    const { tab, streams } = browser(null);
+  it('without a channel (sharing off) every tab reads on its own', async () => {
+    const { tab, streams } = browser(false);
     tab();
     tab();
     expect(streams).toHaveLength(2);
@@ -197,7 +252,7 @@ describe('SharedCredits', () => {
     b.shared.dispose();
     a.shared.dispose();
     // Nobody is left to take over.
-    await new Promise(resolve => setTimeout(resolve, 50));
+    await sleep(300);
     expect(streams).toHaveLength(1);
   });
 });
