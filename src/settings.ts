@@ -7,6 +7,7 @@
 import type { ISettingRegistry } from '@jupyterlab/settingregistry';
 import type { ShowWhat, TextFormat } from './views/format';
 import type { AuthMode, EndpointMode } from './connection/endpoints';
+import type { ReadingMode } from './connection/reading';
 
 /**
  * The id of the core plugin, which owns the settings schema.
@@ -32,6 +33,7 @@ export interface ICreditsSettings {
   readonly hubUrl: string;
   readonly endpoint: EndpointMode;
   readonly auth: AuthMode;
+  readonly reading: ReadingMode;
   readonly shareAcrossTabs: boolean;
   readonly connectTimeoutSeconds: number;
   readonly heartbeatTimeoutSeconds: number;
