@@ -279,14 +279,25 @@ class CreditsRelay:
         if self._wanted_mode(now) == "off":
             self._once = True
             self._touch()
-        if self._updated_mono is None:
-            waiter = asyncio.get_running_loop().create_future()
+        limit = self.timings.connect_timeout + 1 if timeout is None else timeout
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + limit
+        # Until the first numbers, a failure or a terminal state; a live
+        # stream that sends nothing (a free server) is given a second.
+        while self._updated_mono is None and self.state not in TERMINAL:
+            if self.state == "reconnecting":
+                return
+            wait = deadline - loop.time()
+            if self.state == "live":
+                wait = min(wait, 1.0)
+            if wait <= 0:
+                return
+            waiter = loop.create_future()
             self._news.append(waiter)
-            limit = self.timings.connect_timeout + 1 if timeout is None else timeout
             try:
-                await asyncio.wait_for(asyncio.shield(waiter), limit)
+                await asyncio.wait_for(asyncio.shield(waiter), wait)
             except asyncio.TimeoutError:
-                pass
+                return
             finally:
                 if waiter in self._news:
                     self._news.remove(waiter)
@@ -451,6 +462,7 @@ class CreditsRelay:
                     if mode != "stream" and attempt is not None:
                         await _cancelled(attempt)
                         attempt = None
+                        continue  # listeners may have changed meanwhile
                     if mode == "off":
                         return
                     if attempt is None and now >= next_try:
@@ -481,6 +493,15 @@ class CreditsRelay:
             self.mode = "off"
             self._once = False
             self._notify_news()
+            # Nothing awaited from here on: a listener that came while this
+            # task was winding down gets a new one.
+            if self._task is asyncio.current_task():
+                self._task = None
+                if (
+                    self.state not in TERMINAL
+                    and self._wanted_mode(self._clock.monotonic()) != "off"
+                ):
+                    self._task = asyncio.ensure_future(self._run())
 
     def _switch(self, mode: str, now: float, next_try: float) -> float:
         """A mode change: when the next hub request may go."""
@@ -684,7 +705,6 @@ class CreditsRelay:
             self.state, self.reason = state, reason
             self._last_state = self._state_message()
             self._fan_out(self._last_state)
-        if state in TERMINAL:
             self._notify_news()
 
     def _deliver(self, body: str, snapshot: dict[str, Any]) -> None:

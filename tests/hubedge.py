@@ -152,11 +152,12 @@ class EdgeHub:
             return httpx.Response(self.list_status, json=copy.deepcopy(self.entries))
         if self.stream_status != 200:
             return httpx.Response(self.stream_status, json={"message": "scripted"})
-        first = f"data: {json.dumps(self.snapshot())}\n\n".encode()
+        shown = self.snapshot()  # None: no entry pays, only keepalives
+        chunks = [b"\n\n"]
+        if shown is not None:
+            chunks.append(f"data: {json.dumps(shown)}\n\n".encode())
         return httpx.Response(
-            200,
-            headers={"content-type": "text/event-stream"},
-            stream=_Stream(self, [b"\n\n", first]),
+            200, headers={"content-type": "text/event-stream"}, stream=_Stream(self, chunks)
         )
 
 

@@ -7,6 +7,7 @@ entry that pays chosen from the list; reconnects spread after an outage.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 from collections import Counter
@@ -394,3 +395,28 @@ async def test_stop_asks_the_hub_with_the_servers_token(hub, clock):
     hub.stop_status = 403
     status, message = await relay.stop_server()
     assert status == 403 and "HTTP 403" in message
+
+
+@pytest.mark.parametrize("rounds", range(8))
+async def test_a_listener_that_comes_while_the_upstream_winds_down_is_served(hub, clock, rounds):
+    relay = make(hub, clock, grace=0.0)
+    tab = relay.subscribe(live=True)
+    await settle()
+    relay.unsubscribe(tab)
+    for _ in range(rounds):
+        await asyncio.sleep(0)
+    relay.subscribe(live=True)
+    await settle()
+    assert relay.mode == "stream" and relay.state == "live" and len(hub.open) == 1
+
+
+async def test_state_for_a_live_stream_that_sends_nothing_returns_soon(hub, clock):
+    hub.entries = []  # a free server: the stream sends keepalives only
+    hub.snapshot = lambda: None
+    relay = make(hub, clock, always_stream=True)
+    relay.subscribe(live=True)
+    await settle()
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await relay.fresh()
+    assert loop.time() - started < 2.0 and relay.state == "live"
