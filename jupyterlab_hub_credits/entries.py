@@ -191,3 +191,25 @@ def available(snapshot: dict[str, Any]) -> Optional[float]:
         if extra is not None:
             return balance + extra
     return balance
+
+
+def _grants(record: Any) -> dict[str, Any]:
+    if not isinstance(record, dict):
+        return {}
+    return {k: v for k, v in record.items() if k in GRANT_NUMBERS or k == GRANT_TEXT}
+
+
+def with_grants(snapshot: dict[str, Any], listed: Optional[dict[str, Any]]) -> dict[str, Any]:
+    """A stream snapshot (which states no grants) with the grants the list
+    stated for the same entry; the snapshot's own values win."""
+    if listed is None:
+        return snapshot
+    out = {**_grants(listed), **snapshot}
+    mine, theirs = snapshot.get("project"), listed.get("project")
+    if (
+        isinstance(mine, dict)
+        and isinstance(theirs, dict)
+        and mine.get("name") == theirs.get("name")
+    ):
+        out["project"] = {**_grants(theirs), **mine}
+    return out

@@ -32,7 +32,7 @@ from tornado.iostream import StreamClosedError
 
 from . import protocol
 from .entries import available
-from .estimate import estimate
+from .estimate import estimate_for
 from .relay import CreditsRelay, Listener
 
 KEEPALIVE_SECONDS = protocol.KEEPALIVE_SECONDS
@@ -116,7 +116,8 @@ def state_document(
     history = [[t, a] for t, a in relay.history]
     prediction = None
     if snapshot is not None and history:
-        prediction = estimate([(t * 1000, a) for t, a in relay.history], now * 1000)
+        samples = [(t * 1000, a) for t, a in relay.history]
+        prediction = estimate_for(samples, now * 1000, relay.paying())
     return {
         "state": relay.state,
         "reason": relay.reason,

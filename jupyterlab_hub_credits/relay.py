@@ -44,7 +44,15 @@ import httpx
 from httpx_sse import EventSource
 
 from . import protocol
-from .entries import Choice, available, choose_entry, match_entry, parse_list, to_snapshot
+from .entries import (
+    Choice,
+    available,
+    choose_entry,
+    match_entry,
+    parse_list,
+    to_snapshot,
+    with_grants,
+)
 from .hubenv import HubEnv
 from .policy import DEFAULT_TIMINGS, Timings, Verdict, classify, hub_data, retry_delay
 
@@ -344,6 +352,15 @@ class CreditsRelay:
         if not self._gaps:
             return None
         return statistics.median(self._gaps)
+
+    def paying(self) -> Optional[dict[str, Any]]:
+        """The last snapshot with the grants the list states for its entry
+        (what the estimate folds in; a stream snapshot states none)."""
+        snapshot = self.snapshot
+        listed = self.entry
+        if snapshot is None or listed is None or listed.name != self._matched:
+            return snapshot
+        return with_grants(snapshot, to_snapshot(listed.entry))
 
     def entry_info(self) -> Optional[dict[str, Any]]:
         """Which entry pays, as far as the relay knows: ``{"name", "ambiguous"}``."""

@@ -14,6 +14,7 @@ from jupyterlab_hub_credits.entries import (
     parse_list,
     shows,
     to_snapshot,
+    with_grants,
 )
 from jupyterlab_hub_credits.protocol import MAX_ENTRIES
 
@@ -122,3 +123,22 @@ def test_a_stream_snapshot_matches_by_its_numbers_and_project():
     assert match_entry(listed, project) == "gpu"
     assert match_entry(listed, {"balance": 94, "cap": 100}) is None
     assert match_entry(listed, None) is None
+
+
+def test_a_stream_snapshot_gets_the_grants_the_list_states_for_its_entry():
+    listed = {
+        "balance": 90,
+        "cap": 100,
+        "grant_value": 10,
+        "grant_interval": 600,
+        "project": {"name": "lab", "balance": 5, "cap": 9, "grant_value": 1},
+    }
+    streamed = {"balance": 80, "cap": 100, "project": {"name": "lab", "balance": 4, "cap": 9}}
+    assert with_grants(streamed, listed) == {
+        "balance": 80,
+        "cap": 100,
+        "grant_value": 10,
+        "grant_interval": 600,
+        "project": {"name": "lab", "balance": 4, "cap": 9, "grant_value": 1},
+    }
+    assert with_grants(streamed, None) == streamed

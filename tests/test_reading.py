@@ -250,7 +250,12 @@ async def test_the_entry_the_stream_showed_is_the_one_polled(hub, clock):
     hub.bill(3, push=False)
     await clock.advance(61)
     assert relay.snapshot["balance"] == 35
-    await relay.close()
+    # Streamed again: the estimate still gets the grants the list stated.
+    relay.set_live(tab, True)
+    await settle()
+    assert relay.mode == "stream" and "grant_value" not in relay.snapshot
+    assert relay.paying()["grant_value"] == 10
+    assert relay.paying()["project"]["grant_interval"] == 300
 
 
 async def test_with_no_snapshot_to_match_the_choice_is_a_guess_and_said(hub, clock):
