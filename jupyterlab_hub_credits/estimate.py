@@ -11,8 +11,9 @@ first bill that cannot be paid.
 The estimate reads the staircase: the bill is the smallest drop, the period
 the time the drops take per bill. It predicts the stop as the first bill the
 balance cannot pay (a range, as far as the samples pin the steps down, plus
-up to one task interval), folds in grants where the hub states them, and
-otherwise leaves rises out. Shared vectors generated from the TypeScript
+up to one task interval), folds in grants where the hub states them (in the
+prediction, and in the steps read, where a bill in the same task run as a
+grant would hide), and otherwise leaves rises out. Shared vectors generated from the TypeScript
 implementation (``tests/vectors/estimate.json``, ``npm run vectors``) prove
 both give the same numbers.
 
@@ -88,7 +89,7 @@ def estimate(
     recent = [(t, a) for t, a in samples if now - window <= t <= now]
     if len(recent) < 2:
         return {"kind": "unknown"}
-    steps = _steps(recent)
+    steps = _steps(recent, grants)
     last = recent[-1]
     if len(steps) < 2:
         if last[0] - recent[0][0] >= steady_after and not steps:
@@ -189,14 +190,35 @@ def _timestamp(value: Any) -> Optional[float]:
     return ms if ms >= 0 else None
 
 
-def _steps(samples: Sequence[Sample]) -> list[tuple[float, float, float]]:
-    """The drops of what pays: (seen at, the sample before, size)."""
+def _steps(
+    samples: Sequence[Sample], grants: Sequence[GrantPlan] = ()
+) -> list[tuple[float, float, float]]:
+    """The bills seen between samples: (seen at, the sample before, size).
+    Where the hub states its grants, a grant that landed between two
+    samples is taken out first: a bill in the same task run as a grant
+    shows as a smaller drop, or as a rise."""
     result = []
     for i in range(1, len(samples)):
-        size = samples[i - 1][1] - samples[i][1]
+        before_t, before_a = samples[i - 1]
+        granted = _granted_between(grants, before_t, samples[i][0])
+        start = min(grants[0].cap, before_a + granted) if granted > 0 else before_a
+        size = start - samples[i][1]
         if size > EPSILON:
-            result.append((samples[i][0], samples[i - 1][0], size))
+            result.append((samples[i][0], before_t, size))
     return result
+
+
+def _granted_between(grants: Sequence[GrantPlan], start: float, end: float) -> float:
+    """What the stated grants added in (start, end]: each lands on its grid
+    (``last`` plus whole intervals)."""
+    granted = 0
+    for g in grants:
+        if g.last is not None:
+            landed = math.floor((end - g.last) / g.interval_ms + 1e-9) - math.floor(
+                (start - g.last) / g.interval_ms + 1e-9
+            )
+            granted += landed * g.value
+    return granted
 
 
 def _typical_gap(samples: Sequence[Sample]) -> float:

@@ -11,7 +11,9 @@
  * period the time the drops take per bill. It predicts the stop as the
  * first bill the balance cannot pay (a range, as far as the samples pin
  * the steps down, plus up to one task interval), folds in grants where the
- * per-user stream states them, and otherwise leaves rises out. It is known
+ * hub states them (per-user stream, REST list) — in the prediction, and in
+ * the steps read, where a bill in the same task run as a grant would hide —
+ * and otherwise leaves rises out. It is known
  * from the second step on, for any billing interval.
  */
 
@@ -94,7 +96,7 @@ export function estimate(
   if (recent.length < 2) {
     return UNKNOWN;
   }
-  const steps = Private.steps(recent);
+  const steps = Private.steps(recent, grants);
   const last = recent[recent.length - 1];
   if (steps.length < 2) {
     return last.t - recent[0].t >= steadyAfterMs && steps.length === 0
@@ -187,15 +189,49 @@ namespace Private {
   /** Drops smaller than this are rounding, not bills. */
   const EPSILON = 1e-9;
 
-  export function steps(samples: readonly IBalanceSample[]): IStep[] {
+  /**
+   * The bills seen between samples. Where the hub states its grants, a
+   * grant that landed between two samples is taken out first: a bill in
+   * the same task run as a grant shows as a smaller drop, or as a rise.
+   */
+  export function steps(
+    samples: readonly IBalanceSample[],
+    grants: readonly IGrantPlan[] = []
+  ): IStep[] {
     const result: IStep[] = [];
     for (let i = 1; i < samples.length; i++) {
-      const size = samples[i - 1].available - samples[i].available;
+      const before = samples[i - 1];
+      const granted = grantedBetween(grants, before.t, samples[i].t);
+      const size =
+        (granted > 0
+          ? Math.min(grants[0].cap, before.available + granted)
+          : before.available) - samples[i].available;
       if (size > EPSILON) {
-        result.push({ t: samples[i].t, before: samples[i - 1].t, size });
+        result.push({ t: samples[i].t, before: before.t, size });
       }
     }
     return result;
+  }
+
+  /**
+   * What the stated grants added in (from, to]: each lands on its grid
+   * (`last` plus whole intervals).
+   */
+  export function grantedBetween(
+    grants: readonly IGrantPlan[],
+    from: number,
+    to: number
+  ): number {
+    let granted = 0;
+    for (const g of grants) {
+      if (g.last !== null) {
+        const landed =
+          Math.floor((to - g.last) / g.intervalMs + 1e-9) -
+          Math.floor((from - g.last) / g.intervalMs + 1e-9);
+        granted += landed * g.value;
+      }
+    }
+    return granted;
   }
 
   /**

@@ -70,17 +70,20 @@ interface IPot {
 
 export function simulate(sim: IHubSimulation): ISimulated {
   const start = sim.startS ?? sim.taskS;
+  // A hub that synced grants before has aligned every grant time to the
+  // last sync.
+  const grantAt = Private.lastSync(sim, start - sim.taskS);
   const user: IPot = {
     balance: sim.user,
     cap: sim.userCap,
     grant: sim.userGrant,
-    grantAt: start - sim.taskS
+    grantAt
   };
   const project: IPot = {
     balance: sim.project,
     cap: sim.projectCap,
     grant: sim.projectGrant,
-    grantAt: start - sim.taskS
+    grantAt
   };
   const servers = sim.servers ?? 1;
   const page = servers - 1;
@@ -166,6 +169,15 @@ namespace Private {
     const today = Math.floor(t / DAY) * DAY + sim.grantSyncS;
     const after = t - today;
     return after >= 0 && after <= Math.floor(sim.taskS * 1.2) ? today : null;
+  }
+
+  /** The last sync time at or before `t` (`t` without a sync time). */
+  export function lastSync(sim: IHubSimulation, t: number): number {
+    if (sim.grantSyncS === undefined) {
+      return t;
+    }
+    const today = Math.floor(t / DAY) * DAY + sim.grantSyncS;
+    return today <= t ? today : today - DAY;
   }
 
   export function grant(

@@ -4,7 +4,11 @@
  * are seen the predicted stop is within one task interval of the simulated
  * stop, and the automatic save comes at least its lead time before it.
  */
-import { LeadTimeTrigger, msToEarliestStop } from '../../features/guard/guard';
+import fc from 'fast-check';
+import {
+  LeadTimeTrigger,
+  msToEarliestStop
+} from '../../features/guard/decision';
 import { estimate } from '../../model/estimate';
 import type { Estimate, IBalanceSample } from '../../model/estimate';
 import { simulate } from '../helpers/billing';
@@ -216,6 +220,108 @@ describe('estimate against the hub rule', () => {
     };
     const { samples, grants } = simulate(sim);
     expect(estimate(samples, 3600000, {}, grants).kind).not.toBe('falling');
+  });
+});
+
+describe('estimate on other hub setups', () => {
+  it.each<[string, IHubSimulation]>([
+    [
+      'a late first bill the page did not see',
+      {
+        taskS: 5,
+        billingIntervalS: 60,
+        billingValue: 5,
+        user: 30,
+        userCap: 100,
+        project: 25,
+        projectCap: 60,
+        readyS: 27,
+        seenFromS: 40
+      }
+    ],
+    [
+      'a daily grant synced to 07:00 (0.4), stated with the list',
+      {
+        taskS: 60,
+        billingIntervalS: 3600,
+        billingValue: 10,
+        user: 45,
+        userCap: 100,
+        project: 0,
+        projectCap: 0,
+        startS: 4 * 3600,
+        grantSyncS: 7 * 3600,
+        userGrant: { value: 30, intervalS: 24 * 3600 }
+      }
+    ]
+  ])('%s: the stop lies in the range from the second step on', (_name, sim) => {
+    const { samples, grantsSeen, stopAt } = simulate(sim);
+    expect(stopAt).not.toBeNull();
+    let checked = 0;
+    for (let seen = 2; seen <= samples.length; seen++) {
+      const shown = samples.slice(0, seen);
+      if (stepsIn(shown) < 2) {
+        continue;
+      }
+      const result = estimate(
+        shown,
+        shown[seen - 1].t,
+        {},
+        grantsSeen[seen - 1]
+      );
+      expect(result.kind).toBe('falling');
+      if (result.kind === 'falling') {
+        expect(result.earliest).toBeLessThanOrEqual(stopAt!);
+        expect(result.latest + sim.taskS * 1000).toBeGreaterThanOrEqual(
+          stopAt!
+        );
+      }
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(2);
+  });
+
+  it('whatever the staircase: the range holds the stop, never in the past', () => {
+    // tests/test_estimate.py holds the same property for the Python side.
+    const staircase = fc
+      .array(
+        fc.tuple(
+          fc.integer({ min: 1, max: 600 }),
+          fc.integer({ min: 0, max: 3 })
+        ),
+        { minLength: 2, maxLength: 60 }
+      )
+      .map(gaps => {
+        let t = 0;
+        let available = 1000;
+        return gaps.map(([gap, drops]) => {
+          t += gap * 1000;
+          available -= drops * 5;
+          return { t, available };
+        });
+      });
+    fc.assert(
+      fc.property(
+        staircase,
+        fc.integer({ min: 0, max: 600000 }),
+        (samples, later) => {
+          const result = estimate(
+            samples,
+            samples[samples.length - 1].t + later
+          );
+          if (result.kind === 'falling') {
+            expect(result.earliest).toBeLessThanOrEqual(result.stopAt);
+            expect(result.stopAt).toBeLessThanOrEqual(result.latest);
+            expect(result.stopAt).toBeGreaterThanOrEqual(
+              samples[samples.length - 1].t
+            );
+            expect(result.msToStop).toBeGreaterThanOrEqual(0);
+            expect(result.bill).toBeGreaterThan(0);
+          }
+        }
+      ),
+      { seed: 20261201, numRuns: 500 }
+    );
   });
 });
 
