@@ -1,0 +1,622 @@
+"""Hub-load benchmark: what the extension's readers cost a real JupyterHub.
+
+Usage (from the repository, with the project's virtualenv):
+
+    .venv/bin/python scripts/bench/hubload/harness.py            # N = 100, 1,000, 5,000
+    .venv/bin/python scripts/bench/hubload/harness.py --quick    # N = 100, 1,000
+    .venv/bin/python scripts/bench/hubload/harness.py --n 100 --rows baseline,always
+
+For every N: a temporary directory with a SQLite file holding N users, each
+with a running default server (fake spawner, no process) and a server token,
+and the credit rows; a real JupyterHub + credit service started from
+``hub_config.py``; a probe timing ``GET /hub/api/`` every 50 ms; then one row
+per reader setting (see ``ROWS``): the readers start, settle, are measured,
+the hub is restarted once under them (the reconnect wave is counted at the
+hub), the readers stop and the hub is restarted clean for the next row.
+Figures, not a test: ``report.py`` prints the table and the goals of
+issue 20 as pass/fail lines with the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime
+import json
+import multiprocessing
+import os
+import random
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[2]
+sys.path.insert(0, str(HERE))
+# The relay measured is the source tree's (worker processes inherit the path).
+sys.path.insert(1, str(REPO))
+
+import readers  # noqa: E402
+import report  # noqa: E402
+
+TASK_INTERVAL = 10
+#: A task run's burst: the statements above the median second in the
+#: seconds from the run on (at 5,000 streams it lasts several seconds).
+BURST_SECONDS = 6
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    kind: Optional[str]  # None: no readers
+    visible: float  # share of servers with a visible tab
+
+
+#: In the order printed.
+ROWS = [
+    Row("baseline", None, 0.0),
+    Row("always", "always", 1.0),
+    Row("auto-0%", "auto", 0.0),
+    Row("auto-10%", "auto", 0.1),
+    Row("auto-100%", "auto", 1.0),
+    Row("poll-100%", "poll", 1.0),
+]
+#: In the order run: the rows that leave the hub holding the most memory
+#: (their reconnect wave) come last, so the RSS of the others is not theirs.
+RUN_ORDER = ["baseline", "auto-0%", "auto-10%", "poll-100%", "auto-100%", "always"]
+
+
+def log(message: str) -> None:
+    stamp = time.strftime("%H:%M:%S")
+    print(f"[hubload {stamp}] {message}", file=sys.stderr, flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# ------------------------------------------------------------ side processes
+
+
+def fake_server_main(port: int) -> None:
+    """Every server's URL: answers any request 200 (the hub's check that a
+    server is up, at start-up)."""
+    os.nice(5)
+
+    async def handle(reader, writer):
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                if not head:
+                    break
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n")
+                writer.write(b"Content-Length: 2\r\n\r\n{}")
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError):
+            pass
+        finally:
+            writer.close()
+
+    async def main():
+        server = await asyncio.start_server(handle, "127.0.0.1", port, backlog=4096)
+        async with server:
+            await server.serve_forever()
+
+    asyncio.run(main())
+
+
+def probe_main(port: int, path: str) -> None:
+    """``GET /hub/api/`` every 50 ms on a kept-alive connection; one line per
+    request: start time, seconds taken, HTTP status (0: failed)."""
+    import http.client
+
+    conn = None
+    with open(path, "a", buffering=1) as out:
+        next_at = time.monotonic()
+        while True:
+            started_wall = time.time()
+            started = time.perf_counter()
+            status = 0
+            try:
+                if conn is None:
+                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                conn.request("GET", "/hub/api/")
+                response = conn.getresponse()
+                response.read()
+                status = response.status
+            except (OSError, http.client.HTTPException):
+                if conn is not None:
+                    conn.close()
+                conn = None
+            took = time.perf_counter() - started
+            out.write(f"{started_wall:.3f} {took:.4f} {status}\n")
+            next_at = max(next_at + 0.05, time.monotonic())
+            time.sleep(max(0.0, next_at - time.monotonic()))
+
+
+# ------------------------------------------------------------------ the hub
+
+
+class Hub:
+    """One JupyterHub process over a bench directory, restartable."""
+
+    def __init__(self, directory: Path, port: int, fake_port: int):
+        self.directory = directory
+        self.port = port
+        self.fake_port = fake_port
+        self.process: Optional[subprocess.Popen] = None
+        self.starts = 0
+        self.api = f"http://127.0.0.1:{port}/hub/api"
+
+    def start(self, timeout: float = 300.0) -> float:
+        """Starts the hub; returns when ``GET /hub/api/`` answers (wall time)."""
+        self.starts += 1
+        env = dict(os.environ)
+        env.update(
+            BENCH_DIR=str(self.directory),
+            BENCH_HUB_PORT=str(self.port),
+            BENCH_FAKE_PORT=str(self.fake_port),
+            BENCH_TASK_INTERVAL=str(TASK_INTERVAL),
+        )
+        env["PATH"] = f"{REPO / '.venv' / 'bin'}:{env.get('PATH', '')}"
+        logfile = open(self.directory / f"hub-{self.starts}.log", "w")
+        self.process = subprocess.Popen(
+            [str(REPO / ".venv" / "bin" / "jupyterhub"), "-f", str(HERE / "hub_config.py")],
+            cwd=self.directory,
+            env=env,
+            stdout=logfile,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the hub exited; see {logfile.name}")
+            try:
+                with urllib.request.urlopen(self.api + "/", timeout=5) as response:
+                    if response.status == 200:
+                        return time.time()
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError("the hub did not come up")
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+    def rss_mb(self) -> float:
+        if self.process is None:
+            return float("nan")
+        try:
+            for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+        except OSError:
+            pass
+        return float("nan")
+
+
+def populate(db_url: str, n: int, fake_port: int) -> list[tuple[str, str]]:
+    """N users, each with a running default server and a server token, and
+    their credit rows (nothing to grant or bill during the run)."""
+    from jupyterhub import orm
+    from jupyterhub.roles import roles_to_scopes
+    from jupyterhub_credit_service.orm import CreditsProject, CreditsUser, CreditsUserValues
+
+    session = orm.new_session_factory(db_url)()
+    now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    started = now - datetime.timedelta(seconds=5)
+    user_role = orm.Role.find(session, "user")
+    server_scopes = sorted(roles_to_scopes([orm.Role.find(session, "server")]))
+    project = CreditsProject(
+        name="p0",
+        display_name="p0",
+        balance=1000,
+        cap=1000,
+        grant_value=10,
+        grant_interval=10**8,
+        grant_last_update=now,
+    )
+    session.add(project)
+    servers = []
+    spawners = []
+    for index in range(n):
+        name = f"u{index}"
+        user = orm.User(name=name, created=now, last_activity=now)
+        user.roles.append(user_role)
+        session.add(user)
+        spawner = orm.Spawner(user=user, name="", started=started)
+        spawner.last_activity = now
+        spawner.state = {"billing_value": 10, "billing_interval": 10**8}
+        spawner.server = orm.Server(
+            proto="http", ip="127.0.0.1", port=fake_port, base_url=f"/user/{name}/"
+        )
+        session.add(spawner)
+        token = secrets.token_hex(32)
+        api_token = orm.APIToken(
+            generated=True,
+            note=f"Server at /user/{name}/",
+            client_id="jupyterhub",
+            scopes=server_scopes,
+        )
+        api_token.token = token
+        api_token.user = user
+        session.add(api_token)
+        spawners.append((name, spawner))
+        servers.append((name, token))
+    session.flush()
+    for name, spawner in spawners:
+        credits_user = CreditsUser(name=name, spawner_bills={str(spawner.id): now.isoformat()})
+        session.add(credits_user)
+        session.add(
+            CreditsUserValues(
+                name="default",
+                balance=100,
+                cap=100,
+                grant_value=10,
+                grant_interval=10**8,
+                grant_last_update=now,
+                user_options=None,
+                credits_user=credits_user,
+                project=project,
+            )
+        )
+    session.commit()
+    session.close()
+    return servers
+
+
+# ------------------------------------------------------------- measurement
+
+
+def read_hubstats(path: Path) -> tuple[dict[int, dict], list[tuple[float, int]], list[float]]:
+    """Per-second counters, (time, streams held) samples, task-run times."""
+    seconds: dict[int, dict] = {}
+    streams: list[tuple[float, int]] = []
+    tasks: list[float] = []
+    if not path.exists():
+        return seconds, streams, tasks
+    for line in path.read_text().splitlines():
+        try:
+            item = json.loads(line)
+        except ValueError:
+            continue
+        if "t" in item:
+            bucket = seconds.setdefault(item["t"], {})
+            for key, value in item.items():
+                if key != "t":
+                    bucket[key] = bucket.get(key, 0) + value
+        else:
+            streams.append((item["now"], item["streams"]))
+            tasks.extend(item.get("tasks", []))
+    return seconds, streams, tasks
+
+
+def read_probe(path: Path) -> list[tuple[float, float, int]]:
+    rows = []
+    if not path.exists():
+        return rows
+    for line in path.read_text().splitlines():
+        parts = line.split()
+        if len(parts) == 3:
+            rows.append((float(parts[0]), float(parts[1]), int(parts[2])))
+    return rows
+
+
+@dataclass
+class Result:
+    n: int
+    row: str
+    streams: float = float("nan")
+    sql_task: float = float("nan")
+    sql_task_max: float = float("nan")
+    sql_median: float = float("nan")
+    burst: float = float("nan")
+    stall_median: float = float("nan")
+    stall_max: float = float("nan")
+    rss_mb: float = float("nan")
+    conn_peak: float = float("nan")
+    conn_peak_second: float = float("nan")
+    restart_seconds: float = float("nan")
+    polls_per_s: float = float("nan")
+    tasks: int = 0
+    readers: dict[str, Any] = field(default_factory=dict)
+    note: str = ""
+
+
+def measure(
+    result: Result,
+    directory: Path,
+    window: tuple[float, float],
+) -> None:
+    """Fills the steady-state figures from the counters over ``window``."""
+    seconds, streams, tasks = read_hubstats(directory / "hubstats.jsonl")
+    probes = read_probe(directory / "probe.txt")
+    start, end = window
+    span = range(int(start) + 1, int(end))
+    sql = [seconds.get(s, {}).get("sql", 0) for s in span]
+    polls = [seconds.get(s, {}).get("poll", 0) for s in span]
+    held = [count for at, count in streams if start <= at <= end]
+    runs = [t for t in tasks if start + 1 <= t <= end - BURST_SECONDS]
+    result.tasks = len(runs)
+    if sql:
+        result.sql_median = statistics.median(sql)
+        result.polls_per_s = sum(polls) / len(polls)
+    if held:
+        result.streams = statistics.median(held)
+    peaks = []
+    bursts = []
+    stalls = []
+    quiet = result.sql_median if sql else 0.0
+    for run in runs:
+        after = [
+            seconds.get(s, {}).get("sql", 0) for s in range(int(run), int(run) + BURST_SECONDS)
+        ]
+        peaks.append(max(after[:3]))
+        bursts.append(sum(max(0.0, count - quiet) for count in after))
+        near = [took for at, took, _ in probes if run - 1.0 <= at <= run + 5.0]
+        if near:
+            stalls.append(max(near))
+    if peaks:
+        result.sql_task = statistics.median(peaks)
+        result.sql_task_max = max(peaks)
+        result.burst = statistics.median(bursts)
+    if stalls:
+        result.stall_median = statistics.median(stalls)
+        result.stall_max = max(stalls)
+
+
+def measure_wave(result: Result, directory: Path, up: float, end: float) -> None:
+    seconds, _, _ = read_hubstats(directory / "hubstats.jsonl")
+    counts = [(seconds.get(s, {}).get("conn", 0), s) for s in range(int(up) - 2, int(end))]
+    if counts:
+        peak, second = max(counts)
+        result.conn_peak = peak
+        result.conn_peak_second = second - up
+
+
+# --------------------------------------------------------------- the runs
+
+
+@dataclass
+class Plan:
+    ramp: float  # readers start spread over this
+    settle: float  # then this long before measuring (streams: 1 task run; rule: 2)
+    window: float  # steady state measured
+    wave: float  # counted after the hub is back
+    workers: int
+
+
+def plan_for(n: int) -> Plan:
+    if n >= 5000:
+        return Plan(ramp=20, settle=20, window=30, wave=25, workers=3)
+    if n >= 1000:
+        return Plan(ramp=5, settle=18, window=30, wave=25, workers=2)
+    return Plan(ramp=2, settle=18, window=30, wave=25, workers=1)
+
+
+def start_readers(ctx, hub: Hub, servers, row: Row, plan: Plan, seed: int):
+    rng = random.Random(seed)
+    visible_count = round(len(servers) * row.visible)
+    flags = [True] * visible_count + [False] * (len(servers) - visible_count)
+    rng.shuffle(flags)
+    work = [(user, token, flag) for (user, token), flag in zip(servers, flags)]
+    rng.shuffle(work)
+    workers = []
+    for index in range(plan.workers):
+        share = work[index :: plan.workers]
+        parent, child = ctx.Pipe()
+        process = ctx.Process(
+            target=readers.worker_main,
+            args=(child, hub.api, share, row.kind, plan.ramp),
+            daemon=True,
+        )
+        process.start()
+        workers.append((process, parent))
+    return workers
+
+
+def _readable(pipe) -> bool:
+    try:
+        return pipe.poll()
+    except (EOFError, OSError):
+        return False
+
+
+def collect(workers) -> dict[str, Any]:
+    total: dict[str, Any] = {"states": {}, "modes": {}, "hub_connections": 0, "relays": 0}
+    for _process, pipe in workers:
+        last = None
+        while _readable(pipe):
+            try:
+                last = pipe.recv()
+            except (EOFError, OSError):
+                break
+        if last is None:
+            continue
+        total["relays"] += last["relays"]
+        total["hub_connections"] += last["hub_connections"]
+        for key in ("states", "modes"):
+            for name, count in last[key].items():
+                total[key][name] = total[key].get(name, 0) + count
+    return total
+
+
+def stop_readers(workers) -> dict[str, Any]:
+    for _process, pipe in workers:
+        try:
+            pipe.send("stop")
+        except OSError:
+            pass
+    time.sleep(1.0)
+    final = collect(workers)
+    for process, _pipe in workers:
+        process.join(20)
+        if process.is_alive():
+            process.terminate()
+            process.join(5)
+    return final
+
+
+def sleep_until(at: float) -> None:
+    time.sleep(max(0.0, at - time.time()))
+
+
+def run_row(ctx, hub: Hub, servers, row: Row, n: int, directory: Path) -> Result:
+    """One row: readers start and settle, steady state measured, the hub
+    restarted under them, the reconnect wave counted, the readers stopped.
+
+    The next row runs on the hub restarted here (no second restart: it
+    costs half a minute at 5,000 servers); its readers start after the
+    stopped readers' stream handlers have ended at a task run.
+    """
+    plan = plan_for(n)
+    result = Result(n=n, row=row.name)
+    workers = []
+    if row.kind is not None:
+        if row.kind != "always" and not readers.new_api():
+            result.note = "relay.py has no reading rule yet"
+            return result
+        workers = start_readers(ctx, hub, servers, row, plan, seed=n)
+        settle = plan.settle if row.kind != "always" else TASK_INTERVAL
+        sleep_until(time.time() + plan.ramp + settle)
+    else:
+        time.sleep(TASK_INTERVAL + 2)
+    begin = time.time()
+    rss = []
+    while time.time() < begin + plan.window:
+        rss.append(hub.rss_mb())
+        time.sleep(1.0)
+    end = time.time()
+    result.rss_mb = max(rss)
+    result.readers = collect(workers)
+    measure(result, directory, (begin, end))
+    log(f"N={n} {row.name}: measured; restarting the hub under the readers")
+    down = time.time()
+    hub.stop()
+    up = hub.start()
+    result.restart_seconds = up - down
+    sleep_until(up + plan.wave)
+    measure_wave(result, directory, up, time.time())
+    if workers:
+        result.readers["after_restart"] = collect(workers)["states"]
+        stop_readers(workers)
+    return result
+
+
+def run_n(ctx, n: int, rows: list[Row], keep: bool) -> list[Result]:
+    directory = Path(tempfile.mkdtemp(prefix=f"hubload-{n}-"))
+    hub_port, fake_port = free_port(), free_port()
+    hub = Hub(directory, hub_port, fake_port)
+    fake = ctx.Process(target=fake_server_main, args=(fake_port,), daemon=True)
+    fake.start()
+    probe = None
+    results = []
+    try:
+        log(f"N={n}: creating the hub's database in {directory}")
+        hub.start()
+        hub.stop()
+        tic = time.time()
+        servers = populate(f"sqlite:///{directory / 'jupyterhub.sqlite'}", n, fake_port)
+        log(f"N={n}: {n} users, running servers and tokens in {time.time() - tic:.1f} s")
+        tic = time.time()
+        hub.start()
+        log(f"N={n}: hub up in {time.time() - tic:.1f} s")
+        probe = ctx.Process(
+            target=probe_main, args=(hub_port, str(directory / "probe.txt")), daemon=True
+        )
+        probe.start()
+        for row in sorted(rows, key=lambda r: RUN_ORDER.index(r.name)):
+            log(f"N={n} {row.name}: start")
+            result = run_row(ctx, hub, servers, row, n, directory)
+            results.append(result)
+            print(report.row_line(result), file=sys.stderr, flush=True)
+        results.sort(key=lambda r: [row.name for row in ROWS].index(r.row))
+    finally:
+        if probe is not None:
+            probe.terminate()
+        hub.stop()
+        fake.terminate()
+        if not keep:
+            shutil.rmtree(directory, ignore_errors=True)
+        else:
+            log(f"kept {directory}")
+    return results
+
+
+def machine_info() -> dict[str, str]:
+    from importlib.metadata import version
+
+    import jupyterlab_hub_credits.relay as relay_module
+
+    memory = "?"
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemTotal:"):
+            memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    return {
+        "date": time.strftime("%Y-%m-%d %H:%M %Z"),
+        "nproc": str(len(os.sched_getaffinity(0))),
+        "memory": memory,
+        "Python": sys.version.split()[0],
+        "JupyterHub": version("jupyterhub"),
+        "credit service": version("jupyterhub-credit-service"),
+        "relay": str(Path(relay_module.__file__).relative_to(REPO))
+        if Path(relay_module.__file__).is_relative_to(REPO)
+        else relay_module.__file__,
+        "load average at the start": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+    }
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="N = 100 and 1,000 only")
+    parser.add_argument("--n", help="comma-separated N (default 100,1000,5000)")
+    parser.add_argument("--rows", help="comma-separated rows: " + ",".join(r.name for r in ROWS))
+    parser.add_argument("--keep", action="store_true", help="keep the temporary directories")
+    parser.add_argument("--json", help="also write the results as JSON here")
+    args = parser.parse_args(argv)
+    if args.n:
+        ns = [int(x) for x in args.n.split(",")]
+    elif args.quick:
+        ns = [100, 1000]
+    else:
+        ns = [100, 1000, 5000]
+    rows = ROWS
+    if args.rows:
+        wanted = set(args.rows.split(","))
+        rows = [r for r in ROWS if r.name in wanted]
+    ctx = multiprocessing.get_context("spawn")
+    machine = machine_info()
+    log("machine: " + ", ".join(f"{k} {v}" for k, v in machine.items()))
+    started = time.time()
+    results = []
+    for n in ns:
+        results.extend(run_n(ctx, n, rows, args.keep))
+    machine["load average at the end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(report.render(results, TASK_INTERVAL, time.time() - started, machine))
+    if args.json:
+        Path(args.json).write_text(json.dumps([r.__dict__ for r in results], indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,187 @@
+"""The readers: this project's relay, one per running server, in worker processes.
+
+Each worker runs one asyncio loop with a ``CreditsRelay`` (and its upstream)
+per server of its share, exactly as the single-user server's extension
+builds it, and one listener per relay: a visible tab (``live=True``) or a
+hidden one (``live=False``). It reports a summary of its relays every two
+seconds through a pipe and stops (closing every relay) on any message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import inspect
+import os
+import time
+from collections import Counter
+from typing import Any
+from urllib.parse import quote
+
+#: Row kinds: which relay and which setting.
+#:   always  today's behaviour: a held stream whatever the tab (backoff base 1 s)
+#:   auto    the reading rule: stream while a tab is visible, poll otherwise
+#:   poll    the admin's poll-only setting: visible tabs poll too
+KINDS = ("always", "auto", "poll")
+
+
+def new_api() -> bool:
+    """Whether relay.py has the reading rule's API (``CreditsRelay(hub, ...)``)."""
+    from jupyterlab_hub_credits import relay
+
+    params = inspect.signature(relay.CreditsRelay).parameters
+    return "always_stream" in params
+
+
+def _share_ssl_context() -> None:
+    """One TLS context per worker instead of one per relay (40 ms of CPU each).
+
+    The hub here is plain HTTP; httpx builds a default context for every
+    client anyway. A server runs one relay, so in production this costs once
+    per server; in a worker holding 2,500 relays it would be minutes of CPU.
+    """
+    import httpx._transports.default as default
+
+    original = default.create_ssl_context
+    cache: dict[Any, Any] = {}
+
+    def shared(verify=True, cert=None, trust_env=True):
+        if cert is not None or not isinstance(verify, bool):
+            return original(verify=verify, cert=cert, trust_env=trust_env)
+        key = (verify, trust_env)
+        if key not in cache:
+            cache[key] = original(verify=verify, cert=cert, trust_env=trust_env)
+        return cache[key]
+
+    default.create_ssl_context = shared
+
+
+def make_relay(api_url: str, user: str, token: str, kind: str):
+    """A relay for one server, as the extension builds it, for a row kind."""
+    from jupyterlab_hub_credits import relay as relay_module
+    from jupyterlab_hub_credits.policy import DEFAULT_TIMINGS
+
+    if kind == "always":
+        timings = dataclasses.replace(DEFAULT_TIMINGS, backoff_base=1.0)
+    else:
+        timings = DEFAULT_TIMINGS
+    if new_api():
+        from jupyterlab_hub_credits.hubenv import HubEnv
+
+        hub = HubEnv(api_url=api_url, token=token, user=user, server_name="", ssl_context=None)
+        cls = relay_module.CreditsRelay
+        if kind == "always" and hasattr(cls, "_spread"):
+            cls = _today_class(cls)
+        return cls(
+            hub,
+            timings=timings,
+            reading="poll" if kind == "poll" else "auto",
+            always_stream=kind == "always",
+        )
+    if kind != "always":
+        raise RuntimeError("relay.py has no reading rule yet (CreditsRelay(hub, ...))")
+    url = f"{api_url}/credits/sseserver/{quote(user, safe='')}"
+    return relay_module.CreditsRelay(url, token, timings=timings)
+
+
+_TODAY: dict[Any, Any] = {}
+
+
+def _today_class(base):
+    """Today's reconnects for the always-streaming row: the first retry window
+    is the backoff base (1 s), not the inferred task interval, as before the
+    reading rule (``always_stream=True`` alone keeps the new spread)."""
+    if base not in _TODAY:
+
+        class TodayRelay(base):
+            def _spread(self):
+                return self.timings
+
+        _TODAY[base] = TodayRelay
+    return _TODAY[base]
+
+
+def subscribe(relay, visible: bool):
+    try:
+        return relay.subscribe(live=visible)
+    except TypeError:
+        return relay.subscribe()
+
+
+def summary(relays) -> dict[str, Any]:
+    states: Counter[str] = Counter()
+    modes: Counter[str] = Counter()
+    connections = polls = running = 0
+    for relay, _listener in relays:
+        status = relay.status()
+        states[status.get("state", "?")] += 1
+        modes[status.get("mode", "-")] += 1
+        connections += int(status.get("hub_connections", 0) or 0)
+        polls += int(status.get("hub_polls", 0) or 0)
+        running += bool(status.get("upstream_running"))
+    return {
+        "t": time.time(),
+        "relays": len(relays),
+        "states": dict(states),
+        "modes": dict(modes),
+        "hub_connections": connections,
+        "hub_polls": polls,
+        "upstream_running": running,
+    }
+
+
+async def _drain(listener) -> None:
+    while True:
+        message = await listener.queue.get()
+        if message is None:
+            return
+
+
+async def _run(conn, api_url: str, servers, kind: str, ramp: float) -> None:
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    loop.add_reader(conn.fileno(), stop.set)
+    relays: list = []
+    drains: list = []
+    started = time.monotonic()
+
+    async def start_all() -> None:
+        for index, (user, token, visible) in enumerate(servers):
+            wait = started + index * ramp / max(1, len(servers)) - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            relay = make_relay(api_url, user, token, kind)
+            listener = subscribe(relay, visible)
+            relays.append((relay, listener))
+            drains.append(asyncio.ensure_future(_drain(listener)))
+
+    async def report() -> None:
+        while True:
+            conn.send(summary(relays))
+            await asyncio.sleep(2.0)
+
+    starter = asyncio.ensure_future(start_all())
+    reporter = asyncio.ensure_future(report())
+    await stop.wait()
+    starter.cancel()
+    reporter.cancel()
+    conn.send(summary(relays))
+    closing = [relay.close() for relay, _ in relays]
+    try:
+        await asyncio.wait_for(asyncio.gather(*closing, return_exceptions=True), 15)
+    except asyncio.TimeoutError:
+        pass
+    for drain in drains:
+        drain.cancel()
+
+
+def worker_main(conn, api_url: str, servers, kind: str, ramp: float) -> None:
+    """Entry point of one worker process."""
+    for name in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
+        os.environ.pop(name, None)
+    os.environ.pop("ALL_PROXY", None)
+    # The readers stand in for servers that run elsewhere: the hub (and the
+    # probe) get the CPU first on this shared machine.
+    os.nice(5)
+    _share_ssl_context()
+    asyncio.run(_run(conn, api_url, servers, kind, ramp))
