@@ -267,7 +267,9 @@ export class CreditsPoller {
       data = JSON.stringify(entries.map(e => e.raw));
       this._reason = '';
     } else {
-      memory.matched = matchEntry(entries, memory.snapshot, memory.matched);
+      // A new match when the stream showed a snapshot since; else the last.
+      memory.matched =
+        matchEntry(entries, memory.snapshot, memory.matched) ?? memory.matched;
       memory.snapshot = null;
       const choice = chooseEntry(entries, memory.matched);
       // No entry pays: the server is free (an empty snapshot list).

@@ -270,6 +270,10 @@ export class CreditsReader implements ILeaderStream {
       reader.pause('the browser is offline');
     }
     reader.start();
+    if (way !== 'poll' && reader.status.state !== this._status.state) {
+      // A tab coming into view: the last numbers stay, marked not live.
+      this._setStatus(reader.status);
+    }
   }
 
   private _stream(live: boolean): CreditsStream {
