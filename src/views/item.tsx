@@ -11,6 +11,7 @@ import type { Message } from '@lumino/messaging';
 import { describeStatus, statusText, statusTooltip } from './format';
 import { available, percentOf } from '../model/levels';
 import type { Level } from '../model/levels';
+import { isFresh } from '../model/state';
 import type { CreditsViewModel } from './viewmodel';
 
 export class CreditsStatusItem extends VDomRenderer<CreditsViewModel> {
@@ -122,20 +123,24 @@ export class CreditsStatusItem extends VDomRenderer<CreditsViewModel> {
   private _announce(level: Level, text: string): void {
     const status = this.model.status;
     const state = status.state;
-    const key = `${state}:${level}`;
+    // Streamed or polled, fresh numbers are one situation: a tab that
+    // hides (and polls) and shows again has nothing to announce.
+    const fresh = isFresh(state);
+    const key = `${fresh ? 'fresh' : state}:${level}`;
     if (key !== this._announced) {
       const previous = this._announced;
       this._announced = key;
-      // Quiet while connecting and when first live with all well; speak up
-      // for trouble, a low level, and a recovery from trouble.
+      // Quiet while connecting and when first fresh with all well; speak
+      // up for trouble, a low level, and a recovery from trouble.
       const quiet =
         state === 'connecting' ||
-        (state === 'live' &&
+        (fresh &&
           level === 'ok' &&
           (previous === '' || previous.startsWith('connecting:')));
       if (!quiet) {
-        this._announcementText =
-          state === 'live' ? text : describeStatus(this._trans, status, false);
+        this._announcementText = fresh
+          ? text
+          : describeStatus(this._trans, status, false);
       }
     }
   }

@@ -107,6 +107,14 @@ describe('the notifiers', () => {
       ]);
     });
 
+    it('polled numbers are fresh: they notify too; stale ones do not', () => {
+      model.setStatus(connectionStatus('reconnecting', 1));
+      balance(20);
+      expect(notices()).toEqual([]);
+      model.setStatus(connectionStatus('polling', 2));
+      expect(notices()).toEqual(['warning: Your hub credits are running low.']);
+    });
+
     it('a recovery dismisses the notice and re-arms', () => {
       balance(20);
       balance(80);

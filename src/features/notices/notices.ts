@@ -5,6 +5,7 @@ import { Notification } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { LEVEL_RANK } from '../../model/levels';
 import type { Level } from '../../model/levels';
+import { isFresh } from '../../model/state';
 import type { ICreditsModel } from '../../tokens';
 import { ModelWatcher } from '../watcher';
 
@@ -135,7 +136,7 @@ export class LowBalanceNotifier extends ModelWatcher {
       this._dismiss();
       return;
     }
-    if (model.state !== 'live') {
+    if (!isFresh(model.state)) {
       return;
     }
     const crossed = this._tracker.update(model.level);
