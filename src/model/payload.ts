@@ -111,6 +111,7 @@ export interface IRelayState {
   readonly state:
     | 'connecting'
     | 'live'
+    | 'polling'
     | 'reconnecting'
     | 'refused'
     | 'unavailable'
@@ -121,6 +122,7 @@ export interface IRelayState {
 export const RELAY_STATES: ReadonlySet<string> = new Set([
   'connecting',
   'live',
+  'polling',
   'reconnecting',
   'refused',
   'unavailable',
