@@ -157,9 +157,12 @@ def identity_name(user: Any) -> Optional[str]:
         return None
     if isinstance(user, dict):
         name = user.get("name")
+    elif hasattr(user, "username"):
+        # Not ``User.name``: that is a display name anyone may choose.
+        name = user.username
     else:
-        name = getattr(user, "username", None) or getattr(user, "name", None)
-    return name if isinstance(name, str) else None
+        name = getattr(user, "name", None)
+    return name if isinstance(name, str) and name else None
 
 
 class StreamHandler(RelayHandler):

@@ -467,8 +467,14 @@ class CreditsRelay:
             # Numbers known: the first poll comes when they would be due.
             next_try = self._updated_mono + self.poll_period() * self._jitter()
         try:
+            # No idle keep-alive between polls: at thousands of servers those
+            # would hold as many sockets open on the hub as streams do.
             async with httpx.AsyncClient(
-                timeout=timeout, transport=self._transport, follow_redirects=False, verify=verify
+                timeout=timeout,
+                transport=self._transport,
+                follow_redirects=False,
+                verify=verify,
+                limits=httpx.Limits(max_keepalive_connections=0),
             ) as client:
                 while True:
                     self._changed.clear()

@@ -52,6 +52,8 @@ class FakeHub:
         #: Every list request and every stop request: (path, Authorization header).
         self.polls: list[tuple[str, str]] = []
         self.stops: list[tuple[str, str]] = []
+        #: The client port of every list request (a new port: a new connection).
+        self.poll_ports: list[int] = []
         #: What ``GET api/credits`` answers.
         self.entries: list[dict[str, Any]] = [{"name": "default", "balance": 95, "cap": 100}]
         self.stop_status = 202
@@ -124,6 +126,7 @@ class FakeHub:
         class Listing(web.RequestHandler):
             def get(self) -> None:
                 hub.polls.append((self.request.path, self.request.headers.get("Authorization", "")))
+                hub.poll_ports.append(self.request.connection.stream.socket.getpeername()[1])
                 self.set_header("Content-Type", "application/json")
                 self.finish(json.dumps(hub.entries))
 
@@ -178,7 +181,8 @@ class HeaderIdentity(IdentityProvider):
         user = await super().get_user(handler)
         name = handler.request.headers.get("X-Test-User")
         if user is not None and name:
-            return User(username=name)
+            display = handler.request.headers.get("X-Test-Display-Name", name)
+            return User(username=name, name=display)
         return user
 
 

@@ -59,6 +59,7 @@ async def test_state_without_readers_polls_the_hub_once(fake_hub: FakeHub, jp_fe
     assert state["state"] == "polling" and state["snapshot"] == {"balance": 95, "cap": 100}
     assert state["entry"] == {"name": "default", "ambiguous": False}
     assert state["free"] is False and state["level"] == "ok"
+    assert state["mode"] in ("poll", "off")
     assert len(state["history"]) == 1 and state["history"][0][1] == 95
     assert state["estimate"] == {"kind": "unknown"}
     assert isinstance(state["updated"], float)
@@ -147,6 +148,16 @@ async def test_a_guest_may_not_stop_the_server(fake_hub: FakeHub, jp_fetch):
                 "hub-credits", "stop", method="POST", body="", headers={"X-Test-User": guest}
             )
         assert refused.value.code == 403
+    # A display name is no identity.
+    with pytest.raises(HTTPClientError) as refused:
+        await jp_fetch(
+            "hub-credits",
+            "stop",
+            method="POST",
+            body="",
+            headers={"X-Test-User": "mallory", "X-Test-Display-Name": OWNER},
+        )
+    assert refused.value.code == 403
     # Jupyter Server's own token user is not the hub's owner either.
     with pytest.raises(HTTPClientError) as refused:
         await jp_fetch("hub-credits", "stop", method="POST", body="")
@@ -207,3 +218,9 @@ async def test_the_servers_token_is_in_no_answer(fake_hub: FakeHub, jp_fetch):
     answers.append(refused.value.response.body)
     for body in answers:
         assert HUB_TOKEN.encode() not in body
+
+
+async def test_polls_hold_no_idle_connection_to_the_hub(fake_hub: FakeHub, jp_fetch):
+    await jp_fetch("hub-credits", "state", params={"watch": "2"})
+    await until(lambda: len(fake_hub.polls) >= 3, timeout=5)
+    assert len(set(fake_hub.poll_ports)) == len(fake_hub.poll_ports)
