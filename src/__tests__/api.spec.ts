@@ -2,6 +2,7 @@
  * The public API is read-only: other extensions get values and a signal,
  * and nothing they can reach writes to the model.
  */
+import './helpers/jsdom';
 import plugins, { CommandIDs, IHubCredits } from '../index';
 import type { ICreditsModel } from '../index';
 import * as api from '../index';

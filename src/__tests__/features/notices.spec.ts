@@ -1,3 +1,4 @@
+import '../helpers/jsdom';
 import { Notification } from '@jupyterlab/apputils';
 import { nullTranslator } from '@jupyterlab/translation';
 import {
