@@ -20,7 +20,8 @@ follows the reading rule (the browser's direct path follows the same one):
 
 ``reading="poll"`` (the admin setting for the biggest hubs) polls for live
 listeners too, more often; ``always_stream=True`` is the behaviour before
-the rule (a stream while anyone listens), kept for the hub-load benchmark.
+the rule (a stream while anyone listens, the first retry window the backoff
+base whatever the task interval), kept for the hub-load benchmark.
 
 Listeners receive ``Message``\\ s: relay states and per-server-shaped
 snapshots (polled entries are converted, ``entries.py``); a late joiner
@@ -423,7 +424,10 @@ class CreditsRelay:
 
     def _spread(self) -> Timings:
         """Retry timings whose first window spans the task interval: after a
-        hub restart the servers come back spread over it, not in a wave."""
+        hub restart the servers come back spread over it, not in a wave.
+        (``always_stream``: the first window is the backoff base, as before.)"""
+        if self.always_stream:
+            return self.timings
         base = max(self.timings.backoff_base, self.task_interval or 0.0)
         return replace(
             self.timings, backoff_base=base, backoff_cap=max(base, self.timings.backoff_cap)

@@ -425,3 +425,14 @@ async def test_state_for_a_live_stream_that_sends_nothing_returns_soon(hub, cloc
     started = loop.time()
     await relay.fresh()
     assert loop.time() - started < 2.0 and relay.state == "live"
+
+
+async def test_always_stream_retries_as_before_within_the_backoff_base(hub, clock):
+    relay = make(hub, clock, always_stream=True, rand=lambda: 0.999)
+    relay.subscribe(live=True)
+    await stream_for(hub, clock, relay, 60, every=20)
+    assert relay.task_interval == pytest.approx(20)
+    hub.drop_all()
+    await settle()
+    await clock.advance(5.1)  # the base (5 s here), not the 20-s task interval
+    assert len(hub.kinds("stream")) == 2
