@@ -168,3 +168,22 @@ def test_an_imf_date_is_read_to_the_second(offset):
     now = 1_796_126_400.0
     header = email.utils.formatdate(now + offset, usegmt=True)
     assert retry_after_seconds(header, now) == max(0, offset)
+
+
+def test_the_defaults_are_the_protocol_files(tmp_path, monkeypatch):
+    from jupyterlab_hub_credits import protocol
+
+    source = Path(__file__).parent.parent / "src" / "connection" / "protocol.json"
+    shared = json.loads(source.read_text())
+    assert protocol.load() == shared
+    assert TIMINGS.backoff_base == shared["timings"]["backoffBaseSeconds"]
+    assert TIMINGS.backoff_cap == shared["timings"]["backoffCapSeconds"]
+    assert TIMINGS.stop_checks == shared["timings"]["stopChecks"]
+    # The package copy (in a wheel) comes first; the source tree is the fallback.
+    copy = tmp_path / "protocol.json"
+    copy.write_text(json.dumps({**shared, "version": 99}))
+    monkeypatch.setattr(protocol, "CANDIDATES", (copy, source))
+    assert protocol.load()["version"] == 99
+    monkeypatch.setattr(protocol, "CANDIDATES", (tmp_path / "missing.json",))
+    with pytest.raises(FileNotFoundError):
+        protocol.load()
