@@ -219,6 +219,9 @@ class CreditsRelay:
         self._matched: Optional[str] = None
         self._failures = 0
         self._stop_checks = 0
+        #: Why the hub refused this server's stream, if it did: live
+        #: listeners are polled from then on.
+        self.stream_refused: Optional[str] = None
         self._saw_event = False
         self._stop_event = False
         #: Hub requests over the relay's life: stream connections and polls.
@@ -386,6 +389,7 @@ class CreditsRelay:
             "hub_connections": self.connections,
             "hub_polls": self.polls,
             "task_interval": self.task_interval,
+            "stream_refused": self.stream_refused,
         }
 
     # -- the reading rule ----------------------------------------------------
@@ -406,17 +410,23 @@ class CreditsRelay:
             return "off"
         live = self.live_listeners > 0 or now < self._live_until
         if live:
-            return "poll" if self.reading == "poll" else "stream"
+            return "poll" if self._polls_for_live() else "stream"
         if self._listeners or watching:
             return "poll"
         return "off"
+
+    def _polls_for_live(self) -> bool:
+        """Live listeners are polled too: the admin's setting, or a hub that
+        refuses this server's stream but lists its credits (credit service
+        0.3.x wants ``read:servers``, which the server's token lacks)."""
+        return self.reading == "poll" or self.stream_refused is not None
 
     def poll_period(self, now: Optional[float] = None) -> float:
         """The wait between polls before jitter (see protocol.json "reading")."""
         now = self._clock.monotonic() if now is None else now
         interval = self.task_interval
         n = self.numbers
-        if self.reading == "poll" and (self.live_listeners > 0 or now < self._live_until):
+        if self._polls_for_live() and (self.live_listeners > 0 or now < self._live_until):
             base, low = (n.visible_poll_min if interval is None else interval), n.visible_poll_min
         else:
             base, low = (n.poll_default if interval is None else interval), n.poll_min
@@ -538,7 +548,8 @@ class CreditsRelay:
         if previous == "stream" and mode == "poll":
             # Poll at once: the list still shows what the stream showed,
             # so the entry that pays can be matched.
-            self._set_state("polling", self._entry_reason())
+            if self._snapshot is not None or self.free:
+                self._set_state("polling", self._entry_reason())
             return now if self._failures == 0 else next_try
         if mode == "stream" and self._failures == 0:
             return now  # live within a second of a tab becoming visible
@@ -552,6 +563,11 @@ class CreditsRelay:
             self._once = False
             return now + self.poll_period(now) * self._jitter()
         if verdict.kind == "refused":
+            if mode == "stream" and self.stream_refused is None and not self.always_stream:
+                # The list may still be readable with the same token: poll.
+                self.stream_refused = verdict.reason
+                log.info("credits relay: the hub refused the stream (%s): polling", verdict.reason)
+                return now
             self._set_state("refused", verdict.reason)
             return -1
         if verdict.kind == "end":

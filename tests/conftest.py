@@ -56,6 +56,7 @@ class FakeHub:
         self.poll_ports: list[int] = []
         #: What ``GET api/credits`` answers.
         self.entries: list[dict[str, Any]] = [{"name": "default", "balance": 95, "cap": 100}]
+        self.list_status = 200
         self.stop_status = 202
         self.open = 0
         self._live: set[web.RequestHandler] = set()
@@ -128,6 +129,10 @@ class FakeHub:
                 hub.polls.append((self.request.path, self.request.headers.get("Authorization", "")))
                 hub.poll_ports.append(self.request.connection.stream.socket.getpeername()[1])
                 self.set_header("Content-Type", "application/json")
+                self.set_status(hub.list_status)
+                if hub.list_status != 200:
+                    self.finish(json.dumps({"status": hub.list_status, "message": "scripted"}))
+                    return
                 self.finish(json.dumps(hub.entries))
 
         class Stop(web.RequestHandler):

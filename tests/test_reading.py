@@ -436,3 +436,30 @@ async def test_always_stream_retries_as_before_within_the_backoff_base(hub, cloc
     await settle()
     await clock.advance(5.1)  # the base (5 s here), not the 20-s task interval
     assert len(hub.kinds("stream")) == 2
+
+
+async def test_a_hub_that_refuses_the_stream_but_lists_credits_is_polled_for_live_tabs(hub, clock):
+    # Credit service 0.3.x: the stream wants read:servers, the server's token lacks it.
+    hub.stream_status = 403
+    relay = make(hub, clock)
+    tab = relay.subscribe(live=True)
+    await settle()
+    assert relay.state == "polling" and relay.mode == "poll"
+    assert "HTTP 403" in relay.status()["stream_refused"]
+    await clock.advance(30)
+    assert len(hub.kinds("stream")) == 1
+    polls = hub.kinds("list")
+    assert [b - a for a, b in zip(polls, polls[1:])] == [10.0, 10.0, 10.0]
+    assert [body for kind, body in drain(tab) if kind == "data"][-1]["balance"] == 95
+    # Refused there too: refused.
+    hub.list_status, hub.list_body = 403, b"{}"
+    await clock.advance(10)
+    assert relay.state == "refused"
+
+
+async def test_always_stream_takes_a_refused_stream_as_refused(hub, clock):
+    hub.stream_status = 403
+    relay = make(hub, clock, always_stream=True)
+    relay.subscribe(live=True)
+    await settle()
+    assert relay.state == "refused" and hub.kinds("list") == []

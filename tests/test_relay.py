@@ -168,6 +168,9 @@ async def test_a_silent_hub_is_left_after_the_heartbeat_timeout(fake_hub: FakeHu
     [(403, "refused"), (401, "refused"), (302, "refused"), (404, "unavailable")],
 )
 async def test_a_refusal_is_terminal_and_said_once(fake_hub: FakeHub, connect, status, state):
+    # Refused by the stream and by the list alike (a stream refused alone
+    # is polled: tests/test_reading.py).
+    fake_hub.list_status = status
     fake_hub.script(Answer(status=status, headers={"Location": "/hub/login"}))
     client = connect()
     await until(lambda: client.states() and client.states()[-1] == state)
@@ -226,6 +229,7 @@ async def test_invalid_events_are_dropped_and_json_is_reserialized(fake_hub: Fak
 
 
 async def test_the_token_never_reaches_a_client(fake_hub: FakeHub, connect, jp_fetch):
+    fake_hub.list_status = 403
     fake_hub.script(Answer(status=403))
     client = connect()
     await until(lambda: client.states() and client.states()[-1] == "refused")
