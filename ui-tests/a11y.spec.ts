@@ -6,26 +6,16 @@
  * details in the light and dark themes.
  */
 import AxeBuilder from '@axe-core/playwright';
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import type { Page } from '@playwright/test';
-import { TestHub } from './servers';
 import { ITEM, ITEM_TEXT, login, runFromPalette } from './helpers';
 
 const DETAILS = '.jp-CreditsDetails';
 // The checks axe makes for ARIA, names, contrast and focus.
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 
-let hub: TestHub;
-
-test.beforeAll(async () => {
-  // Balances hold still unless a test moves them.
-  hub = new TestHub({ taskInterval: 1, billingInterval: 3600 });
-  await hub.start();
-});
-
-test.afterAll(async () => {
-  await hub?.dispose();
-});
+// Balances hold still unless a test moves them.
+test.use({ hubOptions: { taskInterval: 1, billingInterval: 3600 } });
 
 const focused = (page: Page) =>
   page.evaluate(() => {
@@ -53,7 +43,8 @@ async function tabToItem(page: Page): Promise<void> {
 
 for (const key of ['Enter', ' ']) {
   test(`keyboard only (${key === ' ' ? 'Space' : key}): open, Tab through every control and around, Escape, focus back`, async ({
-    page
+    page,
+    hub
   }) => {
     await login(page, hub, key === ' ' ? 'kim' : 'kai');
     await expect(page.locator(ITEM_TEXT)).toContainText('Credits: 100 / 100');
@@ -93,8 +84,50 @@ for (const key of ['Enter', ' ']) {
   });
 }
 
+test('a toast that appears while the details are open leaves their focus there; Escape returns it to the item', async ({
+  page,
+  hub
+}) => {
+  await login(page, hub, 'toni');
+  await expect(page.locator(ITEM_TEXT)).toContainText('Credits: 100 / 100');
+  await page.locator(ITEM).focus();
+  await page.keyboard.press('Enter');
+  await expect.poll(async () => (await focused(page)).inDetails).toBe(true);
+  const before = (await focused(page)).label;
+  // A toast with actions, as JupyterLab's "official Jupyter news?" one.
+  await page.evaluate(() =>
+    (
+      window as unknown as {
+        jupyterapp: {
+          commands: { execute(id: string, args: unknown): Promise<unknown> };
+        };
+      }
+    ).jupyterapp.commands.execute('apputils:notify', {
+      message: 'Would you like to get notified about official Jupyter news?',
+      type: 'default',
+      options: {
+        autoClose: false,
+        actions: [
+          { label: 'Open privacy policy', commandId: 'help:about' },
+          { label: 'Yes', commandId: 'help:about' }
+        ]
+      }
+    })
+  );
+  const toast = page.locator('.jp-toastContainer', {
+    hasText: 'official Jupyter news'
+  });
+  await expect(toast).toBeVisible();
+  expect(await focused(page)).toMatchObject({ inDetails: true, label: before });
+  await page.keyboard.press('Escape');
+  await expect(page.locator(DETAILS)).toHaveCount(0);
+  await expect.poll(async () => (await focused(page)).item).toBe(true);
+  await expect(toast).toBeVisible();
+});
+
 test('mouse: open, Escape closes, the next click opens again; a click outside closes', async ({
-  page
+  page,
+  hub
 }) => {
   await login(page, hub, 'max');
   await expect(page.locator(ITEM_TEXT)).toContainText('Credits: 100 / 100');
@@ -112,7 +145,8 @@ test('mouse: open, Escape closes, the next click opens again; a click outside cl
 });
 
 test('axe-core: no violations on the item and the open details, light and dark', async ({
-  page
+  page,
+  hub
 }) => {
   await login(page, hub, 'ada');
   await expect(page.locator(ITEM_TEXT)).toContainText('Credits: 100 / 100');

@@ -11,19 +11,20 @@ export const ITEM_TEXT = `${ITEM} .jp-CreditsStatus-text`;
 
 /**
  * Logs in through the hub's form; the hub then spawns the default server
- * and redirects to JupyterLab.
+ * (a quiet JupyterLab, see `TestHub.home`) and redirects to JupyterLab.
  */
 export async function login(
   page: Page,
   hub: TestHub,
   user: string
 ): Promise<void> {
+  hub.home(user);
   await page.goto(`${hub.url}/hub/login`);
   await page.fill('#username_input', user);
   await page.fill('#password_input', hub.password);
   await page.click('#login_submit');
   await page.waitForURL(`**/user/${user}/lab**`, { timeout: 120000 });
-  await page.locator('#jp-main-statusbar').waitFor({ timeout: 60000 });
+  await labSettled(page);
 }
 
 /**
@@ -35,7 +36,21 @@ export async function openLab(
   user: string
 ): Promise<void> {
   await page.goto(`${hub.url}/user/${user}/lab`);
+  await labSettled(page);
+}
+
+/**
+ * Waits until JupyterLab has the status bar and something in its main
+ * area. After restoring its file browser, JupyterLab opens a launcher into
+ * an empty main area and focuses it, seconds after the status bar shows: a
+ * keyboard test that starts earlier loses its focus to it.
+ */
+export async function labSettled(page: Page): Promise<void> {
   await page.locator('#jp-main-statusbar').waitFor({ timeout: 60000 });
+  await page
+    .locator('#jp-main-dock-panel .lm-DockPanel-widget')
+    .first()
+    .waitFor({ timeout: 60000 });
 }
 
 /**

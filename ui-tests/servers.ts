@@ -113,6 +113,45 @@ export function writeUserSettings(
 }
 
 /**
+ * What every browser test's JupyterLab is told by `overrides.json`: no
+ * "official Jupyter news?" toast (JupyterLab asks a little while after
+ * start, in the middle of a test) and no update check.
+ */
+export const QUIET_OVERRIDES = {
+  '@jupyterlab/apputils-extension:notification': {
+    fetchNews: 'false',
+    checkForUpdates: false
+  }
+};
+
+/**
+ * Makes the JupyterLab started with `configDir` (its JUPYTER_CONFIG_DIR)
+ * quiet and self-contained: `overrides.json` with QUIET_OVERRIDES, and
+ * user settings and workspaces in the given folders of the test's own
+ * temporary directory (no layout restored from an earlier run).
+ */
+export function writeQuietLab(
+  configDir: string,
+  dirs: { appSettings: string; userSettings: string; workspaces: string }
+): void {
+  fs.mkdirSync(dirs.appSettings, { recursive: true });
+  fs.writeFileSync(
+    path.join(dirs.appSettings, 'overrides.json'),
+    JSON.stringify(QUIET_OVERRIDES)
+  );
+  const lab = {
+    app_settings_dir: dirs.appSettings,
+    user_settings_dir: dirs.userSettings,
+    workspaces_dir: dirs.workspaces
+  };
+  fs.mkdirSync(configDir, { recursive: true });
+  fs.writeFileSync(
+    path.join(configDir, 'jupyter_server_config.json'),
+    JSON.stringify({ LabApp: lab, JupyterNotebookApp: lab })
+  );
+}
+
+/**
  * A real JupyterHub running the real jupyterhub-credit-service.
  */
 export class TestHub {
@@ -151,11 +190,19 @@ export class TestHub {
   }
 
   /**
-   * A user's home directory (the single-user server's root).
+   * A user's home directory (the single-user server's root), with the
+   * quiet JupyterLab of every test (see `writeQuietLab`).
    */
   home(user: string): string {
     const home = path.join(this.state, 'home', user);
-    fs.mkdirSync(home, { recursive: true });
+    const config = path.join(home, '.jupyter');
+    if (!fs.existsSync(path.join(config, 'jupyter_server_config.json'))) {
+      writeQuietLab(config, {
+        appSettings: path.join(config, 'lab', 'app-settings'),
+        userSettings: path.join(config, 'lab', 'user-settings'),
+        workspaces: path.join(config, 'lab', 'workspaces')
+      });
+    }
     return home;
   }
 
@@ -379,6 +426,11 @@ export class TestLab {
     const bin = path.join(REPO, this.venv, 'bin');
     // A config dir of its own, searched before the environment's.
     const configDir = path.join(this.root, '.jupyter-config');
+    writeQuietLab(configDir, {
+      appSettings: path.join(this.root, '.app-settings'),
+      userSettings: this.settingsDir,
+      workspaces: path.join(this.root, '.workspaces')
+    });
     fs.mkdirSync(path.join(configDir, 'labconfig'), { recursive: true });
     fs.writeFileSync(
       path.join(configDir, 'labconfig', 'page_config.json'),
