@@ -21,6 +21,9 @@ echo "== ruff (Python lint and format)"
 echo "== type check (tests included)"
 npm run typecheck --silent || status=1
 
+echo "== shared vectors (generated; fails when stale)"
+npm run --silent vectors -- --check || status=1
+
 echo "== jest"
 npx jest --ci --json --outputFile="$out/jest.json" || status=1
 
