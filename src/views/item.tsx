@@ -29,16 +29,22 @@ export class CreditsStatusItem extends VDomRenderer<CreditsViewModel> {
   }
 
   /**
-   * Renders at most once per animation frame, just before the frame is
-   * painted (so no later than rendering at once would show). Lumino 2 runs
-   * update requests in a microtask: without this, every network chunk would
-   * render.
+   * At most one render per animation frame. Lumino 2 runs update requests
+   * in a microtask, so every network chunk would render: a change renders
+   * at once when the item has not rendered since the last frame began;
+   * changes after that are folded into one render at the next frame.
    */
   update(): void {
-    this._frame ??= requestAnimationFrame(() => {
+    if (this._frame !== undefined) {
+      this._pending = true;
+      return;
+    }
+    super.update();
+    this._frame = requestAnimationFrame(() => {
       this._frame = undefined;
-      if (!this.isDisposed) {
-        super.update();
+      if (this._pending) {
+        this._pending = false;
+        this.update();
       }
     });
   }
@@ -158,8 +164,9 @@ export class CreditsStatusItem extends VDomRenderer<CreditsViewModel> {
 
   private _trans: TranslationBundle;
   private _onActivate?: () => void;
-  // No initializers: the base constructor already calls update().
+  // No initializer: the base constructor already calls update().
   private _frame?: number;
+  private _pending = false;
   private _text = '';
   private _announced = '';
   private _announcementText = '';
