@@ -1,0 +1,75 @@
+/**
+ * What the item and its tooltip say in the reading rule's states: polled
+ * numbers shown as they are (with how they are read), a guessed entry
+ * named, a free server, a busy relay.
+ */
+import { nullTranslator } from '@jupyterlab/translation';
+import { describeStatus, statusText } from '../../views/format';
+import { CreditsModel } from '../../model/model';
+import type { ICreditEntry } from '../../model/payload';
+import { connectionStatus, isFresh } from '../../model/state';
+
+const trans = nullTranslator.load('test');
+const DISPLAY = { label: 'Credits', show: 'both', format: 'fraction' } as const;
+const ENTRY: ICreditEntry = {
+  name: null,
+  balance: 5,
+  cap: 100,
+  grant: null,
+  project: null
+};
+
+describe('the polling and busy states', () => {
+  it('polled numbers are shown as they are, and count as fresh', () => {
+    const polling = connectionStatus('polling', 0, { nextAttemptAt: 60000 });
+    expect(statusText(trans, polling, [ENTRY], DISPLAY)).toBe(
+      'Credits: 5 / 100'
+    );
+    expect(isFresh('polling')).toBe(true);
+    expect(isFresh('connecting')).toBe(false);
+    const line = describeStatus(trans, polling, true);
+    expect(line).toContain('instead of a live stream');
+    expect(line).toContain(
+      `Next update at ${new Date(60000).toLocaleTimeString()}`
+    );
+  });
+
+  it('a guessed entry is named in the tooltip', () => {
+    const polling = connectionStatus('polling', 0, {
+      reason: 'which entry pays for this server is a guess: default'
+    });
+    expect(describeStatus(trans, polling, true)).toContain(
+      'which entry pays for this server is a guess: default'
+    );
+  });
+
+  it('no entry pays: free of charge', () => {
+    const polling = connectionStatus('polling', 0);
+    expect(statusText(trans, polling, [], DISPLAY)).toBe('Credits: no charge');
+    expect(describeStatus(trans, polling, false)).toContain('free of charge');
+  });
+
+  it('a busy relay keeps the last numbers, marked', () => {
+    const busy = connectionStatus('busy', 0, {
+      reason: 'the Jupyter server has too many credit readers open',
+      nextAttemptAt: 90000
+    });
+    expect(statusText(trans, busy, [ENTRY], DISPLAY)).toBe(
+      'Credits: 5 / 100 (server busy)'
+    );
+    expect(describeStatus(trans, busy, true)).toContain('too many');
+  });
+
+  it('levels act on polled numbers', () => {
+    const model = new CreditsModel({ log: () => undefined });
+    model.configure(
+      { entries: [], warningPercent: 25, criticalPercent: 10 },
+      null
+    );
+    model.applyEvent({ kind: 'snapshot', entries: [ENTRY] });
+    model.setStatus(connectionStatus('polling', 0));
+    expect(model.level).toBe('critical');
+    model.setStatus(connectionStatus('connecting', 0));
+    expect(model.level).toBe('ok');
+  });
+});
