@@ -1,4 +1,5 @@
 import { PageLifecycle } from '../../connection/lifecycle';
+import { CreditsReader } from '../../connection/reading';
 import { CreditsStream } from '../../connection/stream';
 import { Body, SSE, scriptedFetch } from '../helpers/sse';
 import type { Answer } from '../helpers/sse';
@@ -139,5 +140,42 @@ describe('PageLifecycle', () => {
     expect(requests).toHaveLength(1);
     stream.dispose();
     expect(jest.getTimerCount()).toBe(0);
+  });
+});
+
+describe('PageLifecycle with the leader reader', () => {
+  it('a reader that starts offline sends nothing until online, then reads', async () => {
+    const body = new Body();
+    const { fetch, requests } = scriptedFetch([
+      { status: 200, headers: SSE, body }
+    ]);
+    const reader = new CreditsReader({
+      endpoints: [{ url: '/s' }],
+      list: null,
+      mode: 'auto',
+      stream: { fetch },
+      onEvent: () => undefined,
+      onStatus: () => undefined,
+      random: () => 0.5
+    });
+    const win = new EventTarget();
+    const lifecycle = new PageLifecycle({
+      stream: reader,
+      window: win,
+      document: new FakeDocument(),
+      online: false,
+      random: () => 0.5,
+      onlineJitterMs: 1000
+    });
+    reader.start();
+    await tick(120000);
+    expect(requests).toHaveLength(0);
+    expect(reader.status.state).toBe('offline');
+    win.dispatchEvent(new Event('online'));
+    await tick(500);
+    expect(requests).toHaveLength(1);
+    expect(reader.status.state).toBe('live');
+    lifecycle.dispose();
+    reader.dispose();
   });
 });
