@@ -207,6 +207,13 @@ export async function stopServer(
   if (!result.button.accept) {
     return;
   }
+  // Shown before asking: the notices' code loads now, while this server
+  // still runs (it is gone once the stop went through).
+  const id = Notification.emit(
+    trans.__('Asking the hub to stop your server…'),
+    'in-progress',
+    { autoClose: false }
+  );
   const outcome = await requestStop(
     hub,
     auth,
@@ -215,21 +222,24 @@ export async function stopServer(
     transport
   );
   if (outcome.ok) {
-    Notification.info(trans.__('The hub is stopping your server.'), {
+    Notification.update({
+      id,
+      message: trans.__('The hub is stopping your server.'),
+      type: 'info',
       autoClose: 5000
     });
     return;
   }
-  Notification.error(
-    trans.__(
+  Notification.update({
+    id,
+    message: trans.__(
       'The hub did not stop the server (%1). Stop it from the hub home page.',
       Private.explain(trans, outcome)
     ),
-    {
-      autoClose: false,
-      actions: [{ label: trans.__('Open hub home'), callback: openHubHome }]
-    }
-  );
+    type: 'error',
+    autoClose: false,
+    actions: [{ label: trans.__('Open hub home'), callback: openHubHome }]
+  });
 }
 
 namespace Private {

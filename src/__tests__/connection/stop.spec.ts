@@ -21,7 +21,7 @@ jest.mock('@jupyterlab/apputils', () => ({
     warnButton: (options: object) => ({ ...options, accept: true })
   },
   showDialog: jest.fn(),
-  Notification: { info: jest.fn(), error: jest.fn() }
+  Notification: { emit: jest.fn(() => 'notice-1'), update: jest.fn() }
 }));
 
 const ORIGIN = 'https://hub.example.org';
@@ -230,51 +230,68 @@ describe('no relay (404): the hub directly where that works', () => {
 describe('stopServer: the confirmation and the notices', () => {
   const trans = nullTranslator.load('jupyterlab_hub_credits');
   const dialog = showDialog as jest.Mock;
-  const info = Notification.info as jest.Mock;
-  const error = Notification.error as jest.Mock;
+  const emit = Notification.emit as jest.Mock;
+  const update = Notification.update as jest.Mock;
 
   beforeEach(() => {
     dialog.mockReset();
-    info.mockReset();
-    error.mockReset();
+    emit.mockClear();
+    update.mockClear();
   });
 
   const answer = (accept: boolean) =>
     dialog.mockResolvedValue({ button: { accept } });
 
-  it('cancelled: nothing is sent', async () => {
+  it('cancelled: nothing is sent, nothing said', async () => {
     answer(false);
     const transport = fake(json(202, { status: 204 }));
     await stopServer(hub, 'auto', TOKEN, trans, () => undefined, transport);
     expect(dialog).toHaveBeenCalledTimes(1);
     expect(dialog.mock.calls[0][0].title).toBe('Stop your server?');
     expect(transport.seen).toHaveLength(0);
-    expect(info).not.toHaveBeenCalled();
-    expect(error).not.toHaveBeenCalled();
+    expect(emit).not.toHaveBeenCalled();
+    expect(update).not.toHaveBeenCalled();
   });
 
-  it('confirmed: asked through the relay, and says the hub is stopping it', async () => {
+  it('confirmed: a notice before asking (while this server still serves its code), then the outcome in it', async () => {
     answer(true);
+    let noticeFirst = false;
     const transport = fake(json(202, { status: 204 }));
-    await stopServer(hub, 'auto', TOKEN, trans, () => undefined, transport);
-    expect(transport.seen.map(s => s.to)).toEqual(['server']);
-    expect(info).toHaveBeenCalledWith(
-      'The hub is stopping your server.',
-      expect.anything()
+    const server = transport.server;
+    await stopServer(hub, 'auto', TOKEN, trans, () => undefined, {
+      hub: transport.hub,
+      server: (url, init) => {
+        noticeFirst = emit.mock.calls.length === 1;
+        return server(url, init);
+      }
+    });
+    expect(noticeFirst).toBe(true);
+    expect(emit).toHaveBeenCalledWith(
+      'Asking the hub to stop your server…',
+      'in-progress',
+      { autoClose: false }
     );
+    expect(transport.seen.map(s => s.to)).toEqual(['server']);
+    expect(update).toHaveBeenCalledWith({
+      id: 'notice-1',
+      message: 'The hub is stopping your server.',
+      type: 'info',
+      autoClose: 5000
+    });
   });
 
   it('no relay and no direct way: an error notice that says so, with the hub home', async () => {
     answer(true);
     const home = jest.fn();
     await stopServer(hub, 'cookie', TOKEN, trans, home, fake(noRelay()));
-    expect(error).toHaveBeenCalledTimes(1);
-    const [text, options] = error.mock.calls[0];
-    expect(text).toBe(
+    expect(update).toHaveBeenCalledTimes(1);
+    const [notice] = update.mock.calls[0];
+    expect(notice).toMatchObject({ id: 'notice-1', type: 'error' });
+    expect(notice.message).toBe(
       'The hub did not stop the server (this Jupyter server has no credits relay, and this page cannot ask the hub itself). Stop it from the hub home page.'
     );
-    expect(options.autoClose).toBe(false);
-    options.actions[0].callback();
+    expect(notice.autoClose).toBe(false);
+    notice.actions[0].callback();
     expect(home).toHaveBeenCalled();
   });
 
@@ -288,7 +305,8 @@ describe('stopServer: the confirmation and the notices', () => {
       () => undefined,
       fake(json(403, { message: 'Forbidden' }))
     );
-    expect(error.mock.calls[0][0]).toContain('only its owner can stop it');
-    expect(error.mock.calls[0][0]).not.toContain(TOKEN);
+    const [notice] = update.mock.calls[0];
+    expect(notice.message).toContain('only its owner can stop it');
+    expect(notice.message).not.toContain(TOKEN);
   });
 });
