@@ -10,6 +10,8 @@ cd "$(dirname "$0")/.."
 # servers, this project's relay as every server's reader; its own table.
 hub_load() {
   .venv/bin/python scripts/bench/hubload/harness.py "$@"
+  echo
+  .venv/bin/python scripts/bench/hubload/pollcost.py
 }
 if [ "${1:-}" = hub ]; then
   shift

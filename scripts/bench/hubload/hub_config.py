@@ -169,6 +169,9 @@ c.JupyterHub.db_url = "sqlite:///" + os.path.join(BENCH_DIR, "jupyterhub.sqlite"
 c.JupyterHub.cookie_secret_file = os.path.join(BENCH_DIR, "cookie_secret")
 c.JupyterHub.pid_file = os.path.join(BENCH_DIR, "jupyterhub.pid")
 c.JupyterHub.init_spawners_timeout = 60
+# JupyterHub's default (30 s): a token request writes the token's and the
+# user's last activity (a commit) when it is older than this.
+c.JupyterHub.activity_resolution = int(os.environ.get("BENCH_ACTIVITY_RESOLUTION", "30"))
 c.JupyterHub.log_level = os.environ.get("BENCH_HUB_LOG_LEVEL", "INFO")
 c.Spawner.http_timeout = 60
 c.Spawner.poll_interval = 30

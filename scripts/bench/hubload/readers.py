@@ -19,7 +19,8 @@ from typing import Any
 from urllib.parse import quote
 
 #: Row kinds: which relay and which setting.
-#:   always  today's behaviour: a held stream whatever the tab (backoff base 1 s)
+#:   always  today's behaviour: a held stream whatever the tab, the first retry
+#:           window 1 s (``always_stream=True``, backoff base 1 s)
 #:   auto    the reading rule: stream while a tab is visible, poll otherwise
 #:   poll    the admin's poll-only setting: visible tabs poll too
 KINDS = ("always", "auto", "poll")
@@ -31,29 +32,6 @@ def new_api() -> bool:
 
     params = inspect.signature(relay.CreditsRelay).parameters
     return "always_stream" in params
-
-
-def _share_ssl_context() -> None:
-    """One TLS context per worker instead of one per relay (40 ms of CPU each).
-
-    The hub here is plain HTTP; httpx builds a default context for every
-    client anyway. A server runs one relay, so in production this costs once
-    per server; in a worker holding 2,500 relays it would be minutes of CPU.
-    """
-    import httpx._transports.default as default
-
-    original = default.create_ssl_context
-    cache: dict[Any, Any] = {}
-
-    def shared(verify=True, cert=None, trust_env=True):
-        if cert is not None or not isinstance(verify, bool):
-            return original(verify=verify, cert=cert, trust_env=trust_env)
-        key = (verify, trust_env)
-        if key not in cache:
-            cache[key] = original(verify=verify, cert=cert, trust_env=trust_env)
-        return cache[key]
-
-    default.create_ssl_context = shared
 
 
 def make_relay(api_url: str, user: str, token: str, kind: str):
@@ -69,10 +47,7 @@ def make_relay(api_url: str, user: str, token: str, kind: str):
         from jupyterlab_hub_credits.hubenv import HubEnv
 
         hub = HubEnv(api_url=api_url, token=token, user=user, server_name="", ssl_context=None)
-        cls = relay_module.CreditsRelay
-        if kind == "always" and hasattr(cls, "_spread"):
-            cls = _today_class(cls)
-        return cls(
+        return relay_module.CreditsRelay(
             hub,
             timings=timings,
             reading="poll" if kind == "poll" else "auto",
@@ -82,23 +57,6 @@ def make_relay(api_url: str, user: str, token: str, kind: str):
         raise RuntimeError("relay.py has no reading rule yet (CreditsRelay(hub, ...))")
     url = f"{api_url}/credits/sseserver/{quote(user, safe='')}"
     return relay_module.CreditsRelay(url, token, timings=timings)
-
-
-_TODAY: dict[Any, Any] = {}
-
-
-def _today_class(base):
-    """Today's reconnects for the always-streaming row: the first retry window
-    is the backoff base (1 s), not the inferred task interval, as before the
-    reading rule (``always_stream=True`` alone keeps the new spread)."""
-    if base not in _TODAY:
-
-        class TodayRelay(base):
-            def _spread(self):
-                return self.timings
-
-        _TODAY[base] = TodayRelay
-    return _TODAY[base]
 
 
 def subscribe(relay, visible: bool):
@@ -183,5 +141,4 @@ def worker_main(conn, api_url: str, servers, kind: str, ramp: float) -> None:
     # The readers stand in for servers that run elsewhere: the hub (and the
     # probe) get the CPU first on this shared machine.
     os.nice(5)
-    _share_ssl_context()
     asyncio.run(_run(conn, api_url, servers, kind, ramp))

@@ -166,8 +166,8 @@ def render(results, task_interval: float, elapsed: float, machine: Optional[dict
         " the busiest second of a task run;"
     )
     out.append(
-        "SQL med s: the median second; burst: statements above the median in the 6 s from a"
-        " task run on (median over runs);"
+        "SQL med s: the median second; burst: statements above the quiet rate (mean second away"
+        " from task runs) in the 6 s from a task run on (median over runs);"
     )
     out.append(
         "stall: longest GET /hub/api/ around a task run (median/max over runs); RSS: the"
