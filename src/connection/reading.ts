@@ -198,6 +198,7 @@ export class CreditsReader implements ILeaderStream {
   }
 
   reconnect(): void {
+    this._ended = false;
     this._sub?.reader.reconnect();
   }
 
@@ -246,7 +247,9 @@ export class CreditsReader implements ILeaderStream {
    * Reads the way the rule says, replacing the current reader if needed.
    */
   private _apply(): void {
-    if (!this._started || this._disposed) {
+    if (!this._started || this._disposed || this._ended) {
+      // After a terminal state (the server stopped, no credit service…)
+      // nothing changes with visibility.
       return;
     }
     const way = this._way();
@@ -373,6 +376,7 @@ export class CreditsReader implements ILeaderStream {
 
   private _setStatus(status: IConnectionStatus): void {
     this._status = status;
+    this._ended = TERMINAL.has(status.state);
     this._options.onStatus(status);
   }
 
@@ -401,6 +405,7 @@ export class CreditsReader implements ILeaderStream {
   private _workingIndex = 0;
   private _listRefused = false;
   private _started = false;
+  private _ended = false;
   private _paused = false;
   private _disposed = false;
   private _gaps: number[] = [];
@@ -434,6 +439,17 @@ export namespace CreditsReader {
     random?: () => number;
   }
 }
+
+/**
+ * States after which the reader no longer switches ways.
+ */
+const TERMINAL: ReadonlySet<string> = new Set([
+  'stopped',
+  'unavailable',
+  'unauthorized',
+  'unreachable',
+  'disabled'
+]);
 
 namespace Private {
   /**

@@ -441,6 +441,21 @@ describe('CreditsReader', () => {
     t.r.dispose();
   });
 
+  it('a stopped server stays stopped when the tab hides (no poll)', async () => {
+    const t = reader();
+    await flush();
+    t.edge
+      .held()[0]
+      .send('data: {"error": "Your Server is no longer running."}\n\n');
+    await flush();
+    expect(t.state()).toBe('stopped');
+    t.r.setLooking(false);
+    await t.advance(120000);
+    expect(t.edge.polls).toHaveLength(0);
+    expect(t.state()).toBe('stopped');
+    t.r.dispose();
+  });
+
   it('dispose() leaves no timer and no open stream', async () => {
     const t = reader();
     await flush();
