@@ -3,25 +3,17 @@
  * under an open JupyterLab, several tabs sharing one stream, and the
  * leader tab closing.
  */
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import type { BrowserContext, Page, Request } from '@playwright/test';
-import { TestHub } from './servers';
 import { ITEM_TEXT, login, openLab, pageToken } from './helpers';
 
-let hub: TestHub;
-
-test.beforeAll(async () => {
-  // Single-user servers survive a hub restart, as on a production hub.
-  hub = new TestHub({
+// Single-user servers survive a hub restart, as on a production hub.
+test.use({
+  hubOptions: {
     taskInterval: 1,
     billingInterval: 3600,
     cleanupServers: false
-  });
-  await hub.start();
-});
-
-test.afterAll(async () => {
-  await hub?.dispose();
+  }
 });
 
 /**
@@ -59,7 +51,8 @@ function watchStreams(context: BrowserContext) {
 }
 
 test('a hub restart: reconnecting, then live with the right balance, no reload', async ({
-  page
+  page,
+  hub
 }) => {
   await login(page, hub, 'carol');
   const item = page.locator(ITEM_TEXT);
@@ -86,7 +79,8 @@ test('a hub restart: reconnecting, then live with the right balance, no reload',
 
 test('three tabs share one stream; when the leader closes another tab streams', async ({
   context,
-  page
+  page,
+  hub
 }) => {
   const streams = watchStreams(context);
   const urls: string[] = [];

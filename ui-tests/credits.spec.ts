@@ -3,23 +3,16 @@
  * log in through the hub's form, let it spawn JupyterLab with this
  * extension, and watch the status bar follow the hub.
  */
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import type { Page } from '@playwright/test';
 import * as path from 'path';
-import { TestHub } from './servers';
+import type { TestHub } from './servers';
 import { ITEM, ITEM_TEXT, login } from './helpers';
 
 const SHOTS = path.resolve(__dirname, '..', '.test-output');
 
-let hub: TestHub;
-
-test.beforeAll(async () => {
-  hub = new TestHub({ taskInterval: 1, billingValue: 1, billingInterval: 2 });
-  await hub.start();
-});
-
-test.afterAll(async () => {
-  await hub?.dispose();
+test.use({
+  hubOptions: { taskInterval: 1, billingValue: 1, billingInterval: 2 }
 });
 
 interface IApiEntry {
@@ -32,7 +25,7 @@ interface IApiEntry {
  * The user's credits as the hub's own API reports them, read with the
  * page's cookie (and the XSRF token the hub wants for cookie-authenticated GETs).
  */
-async function hubCredits(page: Page): Promise<IApiEntry> {
+async function hubCredits(page: Page, hub: TestHub): Promise<IApiEntry> {
   const cookies = await page.context().cookies(hub.url);
   const xsrf = cookies.find(cookie => cookie.name === '_xsrf')?.value ?? '';
   const response = await page.request.get(`${hub.url}/hub/api/credits`, {
@@ -53,7 +46,8 @@ function expectedText(entry: IApiEntry): string {
 }
 
 test('the status bar shows the balance the hub reports and follows changes', async ({
-  page
+  page,
+  hub
 }) => {
   const streamUrls: string[] = [];
   page.on('request', request => {
@@ -68,7 +62,7 @@ test('the status bar shows the balance the hub reports and follows changes', asy
   // Balances move every second here: retry until one reading of the hub
   // and one of the status bar agree.
   await expect(async () => {
-    const entry = await hubCredits(page);
+    const entry = await hubCredits(page, hub);
     await expect(item).toHaveText(expectedText(entry), { timeout: 1500 });
   }).toPass({ timeout: 30000 });
 
@@ -92,7 +86,8 @@ test('the status bar shows the balance the hub reports and follows changes', asy
 });
 
 test('when the credits run out the item and a notification say the hub stopped the server', async ({
-  page
+  page,
+  hub
 }) => {
   await login(page, hub, 'bob');
   const item = page.locator(ITEM_TEXT);

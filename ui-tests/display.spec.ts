@@ -5,11 +5,10 @@
  * from the popup. Screenshots of item and popup, light and dark, land in
  * .test-output/screenshots for the README.
  */
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import type { Page } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
-import { TestHub } from './servers';
 import {
   ITEM,
   ITEM_TEXT,
@@ -22,18 +21,12 @@ const SHOTS = path.resolve(__dirname, '..', '.test-output', 'screenshots');
 const POPUP = '.jp-CreditsDetails';
 const FORM = '#jp-SettingsEditor-jupyterlab-hub-credits\\:plugin';
 
-let hub: TestHub;
-
-test.beforeAll(async () => {
+test.beforeAll(() => {
   fs.mkdirSync(SHOTS, { recursive: true });
-  // Balances move only when a test moves them.
-  hub = new TestHub({ taskInterval: 1, billingInterval: 3600 });
-  await hub.start();
 });
 
-test.afterAll(async () => {
-  await hub?.dispose();
-});
+// Balances move only when a test moves them.
+test.use({ hubOptions: { taskInterval: 1, billingInterval: 3600 } });
 
 async function openSettingsEditor(page: Page): Promise<void> {
   await page.locator('#jp-main-dock-panel').click();
@@ -57,7 +50,8 @@ async function setTheme(page: Page, theme: 'Light' | 'Dark'): Promise<void> {
 }
 
 test('settings changed in the Settings Editor change the item at once, without a reload', async ({
-  page
+  page,
+  hub
 }) => {
   await login(page, hub, 'erin');
   const text = page.locator(ITEM_TEXT);
@@ -112,7 +106,8 @@ test('settings changed in the Settings Editor change the item at once, without a
 });
 
 test('the details popup opens with keyboard and mouse; one notification per crossing', async ({
-  page
+  page,
+  hub
 }) => {
   await login(page, hub, 'frank');
   const item = page.locator(ITEM);
@@ -189,7 +184,8 @@ test('the details popup opens with keyboard and mouse; one notification per cros
 });
 
 test('the commands work from the palette; "Stop my server" in the popup, confirmed, stops the server', async ({
-  page
+  page,
+  hub
 }) => {
   let streams = 0;
   page.on('request', request => {

@@ -4,11 +4,11 @@
  * edge in a real JupyterLab, once against a real hub that really stops the
  * server.
  */
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import type { Page } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
-import { TestHub, TestLab } from './servers';
+import { TestLab } from './servers';
 import {
   ITEM_TEXT,
   login,
@@ -43,9 +43,6 @@ test.describe('with the stream mocked at the network edge', () => {
     lab = new TestLab();
     // JupyterLab's own autosave must not be the one that saves.
     lab.userSettings(...noJupyterLabAutosave);
-    lab.userSettings('@jupyterlab/apputils-extension', 'notification', {
-      fetchNews: 'false'
-    });
     writeNotebook(path.join(lab.root, 'work.ipynb'));
     await lab.start();
   });
@@ -59,13 +56,13 @@ test.describe('with the stream mocked at the network edge', () => {
   }) => {
     fs.mkdirSync(SHOTS, { recursive: true });
     await pretendHub(page);
-    // Each connection gets one snapshot, 1 credit lower than the last; the
-    // client reconnects within a second: about 2 credits a second.
-    let balance = 300;
+    // Each connection gets one snapshot of a balance that falls 2 credits a
+    // second, however soon the client reconnects after the stream ends.
+    const start = Date.now();
     let requests = 0;
     await mockStream(page, () => {
       requests++;
-      balance = Math.max(0, balance - 1);
+      const balance = Math.max(0, 300 - Math.floor((Date.now() - start) / 500));
       return `{"balance": ${balance}, "cap": 300}`;
     });
 
@@ -114,21 +111,16 @@ test.describe('with the stream mocked at the network edge', () => {
   });
 });
 
+// The real hub (the mocked tests above start none): a bill of 1 credit
+// every second.
+test.use({
+  hubOptions: { taskInterval: 1, billingValue: 1, billingInterval: 1 }
+});
+
 test.describe('against a real hub', () => {
-  let hub: TestHub;
-
-  test.beforeAll(async () => {
-    // A bill of 1 credit every second.
-    hub = new TestHub({ taskInterval: 1, billingValue: 1, billingInterval: 1 });
-    await hub.start();
-  });
-
-  test.afterAll(async () => {
-    await hub?.dispose();
-  });
-
   test('a dirty notebook is saved to disk before the hub stops the server', async ({
-    page
+    page,
+    hub
   }) => {
     const user = 'ivan';
     hub.userSettings(user, ...noJupyterLabAutosave);

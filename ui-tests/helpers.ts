@@ -213,3 +213,24 @@ export function writeNotebook(file: string, source = ''): void {
     })
   );
 }
+
+/**
+ * Every request the page makes to a credits route, hub's or relay's
+ * (without the query, which may say only whether someone looks).
+ */
+export function creditRequests(page: Page): string[] {
+  const urls: string[] = [];
+  page.on('request', request => {
+    const url = new URL(request.url());
+    if (
+      url.pathname.includes('/api/credits') ||
+      url.pathname.includes('/hub-credits/')
+    ) {
+      // Never a token in a URL: the relay's stream says whether someone
+      // looks (live=1|0), JupyterLab adds a cache-busting number; nothing else.
+      expect(url.search).toMatch(/^(\?(live=[01]&)?\d+|\?live=[01])?$/);
+      urls.push(`${url.origin}${url.pathname}`);
+    }
+  });
+  return urls;
+}

@@ -3,10 +3,9 @@
  * JupyterLab registers `credits.on_low` to write a checkpoint; the credits
  * drain; the checkpoint is on disk before the hub stops the server.
  */
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import * as fs from 'fs';
 import * as path from 'path';
-import { TestHub } from './servers';
 import { ITEM_TEXT, login, writeNotebook } from './helpers';
 
 const CELL = [
@@ -20,33 +19,24 @@ const CELL = [
   'print(credits.now(10).text())'
 ].join('\n');
 
-let hub: TestHub;
-
-test.beforeAll(async () => {
-  // 1 credit every 2 s, 10 + 1 credits: the stop comes in about 22 s.
-  hub = new TestHub({
+// 1 credit every 2 s, 10 + 1 credits: the stop comes in about 22 s.
+test.use({
+  hubOptions: {
     taskInterval: 1,
     billingValue: 1,
     billingInterval: 2,
     userCap: 10,
     projectCap: 1
-  });
-  await hub.start();
-});
-
-test.afterAll(async () => {
-  await hub?.dispose();
+  }
 });
 
 test('a training loop checkpoints before the hub stops the server', async ({
-  page
+  page,
+  hub
 }) => {
   const user = 'kira';
   const home = hub.home(user);
   writeNotebook(path.join(home, 'train.ipynb'), CELL);
-  hub.userSettings(user, '@jupyterlab/apputils-extension', 'notification', {
-    fetchNews: 'false'
-  });
   await login(page, hub, user);
   await page.goto(`${hub.url}/user/${user}/lab/tree/train.ipynb`);
   // Run the cell once the kernel is there.

@@ -6,27 +6,22 @@
  * Written to .test-output/pictures; `bash scripts/pictures.sh` copies them
  * into docs/.
  */
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import type { Page } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
-import { TestHub } from './servers';
 import { ITEM, ITEM_TEXT, login, runFromPalette } from './helpers';
 
 const OUT = path.resolve(__dirname, '..', '.test-output', 'pictures');
 const THEMES = ['light', 'dark'] as const;
 
-let hub: TestHub;
-
-test.beforeAll(async () => {
+test.beforeAll(() => {
   fs.mkdirSync(OUT, { recursive: true });
-  // The demo's billing: 1 credit every 2 s, a task every second.
-  hub = new TestHub({ taskInterval: 1, billingValue: 1, billingInterval: 2 });
-  await hub.start();
 });
 
-test.afterAll(async () => {
-  await hub?.dispose();
+// The demo's billing: 1 credit every 2 s, a task every second.
+test.use({
+  hubOptions: { taskInterval: 1, billingValue: 1, billingInterval: 2 }
 });
 
 async function setTheme(page: Page, theme: (typeof THEMES)[number]) {
@@ -45,7 +40,7 @@ async function expectLive(page: Page) {
   await expect(page.locator(ITEM_TEXT)).not.toContainText('(');
 }
 
-test('status bar, item and details, light and dark', async ({ page }) => {
+test('status bar, item and details, light and dark', async ({ page, hub }) => {
   await login(page, hub, 'demo');
   for (const theme of THEMES) {
     await setTheme(page, theme);
@@ -80,7 +75,7 @@ test('status bar, item and details, light and dark', async ({ page }) => {
   }
 });
 
-test("Notebook 7's top area, light and dark", async ({ page }) => {
+test("Notebook 7's top area, light and dark", async ({ page, hub }) => {
   for (const theme of THEMES) {
     const user = `nora-${theme}`;
     hub.userSettings(user, '@jupyterlab/apputils-extension', 'themes', {
@@ -105,7 +100,8 @@ test("Notebook 7's top area, light and dark", async ({ page }) => {
 });
 
 test('the run-out warning and the automatic save, light and dark', async ({
-  page
+  page,
+  hub
 }) => {
   for (const theme of THEMES) {
     const user = `rita-${theme}`;
@@ -116,9 +112,6 @@ test('the run-out warning and the automatic save, light and dark', async ({
     });
     hub.userSettings(user, '@jupyterlab/docmanager-extension', 'plugin', {
       autosave: false
-    });
-    hub.userSettings(user, '@jupyterlab/apputils-extension', 'notification', {
-      fetchNews: 'false'
     });
     hub.userSettings(user, '@jupyterlab/apputils-extension', 'themes', {
       theme: theme === 'light' ? 'JupyterLab Light' : 'JupyterLab Dark'

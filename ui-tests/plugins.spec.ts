@@ -22,9 +22,6 @@ test.describe('with the work guard switched off', () => {
     lab.userSettings('@jupyterlab/docmanager-extension', 'plugin', {
       autosave: false
     });
-    lab.userSettings('@jupyterlab/apputils-extension', 'notification', {
-      fetchNews: 'false'
-    });
     fs.writeFileSync(path.join(lab.root, 'notes.txt'), 'first line\n');
     await lab.start();
   });
