@@ -35,7 +35,8 @@ export interface IStopTransport {
 }
 
 /**
- * How a stop went. `via`: who was asked last.
+ * How a stop went. `via`: who was asked last; `status`: the hub's answer,
+ * 0 when this server was gone before its relay's answer came through.
  */
 export type StopResult =
   | {
@@ -114,12 +115,12 @@ export async function requestStop(
   try {
     relay = await relayStopRequest(hub, transport.server);
   } catch (error) {
-    return {
+    return Private.unlessGone(hub, transport, {
       ok: false,
       via: 'relay',
       kind: 'failed',
       detail: Private.message(error)
-    };
+    });
   }
   if (relay.status === 202) {
     const body = await Private.json(relay);
@@ -128,12 +129,17 @@ export async function requestStop(
   }
   if (relay.status !== 404) {
     const body = await Private.json(relay);
-    return {
+    const failure: StopResult = {
       ok: false,
       via: 'relay',
       kind: relay.status === 403 ? 'refused' : 'failed',
       detail: Private.detail(relay.status, body)
     };
+    // The relay answers 202, 403 or 502; anything else came from in front
+    // of it (the proxy, the hub), maybe because the stop went through.
+    return relay.status === 403 || relay.status === 502
+      ? failure
+      : Private.unlessGone(hub, transport, failure);
   }
   void relay.body?.cancel().catch(() => undefined);
   if (!canStopDirectly(hub, auth, token, pageOrigin)) {
@@ -243,6 +249,32 @@ export async function stopServer(
 }
 
 namespace Private {
+  /**
+   * `failure`, unless this server is gone: the stop can take it down
+   * before its relay's answer is through. Gone = an HTTP answer to
+   * `GET {baseUrl}api/status` other than 200 (the hub answers for a server
+   * that is not running, or redirects); no answer at all proves nothing.
+   */
+  export async function unlessGone(
+    hub: IHubLocation,
+    transport: IStopTransport,
+    failure: StopResult
+  ): Promise<StopResult> {
+    try {
+      const check = await transport.server(`${hub.baseUrl}api/status`, {
+        method: 'GET',
+        redirect: 'manual',
+        cache: 'no-store'
+      });
+      void check.body?.cancel().catch(() => undefined);
+      return check.status === 200
+        ? failure
+        : { ok: true, via: 'relay', status: 0 };
+    } catch {
+      return failure;
+    }
+  }
+
   /**
    * The longest answer text put into a notice.
    */

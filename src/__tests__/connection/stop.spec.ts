@@ -34,12 +34,14 @@ interface ISeen {
 }
 
 /**
- * A transport whose server answers `relay` (or throws it) and whose hub
- * answers `direct`; every request is recorded.
+ * A transport whose server answers `relay` (or throws it) to the stop and
+ * `check` to `GET api/status`, and whose hub answers `direct`; every
+ * request is recorded.
  */
 function fake(
   relay: Response | Error,
-  direct: Response | Error = new Response(null, { status: 204 })
+  direct: Response | Error = new Response(null, { status: 204 }),
+  check: Response | Error = new Response('{}', { status: 200 })
 ): IStopTransport & { seen: ISeen[] } {
   const seen: ISeen[] = [];
   const answer = async (value: Response | Error) => {
@@ -52,7 +54,7 @@ function fake(
     seen,
     server: (url, init) => {
       seen.push({ to: 'server', url, init });
-      return answer(relay);
+      return answer(url.endsWith('/api/status') ? check : relay);
     },
     hub: (url, init) => {
       seen.push({ to: 'hub', url, init });
@@ -123,14 +125,43 @@ describe('the stop through the relay', () => {
   });
 
   it('this server not answering is a failure, not a reason to go round it', async () => {
-    const transport = fake(new TypeError('Failed to fetch'));
+    const lost = new TypeError('Failed to fetch');
+    const transport = fake(lost, undefined, lost);
     const result = await requestStop(hub, 'auto', TOKEN, ORIGIN, transport);
     expect(result).toMatchObject({
       ok: false,
       via: 'relay',
       detail: 'Failed to fetch'
     });
-    expect(transport.seen.map(s => s.to)).toEqual(['server']);
+    expect(transport.seen.map(s => s.to)).toEqual(['server', 'server']);
+  });
+
+  it.each([
+    ['503 from the proxy', new Response(null, { status: 503 })],
+    ['a lost connection', new TypeError('Failed to fetch')]
+  ])(
+    'the stop took the server down before its answer came (%s): a stop, once the server is seen gone',
+    async (_name, answer) => {
+      for (const gone of [
+        new Response(null, { status: 424 }),
+        new Response(null, { status: 503 }),
+        { status: 0, type: 'opaqueredirect', body: null } as Response
+      ]) {
+        const transport = fake(answer, undefined, gone);
+        const result = await requestStop(hub, 'auto', TOKEN, ORIGIN, transport);
+        expect(result).toEqual({ ok: true, via: 'relay', status: 0 });
+        const [, check] = transport.seen;
+        expect(check.url).toBe('/user/alice/api/status');
+        expect(check.init).toMatchObject({ method: 'GET', redirect: 'manual' });
+      }
+    }
+  );
+
+  it('an odd answer while the server still runs is a failure', async () => {
+    const transport = fake(new Response(null, { status: 503 }));
+    const result = await requestStop(hub, 'auto', TOKEN, ORIGIN, transport);
+    expect(result).toMatchObject({ ok: false, detail: 'HTTP 503' });
+    expect(transport.seen.map(s => s.to)).toEqual(['server', 'server']);
   });
 });
 
