@@ -123,6 +123,75 @@ test.describe('a hidden tab', () => {
   });
 });
 
+/**
+ * The relay's own account of its readers (`GET hub-credits/status`), asked
+ * from the page as JupyterLab asks its server.
+ */
+async function relayStatus(
+  page: Page,
+  user: string
+): Promise<{ mode: string; live_listeners: number; listeners: number }> {
+  return page.evaluate(async user => {
+    const xsrf = /(?:^|; )_xsrf=([^;]*)/.exec(document.cookie)?.[1] ?? '';
+    const response = await fetch(`/user/${user}/hub-credits/status`, {
+      headers: { 'X-XSRFToken': decodeURIComponent(xsrf) }
+    });
+    return response.json();
+  }, user);
+}
+
+test.describe('a hidden tab through the relay (servers on their own origins)', () => {
+  let hub: TestHub;
+
+  test.beforeAll(async () => {
+    hub = new TestHub({
+      subdomain: true,
+      taskInterval: 1,
+      billingInterval: 3600
+    });
+    await hub.start();
+  });
+
+  test.afterAll(async () => {
+    await hub?.dispose();
+  });
+
+  test('the tab asks the relay for live=0; the relay polls after its grace; visible again, it streams', async ({
+    page
+  }) => {
+    test.setTimeout(300000);
+    const user = 'hidden3';
+    await login(page, hub, user);
+    const item = page.locator(ITEM_TEXT);
+    await expect(item).toHaveClass(/jp-mod-live/);
+    await expect
+      .poll(() => relayStatus(page, user))
+      .toMatchObject({ mode: 'stream', live_listeners: 1, listeners: 1 });
+
+    await setVisible(page, false);
+    // At once a listener that needs only periodic numbers.
+    await expect
+      .poll(() => relayStatus(page, user), { timeout: 10000 })
+      .toMatchObject({ live_listeners: 0, listeners: 1 });
+    // After the relay's grace, it polls the hub instead of streaming.
+    await expect
+      .poll(async () => (await relayStatus(page, user)).mode, {
+        timeout: 90000
+      })
+      .toBe('poll');
+    await hub.setUserCredits(user, { balance: 52 });
+    await expect(item).toHaveText(/^Credits: 52 \/ 100/, { timeout: 60000 });
+
+    await hub.setUserCredits(user, { balance: 41 });
+    await setVisible(page, true);
+    await expect(item).toHaveText(/^Credits: 41 \/ 100/, { timeout: 5000 });
+    await expect(item).toHaveClass(/jp-mod-live/, { timeout: 5000 });
+    await expect
+      .poll(() => relayStatus(page, user), { timeout: 10000 })
+      .toMatchObject({ mode: 'stream', live_listeners: 1, listeners: 1 });
+  });
+});
+
 test.describe('the work guard with the tab hidden', () => {
   let hub: TestHub;
 
