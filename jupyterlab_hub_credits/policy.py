@@ -92,6 +92,10 @@ def classify(
             " (install jupyterlab-hub-credits 0.2 or later where it runs)",
         )
     if opaque_redirect or 300 <= status < 400:
+        # The relay answered before: a redirect now means its server is gone
+        # (with subdomains its address then leads to the hub), not a login.
+        if relay and saw_event:
+            return _end("stopped", "the server no longer answers (its address leads to the hub)")
         return Verdict("refused", "the hub asked to log in")
     if status in (401, 403):
         return Verdict("refused", f"the hub refused access (HTTP {status})")

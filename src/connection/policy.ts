@@ -143,7 +143,14 @@ export function classifyAnswer(
     );
   }
   if (answer.opaqueRedirect || (status >= 300 && status < 400)) {
-    return { kind: 'refused', reason: 'the hub asked to log in' };
+    // The relay answered before: a redirect now means its server is gone
+    // (with subdomains its address then leads to the hub), not a login.
+    return relay && sawEvent
+      ? end(
+          'stopped',
+          'the server no longer answers (its address leads to the hub)'
+        )
+      : { kind: 'refused', reason: 'the hub asked to log in' };
   }
   if (status === 401 || status === 403) {
     return {
