@@ -84,6 +84,22 @@ export const REASONS: readonly (readonly [string, Translate])[] = [
     'the hub did not answer with an event stream (%1)',
     (t, a) => t.__('the hub did not answer with an event stream (%1)', a)
   ],
+  [
+    'the hub answered no credit list',
+    t => t.__('the hub answered no credit list')
+  ],
+  [
+    'the hub did not answer with a credit list (%1)',
+    (t, a) => t.__('the hub did not answer with a credit list (%1)', a)
+  ],
+  [
+    'the Jupyter server has too many credit readers open',
+    t => t.__('the Jupyter server has too many credit readers open')
+  ],
+  [
+    'which entry pays for this server is a guess: %1',
+    (t, a) => t.__('which entry pays for this server is a guess: %1', a)
+  ],
   ['no content type', t => t.__('no content type')],
   [
     'this Jupyter server has no credits relay (install jupyterlab-hub-credits 0.2 or later where it runs)',

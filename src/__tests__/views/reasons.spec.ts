@@ -49,6 +49,21 @@ describe('translateReason', () => {
     ).toBe('«the hub did not answer with an event stream («no content type»)»');
   });
 
+  it('translates the reasons of reading by polling', () => {
+    expect(
+      translateReason(
+        marking,
+        'which entry pays for this server is a guess: default'
+      )
+    ).toBe('«which entry pays for this server is a guess: default»');
+    expect(
+      translateReason(
+        marking,
+        'the Jupyter server has too many credit readers open'
+      )
+    ).toBe('«the Jupyter server has too many credit readers open»');
+  });
+
   it("shows the hub's, the relay's and the browser's own words as they came", () => {
     expect(translateReason(marking, 'Server maintenance at 14:00')).toBe(
       'Server maintenance at 14:00'
