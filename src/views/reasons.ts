@@ -71,6 +71,10 @@ export const REASONS: readonly (readonly [string, Translate])[] = [
     t => t.__('the hub has no credit service (HTTP 404)')
   ],
   ['the server is not running', t => t.__('the server is not running')],
+  [
+    'the server no longer answers (its address leads to the hub)',
+    t => t.__('the server no longer answers (its address leads to the hub)')
+  ],
   ['the hub answered HTTP %1', (t, a) => t.__('the hub answered HTTP %1', a)],
   [
     'unexpected answer from the hub (HTTP %1)',
