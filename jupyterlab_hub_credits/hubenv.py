@@ -151,8 +151,11 @@ def relay_endpoint(env: Optional[Mapping[str, str]] = None) -> Optional[RelayEnd
     service = env.get("JUPYTERHUB_SERVICE_URL", "")
     if not (token and service):
         return None
-    prefix = env.get("JUPYTERHUB_SERVICE_PREFIX", "") or "/"
-    base = urljoin(loopback_url(service).rstrip("/") + "/", prefix.lstrip("/"))
+    # JupyterHub's SERVICE_URL already ends in the server's base URL
+    # (``http://{ip}:{port}/user/<name>/``); the prefix, an absolute path,
+    # replaces that path rather than being appended to it.
+    prefix = "/" + (env.get("JUPYTERHUB_SERVICE_PREFIX", "") or "/").lstrip("/")
+    base = urljoin(loopback_url(service), prefix)
     if not base.endswith("/"):
         base += "/"
     return RelayEndpoint(base, token, ssl_context_from_environment(env))

@@ -83,6 +83,18 @@ def test_running_code_reaches_the_relay_on_the_servers_own_url():
     assert no_relay_reason(env) == ""
 
 
+def test_the_service_url_as_jupyterhub_builds_it_already_holds_the_base_url():
+    # Spawner.get_env: f"{proto}://{ip}:{port}{base_url}", here with Spawner.ip = "".
+    env = {
+        **HUB,
+        "JUPYTERHUB_SERVICE_URL": "http://:8888/user/alice/",
+        "JUPYTERHUB_SERVICE_PREFIX": "/user/alice/",
+    }
+    assert relay_endpoint(env).base_url == "http://127.0.0.1:8888/user/alice/"
+    env["JUPYTERHUB_SERVICE_URL"] = "https://10.0.0.5:8888/user/alice/"
+    assert relay_endpoint(env).base_url == "https://10.0.0.5:8888/user/alice/"
+
+
 def test_without_a_service_url_there_is_no_relay_and_the_reason_says_why():
     assert relay_endpoint(HUB) is None
     assert "JUPYTERHUB_SERVICE_URL" in no_relay_reason(HUB)
