@@ -4,7 +4,7 @@
  * either, nothing of it fires any more.
  */
 import { createParser } from 'eventsource-parser';
-import { authHeaders } from './hub';
+import { authHeaders } from './trust';
 import type { IClock } from './clock';
 import { classify } from './policy';
 import { classifyBusy } from './poll';

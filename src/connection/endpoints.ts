@@ -3,7 +3,8 @@
  * Pure functions; loaded with the connection.
  */
 import type { IEndpoint } from './attempt';
-import { UNTRUSTED_HUB_REASON, hubToken, hubUrl, isSameOrigin } from './hub';
+import { hubUrl } from './hub';
+import { UNTRUSTED_HUB_REASON, hubToken, isSameOrigin } from './trust';
 import type { IHubLocation } from './hub';
 
 /**

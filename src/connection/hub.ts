@@ -30,12 +30,6 @@ export interface IHubLocation {
 }
 
 /**
- * Why no token goes to the hub URL of the settings (for tooltips and logs).
- */
-export const UNTRUSTED_HUB_REASON =
-  "the hub URL in the settings is not this hub's origin: no token sent";
-
-/**
  * Reads a PageConfig option; `PageConfig.getOption` in the browser.
  */
 export type OptionReader = (name: string) => string;
@@ -87,36 +81,6 @@ export function readHubLocation(
 }
 
 /**
- * Whether requests to the hub go to the page's own origin.
- */
-export function isSameOrigin(hub: IHubLocation, pageOrigin: string): boolean {
-  const origin = Private.originOf(hub.host, pageOrigin);
-  return origin !== null && origin === Private.originOf('', pageOrigin);
-}
-
-/**
- * The token to send to this hub: the page's, where the hub is trusted;
- * `''` (none) otherwise.
- */
-export function hubToken(hub: IHubLocation, token: string): string {
-  return hub.trusted ? token : '';
-}
-
-/**
- * The `credentials` of a request to this hub: none to an untrusted one;
- * the hub's cookie on the page's origin, or on the hub's own origin.
- */
-export function hubCredentials(
-  hub: IHubLocation,
-  pageOrigin: string
-): RequestCredentials {
-  if (!hub.trusted) {
-    return 'omit';
-  }
-  return isSameOrigin(hub, pageOrigin) ? 'same-origin' : 'include';
-}
-
-/**
  * URL of the hub's home page, where a user restarts a stopped server.
  */
 export function hubHomeUrl(hub: IHubLocation): string {
@@ -136,6 +100,14 @@ export function hubUrl(
     .filter(segment => segment !== '')
     .map(segment => encodeURIComponent(segment));
   return [`${hub.host}${hub.prefix}${path}`, ...encoded].join('/');
+}
+
+/**
+ * The origin a hub host (`''`: the page's own) resolves to from a page, or
+ * `null` when it cannot be told.
+ */
+export function originOf(host: string, pageOrigin: string): string | null {
+  return Private.originOf(host, pageOrigin);
 }
 
 namespace Private {
@@ -194,14 +166,4 @@ namespace Private {
       return null;
     }
   }
-}
-
-/**
- * The headers of a request to the hub: the token only ever goes here.
- */
-export function authHeaders(
-  token: string | undefined,
-  headers: Record<string, string> = {}
-): Record<string, string> {
-  return token ? { ...headers, Authorization: `token ${token}` } : headers;
 }

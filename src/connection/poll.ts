@@ -9,7 +9,7 @@
  * The waits come from the caller (`periodMs`, jittered here), so a hub
  * coming back after an outage gets polls spread over the period.
  */
-import { authHeaders } from './hub';
+import { authHeaders } from './trust';
 import type { FetchFunction } from './attempt';
 import type { IClock } from './clock';
 import {

@@ -15,13 +15,8 @@ import { ServerConnection } from '@jupyterlab/services';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import type { FetchFunction } from './attempt';
 import type { AuthMode } from './endpoints';
-import {
-  authHeaders,
-  hubCredentials,
-  hubToken,
-  hubUrl,
-  isSameOrigin
-} from './hub';
+import { hubUrl } from './hub';
+import { authHeaders, hubCredentials, hubToken, isSameOrigin } from './trust';
 import type { IHubLocation } from './hub';
 
 /**

@@ -8,7 +8,7 @@ import { TextItem } from '@jupyterlab/statusbar';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { VDomRenderer } from '@jupyterlab/ui-components';
 import type { Message } from '@lumino/messaging';
-import { describeStatus, statusText, statusTooltip } from './format';
+import { statusText } from './format';
 import { available, percentOf } from '../model/levels';
 import type { Level } from '../model/levels';
 import { isFresh } from '../model/state';
@@ -68,13 +68,16 @@ export class CreditsStatusItem extends VDomRenderer<CreditsViewModel> {
     const node = this.node;
     node.dataset.state = model.state;
     node.dataset.level = model.level;
-    node.title = statusTooltip(
-      this._trans,
-      status,
-      model.entries,
-      model.lastUpdate,
-      model.stopMessage
-    );
+    const describe = this.model.describe;
+    node.title = describe
+      ? describe.statusTooltip(
+          this._trans,
+          status,
+          model.entries,
+          model.lastUpdate,
+          model.stopMessage
+        )
+      : '';
     node.setAttribute(
       'aria-label',
       `${text}. ${this._trans.__('Show credit details')}`
@@ -133,7 +136,10 @@ export class CreditsStatusItem extends VDomRenderer<CreditsViewModel> {
     // hides (and polls) and shows again has nothing to announce.
     const fresh = isFresh(state);
     const key = `${fresh ? 'fresh' : state}:${level}`;
-    if (key !== this._announced) {
+    const describe = this.model.describe;
+    // Trouble is spelled out: wait for the words (they load with the first
+    // change) rather than announce nothing.
+    if (key !== this._announced && (describe || fresh)) {
       const previous = this._announced;
       this._announced = key;
       // Quiet while connecting and when first fresh with all well; speak
@@ -146,7 +152,7 @@ export class CreditsStatusItem extends VDomRenderer<CreditsViewModel> {
       if (!quiet) {
         this._announcementText = fresh
           ? text
-          : describeStatus(this._trans, status, false);
+          : describe!.describeStatus(this._trans, status, false);
       }
     }
   }

@@ -18,7 +18,19 @@ export class CreditsViewModel extends VDomModel {
     this._display = display;
     this._trans = trans;
     credits.stateChanged.connect(this._changed, this);
-    this._changed();
+    if (credits.status.reason) {
+      this._changed();
+    }
+  }
+
+  /**
+   * The words for the tooltip, announcements and the details' state line;
+   * `null` until they have loaded (with the first change of the credits:
+   * the connection loads after JupyterLab's start, and with it the first
+   * change).
+   */
+  get describe(): typeof import('./describe') | null {
+    return this._describe;
   }
 
   /**
@@ -47,6 +59,14 @@ export class CreditsViewModel extends VDomModel {
   }
 
   private _changed(): void {
+    if (!this._describing) {
+      this._describing = import('./describe').then(m => {
+        this._describe = m;
+        if (!this.isDisposed) {
+          this.stateChanged.emit();
+        }
+      });
+    }
     if (!this._reasons && this.credits.status.reason) {
       this._reasons = import('./reasons').then(m => {
         this._translate = m.translateStatus;
@@ -61,5 +81,7 @@ export class CreditsViewModel extends VDomModel {
   private _display: IDisplayOptions;
   private _trans: TranslationBundle;
   private _reasons: Promise<void> | null = null;
+  private _describing: Promise<void> | null = null;
+  private _describe: typeof import('./describe') | null = null;
   private _translate: typeof import('./reasons').translateStatus | null = null;
 }

@@ -7,12 +7,12 @@
 import fc from 'fast-check';
 import { streamEndpoints } from '../../connection/endpoints';
 import type { AuthMode, EndpointMode } from '../../connection/endpoints';
+import { readHubLocation } from '../../connection/hub';
 import {
   UNTRUSTED_HUB_REASON,
   hubCredentials,
-  hubToken,
-  readHubLocation
-} from '../../connection/hub';
+  hubToken
+} from '../../connection/trust';
 import type { IHubLocation } from '../../connection/hub';
 import { requestStop } from '../../connection/stop';
 

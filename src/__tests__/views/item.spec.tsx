@@ -26,6 +26,14 @@ function live(model: CreditsModel, state: ConnectionState = 'live') {
 ).IS_REACT_ACT_ENVIRONMENT = true;
 
 /**
+ * Lets the words of the tooltip and announcements load (they load with the
+ * first change of the credits).
+ */
+async function described(): Promise<void> {
+  await new Promise(resolve => setTimeout(resolve, 0));
+}
+
+/**
  * Runs the update requests the model's changes posted, and React's render.
  */
 function render(item: Widget) {
@@ -74,8 +82,9 @@ describe('CreditsStatusItem', () => {
   const text = () =>
     item.node.querySelector('.jp-CreditsStatus-text')!.textContent;
 
-  it('renders the hub balance as text and updates with the model', () => {
+  it('renders the hub balance as text and updates with the model', async () => {
     live(model);
+    await described();
     model.applyEvent({
       kind: 'snapshot',
       entries: [
@@ -150,8 +159,9 @@ describe('CreditsStatusItem', () => {
     expect(activated).toBe(3);
   });
 
-  it('has an accessible name that reads the balance and announces state changes politely', () => {
+  it('has an accessible name that reads the balance and announces state changes politely', async () => {
     live(model);
+    await described();
     model.applyEvent({
       kind: 'snapshot',
       entries: [

@@ -4,7 +4,8 @@
  * named, a free server, a busy relay.
  */
 import { nullTranslator } from '@jupyterlab/translation';
-import { describeStatus, statusText } from '../../views/format';
+import { describeStatus } from '../../views/describe';
+import { statusText } from '../../views/format';
 import { CreditsModel } from '../../model/model';
 import type { ICreditEntry } from '../../model/payload';
 import { connectionStatus, isFresh } from '../../model/state';
