@@ -103,6 +103,9 @@ export function statusText(
     if (fresh) {
       return trans.__('%1: no charge', label);
     }
+    if (status.state === 'busy') {
+      return trans.__('%1: server busy', label);
+    }
     return offline ? trans.__('%1: offline', label) : trans.__('%1: …', label);
   }
   const balances = formatEntries(trans, shown, options);

@@ -61,6 +61,14 @@ describe('the polling and busy states', () => {
     expect(describeStatus(trans, busy, true)).toContain('too many');
   });
 
+  it('a busy relay before any number says so', () => {
+    const busy = connectionStatus('busy', 0, {
+      reason: 'the Jupyter server has too many credit readers open',
+      nextAttemptAt: 90000
+    });
+    expect(statusText(trans, busy, [], DISPLAY)).toBe('Credits: server busy');
+  });
+
   it('levels act on polled numbers', () => {
     const model = new CreditsModel({ log: () => undefined });
     model.configure(
