@@ -78,7 +78,8 @@ export function statusTooltip(
   status: IConnectionStatus,
   entries: readonly ICreditEntry[],
   lastUpdate: number | null,
-  stopMessage: string
+  stopMessage: string,
+  untrustedHub = false
 ): string {
   const lines: string[] = [];
   for (const entry of entries) {
@@ -103,6 +104,13 @@ export function statusTooltip(
     }
   }
   lines.push(stateLine(trans, status, entries.length > 0, stopMessage));
+  if (untrustedHub) {
+    lines.push(
+      trans.__(
+        "The hub URL in the settings is not this hub's origin: no token sent."
+      )
+    );
+  }
   if (lastUpdate !== null) {
     lines.push(lastUpdateLine(trans, lastUpdate));
   }

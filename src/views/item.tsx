@@ -75,7 +75,8 @@ export class CreditsStatusItem extends VDomRenderer<CreditsViewModel> {
           status,
           model.entries,
           model.lastUpdate,
-          model.stopMessage
+          model.stopMessage,
+          model.hub?.trusted === false
         )
       : '';
     node.setAttribute(

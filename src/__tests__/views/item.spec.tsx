@@ -7,6 +7,7 @@ import { CreditsModel, readonlyCredits } from '../../model/model';
 import type { ConnectionState } from '../../model/state';
 import { CreditsStatusItem } from '../../views/item';
 import { CreditsViewModel } from '../../views/viewmodel';
+import { HUB } from '../helpers/fixtures';
 
 const trans = nullTranslator.load('test');
 
@@ -102,6 +103,25 @@ describe('CreditsStatusItem', () => {
     render(item);
     expect(text()).toBe('Credits: 94 / 100');
     expect(item.node.title).toContain('94 of 100 credits left');
+  });
+
+  it('says in the tooltip when the hub URL of the settings gets no token', async () => {
+    model.configure(
+      { entries: [], warningPercent: 25, criticalPercent: 10 },
+      { ...HUB, host: 'https://elsewhere.example.org', trusted: false }
+    );
+    live(model);
+    await described();
+    render(item);
+    expect(item.node.title).toContain(
+      "The hub URL in the settings is not this hub's origin: no token sent."
+    );
+    model.configure(
+      { entries: [], warningPercent: 25, criticalPercent: 10 },
+      HUB
+    );
+    render(item);
+    expect(item.node.title).not.toContain('no token sent');
   });
 
   it('applies display settings at once', () => {
