@@ -362,7 +362,13 @@ export class CreditsReader implements ILeaderStream {
       return;
     }
     const now = this._clock.now();
-    if (this._lastSnapshotAt !== null) {
+    if (this._lastSnapshotAt === null) {
+      // The first snapshot comes on connect, not at a task run: the gap
+      // to the next one is only part of an interval.
+      this._skipGap = true;
+    } else if (this._skipGap) {
+      this._skipGap = false;
+    } else {
       this._gaps.push(now - this._lastSnapshotAt);
       if (this._gaps.length > 9) {
         this._gaps.shift();
@@ -410,6 +416,7 @@ export class CreditsReader implements ILeaderStream {
   private _disposed = false;
   private _gaps: number[] = [];
   private _lastSnapshotAt: number | null = null;
+  private _skipGap = false;
   private _memory: IEntryMemory = { snapshot: null, matched: null };
 }
 

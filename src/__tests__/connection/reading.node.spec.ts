@@ -225,6 +225,21 @@ describe('CreditsReader', () => {
     t.r.dispose();
   });
 
+  it('the gap after the snapshot sent on connect does not count', async () => {
+    const t = reader();
+    await flush();
+    t.edge.snapshot(95);
+    await t.advance(3000);
+    t.edge.snapshot(95);
+    await flush();
+    expect(t.r.taskIntervalMs).toBeNull();
+    await t.advance(20000);
+    t.edge.snapshot(95);
+    await flush();
+    expect(t.r.taskIntervalMs).toBe(20000);
+    t.r.dispose();
+  });
+
   it('hidden from the start: polls at once, never streams', async () => {
     const t = reader({ looking: false });
     await flush();
