@@ -509,6 +509,16 @@ def run_row(ctx, hub: Hub, servers, row: Row, n: int, directory: Path) -> Result
             result.note = "relay.py has no reading rule yet"
             return result
         workers = start_readers(ctx, hub, servers, row, plan, seed=n)
+    try:
+        _measure_row(hub, row, n, directory, plan, result, workers)
+    finally:
+        if workers:
+            stop_readers(workers)
+    return result
+
+
+def _measure_row(hub: Hub, row: Row, n: int, directory: Path, plan: Plan, result, workers):
+    if row.kind is not None:
         settle = plan.settle if row.kind != "always" else TASK_INTERVAL
         sleep_until(time.time() + plan.ramp + settle)
     else:
@@ -531,8 +541,6 @@ def run_row(ctx, hub: Hub, servers, row: Row, n: int, directory: Path) -> Result
     measure_wave(result, directory, up, time.time())
     if workers:
         result.readers["after_restart"] = collect(workers)["states"]
-        stop_readers(workers)
-    return result
 
 
 def run_n(ctx, n: int, rows: list[Row], keep: bool) -> list[Result]:
@@ -559,7 +567,13 @@ def run_n(ctx, n: int, rows: list[Row], keep: bool) -> list[Result]:
         probe.start()
         for row in sorted(rows, key=lambda r: RUN_ORDER.index(r.name)):
             log(f"N={n} {row.name}: start")
-            result = run_row(ctx, hub, servers, row, n, directory)
+            try:
+                result = run_row(ctx, hub, servers, row, n, directory)
+            except Exception as error:  # a figure missing, not the whole table
+                log(f"N={n} {row.name}: failed: {error!r}")
+                result = Result(n=n, row=row.name, note=f"failed: {error}")
+                if hub.process is None:
+                    hub.start()
             results.append(result)
             print(report.row_line(result), file=sys.stderr, flush=True)
         results.sort(key=lambda r: [row.name for row in ROWS].index(r.row))
