@@ -50,7 +50,7 @@ export const corePlugin: JupyterFrontEndPlugin<IHubCredits> = {
         model.setStatus(Private.idle(settings.enabled));
         connect(null);
       } else {
-        connect(Private.config(settings, hub));
+        connect(connectionConfig(settings, hub));
       }
     });
     // The estimate is needed once there are balances.
@@ -129,25 +129,26 @@ namespace Private {
         : 'turned off in the settings'
     });
   }
+}
 
-  /**
-   * The connection the settings ask for.
-   */
-  export function config(
-    settings: ICreditsSettings,
-    hub: NonNullable<CreditsModel['hub']>
-  ): IConnectionConfig {
-    return {
-      hub,
-      endpoint: settings.endpoint,
-      auth: settings.auth,
-      share: settings.shareAcrossTabs,
-      timings: {
-        connectTimeoutMs: settings.connectTimeoutSeconds * 1000,
-        heartbeatTimeoutMs: settings.heartbeatTimeoutSeconds * 1000,
-        backoffBaseMs: settings.backoffBaseSeconds * 1000,
-        backoffCapMs: settings.backoffCapSeconds * 1000
-      }
-    };
-  }
+/**
+ * The connection the settings ask for.
+ */
+export function connectionConfig(
+  settings: ICreditsSettings,
+  hub: NonNullable<CreditsModel['hub']>
+): IConnectionConfig {
+  return {
+    hub,
+    endpoint: settings.endpoint,
+    auth: settings.auth,
+    share: settings.shareAcrossTabs,
+    reading: settings.reading,
+    timings: {
+      connectTimeoutMs: settings.connectTimeoutSeconds * 1000,
+      heartbeatTimeoutMs: settings.heartbeatTimeoutSeconds * 1000,
+      backoffBaseMs: settings.backoffBaseSeconds * 1000,
+      backoffCapMs: settings.backoffCapSeconds * 1000
+    }
+  };
 }

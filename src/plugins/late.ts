@@ -46,8 +46,9 @@ export type LateStart = (
 ) => unknown;
 
 /**
- * A plugin whose code loads with the first balance (or the stop, with
- * `orStop`): only a few lines of it are in what JupyterLab loads at start.
+ * A plugin whose code loads after JupyterLab's start under a hub, or with
+ * the first balance (or the stop, with `orStop`): only a few lines of it
+ * are in what JupyterLab loads at start.
  */
 export function latePlugin(options: {
   id: string;
@@ -67,17 +68,20 @@ export function latePlugin(options: {
         ITranslator | null,
         IDocumentManager | null
       ];
-      withFirstBalance(
-        credits.model,
-        () => {
-          void options
-            .load()
-            .then(start =>
-              start(app, credits, registry, translator, docManager)
-            );
-        },
-        options.orStop
-      );
+      let loading: Promise<unknown> | null = null;
+      const load = () => {
+        loading ??= options
+          .load()
+          .then(start => start(app, credits, registry, translator, docManager));
+      };
+      withFirstBalance(credits.model, load, options.orStop);
+      // Under a hub, also right after JupyterLab's start (not before it):
+      // a server the hub stops soon after can no longer serve this code.
+      void app.restored.then(() => {
+        if (credits.model.visible) {
+          load();
+        }
+      });
     }
   };
 }
