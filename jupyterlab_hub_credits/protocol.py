@@ -50,3 +50,6 @@ POLL_MIN_SECONDS: float = READING["pollMinSeconds"]
 VISIBLE_POLL_MIN_SECONDS: float = READING["visiblePollMinSeconds"]
 LIVE_GRACE_SECONDS: float = READING["liveGraceSeconds"]
 TASK_INTERVAL_MAX_SECONDS: float = READING["taskIntervalMaxSeconds"]
+#: After a lost hub connection the first retry window spans this many task
+#: intervals: the peak second of readers coming back stays under N / interval.
+RESTART_SPREAD_TASK_INTERVALS: float = READING["restartSpreadTaskIntervals"]

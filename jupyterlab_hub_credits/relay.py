@@ -162,6 +162,7 @@ class Reading:
     poll_min: float = protocol.POLL_MIN_SECONDS
     visible_poll_min: float = protocol.VISIBLE_POLL_MIN_SECONDS
     task_interval_max: float = protocol.TASK_INTERVAL_MAX_SECONDS
+    restart_spread: float = protocol.RESTART_SPREAD_TASK_INTERVALS
 
 
 class CreditsRelay:
@@ -427,10 +428,14 @@ class CreditsRelay:
         interval = self.task_interval
         n = self.numbers
         if self._polls_for_live() and (self.live_listeners > 0 or now < self._live_until):
-            base, low = (n.visible_poll_min if interval is None else interval), n.visible_poll_min
+            low = n.visible_poll_min
         else:
-            base, low = (n.poll_default if interval is None else interval), n.poll_min
-        return min(max(base, low), n.task_interval_max)
+            low = n.poll_min
+        # As pollPeriodMs in reading.ts: the default before the interval is
+        # known (at 5,000 servers, visible tabs polling every 10 s saturated
+        # the hub: each poll also writes the token's last activity).
+        base = n.poll_default if interval is None else interval
+        return min(max(base, low), max(n.task_interval_max, low))
 
     def _spread(self) -> Timings:
         """Retry timings whose first window spans the task interval: after a
@@ -438,7 +443,9 @@ class CreditsRelay:
         (``always_stream``: the first window is the backoff base, as before.)"""
         if self.always_stream:
             return self.timings
-        base = max(self.timings.backoff_base, self.task_interval or 0.0)
+        base = max(
+            self.timings.backoff_base, (self.task_interval or 0.0) * self.numbers.restart_spread
+        )
         return replace(
             self.timings, backoff_base=base, backoff_cap=max(base, self.timings.backoff_cap)
         )
@@ -586,6 +593,10 @@ class CreditsRelay:
         delay = retry_delay(
             self._failures, max(verdict.not_before, hint), self._spread(), self._random()
         )
+        if mode == "poll":
+            # A failed poll comes back no sooner than the next one would:
+            # a hub back from a restart sees the usual rate, not a wave.
+            delay = max(delay, self.poll_period(now) * self._jitter())
         self._failures += 1
         self._once = False
         self._set_state("reconnecting", verdict.reason)

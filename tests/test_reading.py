@@ -311,14 +311,16 @@ async def test_a_list_larger_than_1_mb_is_not_read(hub, clock):
     await relay.close()
 
 
-async def test_the_admins_poll_only_reading_polls_visible_tabs_more_often(hub, clock):
+async def test_the_admins_poll_only_reading_polls_visible_tabs_too(hub, clock):
+    # No stream, so no task interval is learned: the default period, as in
+    # the browser (at 5,000 servers a 10-s period saturated the hub).
     relay = make(hub, clock, reading="poll")
     relay.subscribe(live=True)
     await settle()
-    await clock.advance(100)
+    await clock.advance(600)
     assert hub.kinds("stream") == []
     polls = hub.kinds("list")
-    assert [b - a for a, b in zip(polls, polls[1:])] == [10.0] * 10
+    assert [b - a for a, b in zip(polls, polls[1:])] == [60.0] * 10
     await relay.close()
 
 
@@ -353,7 +355,8 @@ async def test_mode_switches_never_end_a_listener(hub, clock):
 
 async def test_reconnects_after_an_outage_spread_over_the_task_interval(clock):
     """50 servers, the hub's task every 20 s: after the hub drops every
-    stream, the first retries spread over 20 s, not a wave in a second."""
+    stream, the first retries spread over 1.5 task intervals (30 s), not a
+    wave in a second: the busiest second stays under N / interval."""
     rng = random.Random(7)
     hubs = [EdgeHub(clock, user=f"u{i}") for i in range(50)]
     relays = [make(h, clock, rand=rng.random) for h in hubs]
@@ -369,11 +372,14 @@ async def test_reconnects_after_an_outage_spread_over_the_task_interval(clock):
     for h in hubs:
         h.drop_all()
     await settle()
-    await clock.advance(25)
+    await clock.advance(35)
     retries = [h.kinds("stream")[1] - outage for h in hubs]
-    assert max(retries) <= 20 and max(retries) > 15
+    assert max(retries) <= 30 and max(retries) > 25
     per_second = Counter(int(t) for t in retries)
-    assert max(per_second.values()) <= 8  # 50 / 20 s = 2.5 a second on average
+    assert max(per_second.values()) <= 6  # a 1-s first window put all 50 in one
+    # Any 10 s hold at most N / task interval per second on average.
+    ten = [sum(per_second[s] for s in range(start, start + 10)) for start in range(0, 25)]
+    assert max(ten) <= 50 / 20 * 10
     assert all(r.state == "live" for r in relays)
     for relay in relays:
         await relay.close()
@@ -446,14 +452,14 @@ async def test_a_hub_that_refuses_the_stream_but_lists_credits_is_polled_for_liv
     await settle()
     assert relay.state == "polling" and relay.mode == "poll"
     assert "HTTP 403" in relay.status()["stream_refused"]
-    await clock.advance(30)
+    await clock.advance(180)
     assert len(hub.kinds("stream")) == 1
     polls = hub.kinds("list")
-    assert [b - a for a, b in zip(polls, polls[1:])] == [10.0, 10.0, 10.0]
+    assert [b - a for a, b in zip(polls, polls[1:])] == [60.0, 60.0, 60.0]
     assert [body for kind, body in drain(tab) if kind == "data"][-1]["balance"] == 95
     # Refused there too: refused.
     hub.list_status, hub.list_body = 403, b"{}"
-    await clock.advance(10)
+    await clock.advance(60)
     assert relay.state == "refused"
 
 
@@ -463,3 +469,19 @@ async def test_always_stream_takes_a_refused_stream_as_refused(hub, clock):
     relay.subscribe(live=True)
     await settle()
     assert relay.state == "refused" and hub.kinds("list") == []
+
+
+async def test_a_failed_poll_comes_back_no_sooner_than_the_next_poll_would(hub, clock):
+    # After a hub restart the pollers keep their usual rate: no wave of retries.
+    relay = make(hub, clock, reading="poll")
+    relay.subscribe(live=True)
+    await settle()
+    hub.list_status = 503
+    await clock.advance(60)
+    assert relay.state == "reconnecting"
+    await clock.advance(59)
+    assert len(hub.kinds("list")) == 2
+    await clock.advance(1)
+    polls = hub.kinds("list")
+    assert [b - a for a, b in zip(polls, polls[1:])] == [60.0, 60.0]
+    await relay.close()

@@ -50,6 +50,12 @@ export interface IReadingTimings {
   readonly liveGraceMs: number;
   /** The longest task interval believed. */
   readonly taskIntervalMaxMs: number;
+  /**
+   * After a lost hub connection the first retry window spans this many
+   * task intervals: the peak second of readers coming back stays under
+   * N / interval.
+   */
+  readonly restartSpread: number;
 }
 
 export const READING_TIMINGS: IReadingTimings = {
@@ -57,7 +63,8 @@ export const READING_TIMINGS: IReadingTimings = {
   pollMinMs: protocol.reading.pollMinSeconds * 1000,
   visiblePollMinMs: protocol.reading.visiblePollMinSeconds * 1000,
   liveGraceMs: protocol.reading.liveGraceSeconds * 1000,
-  taskIntervalMaxMs: protocol.reading.taskIntervalMaxSeconds * 1000
+  taskIntervalMaxMs: protocol.reading.taskIntervalMaxSeconds * 1000,
+  restartSpread: protocol.reading.restartSpreadTaskIntervals
 };
 
 /**
@@ -296,7 +303,7 @@ export class CreditsReader implements ILeaderStream {
       random: this._random,
       timings: this._timings,
       openState: live ? 'live' : 'polling',
-      spreadMs: () => this.taskIntervalMs ?? 0,
+      spreadMs: () => (this.taskIntervalMs ?? 0) * this._reading.restartSpread,
       onEvent: (event, data) => {
         if (this._sub?.reader === stream) {
           this._onStreamEvent(event, live);
