@@ -31,3 +31,39 @@ describe('docs/settings.md', () => {
     }
   });
 });
+
+describe('the guides', () => {
+  const read = (file: string) =>
+    fs.readFileSync(path.join(root, file), 'utf-8');
+
+  it('keep the README short, for users and first-time admins', () => {
+    expect(read('README.md').split('\n').length).toBeLessThanOrEqual(250);
+  });
+
+  it('link files that exist', () => {
+    for (const file of ['README.md', 'CONTRIBUTING.md', 'docs/admin.md']) {
+      const dir = path.dirname(path.join(root, file));
+      for (const [, target] of read(file).matchAll(
+        /\]\(([^)#]+)(?:#[^)]*)?\)/g
+      )) {
+        if (!/^[a-z]+:/.test(target)) {
+          expect([file, fs.existsSync(path.join(dir, target))]).toEqual([
+            file,
+            true
+          ]);
+        }
+      }
+    }
+  });
+
+  it('are linked from the README', () => {
+    const readme = read('README.md');
+    for (const guide of [
+      'docs/admin.md',
+      'docs/settings.md',
+      'CONTRIBUTING.md'
+    ]) {
+      expect(readme).toContain(`](${guide}`);
+    }
+  });
+});
