@@ -64,14 +64,18 @@ export function readHubLocation(
     return null;
   }
   // PageConfig's own hub is trusted as given; an override only when it
-  // names the same origin.
+  // names the same origin and the same prefix (without subdomains every
+  // user's server shares the hub's origin: `/user/mallory/` is not the hub).
+  const ownPrefix = Private.normalizePrefix(read('hubPrefix').trim() || '/');
+  const normalized = Private.normalizePrefix(prefix);
   const origin = Private.originOf(host, pageOrigin);
   const trusted =
-    host === ownHost ||
-    (origin !== null && origin === Private.originOf(ownHost, pageOrigin));
+    normalized === ownPrefix &&
+    (host === ownHost ||
+      (origin !== null && origin === Private.originOf(ownHost, pageOrigin)));
   return {
     host,
-    prefix: Private.normalizePrefix(prefix),
+    prefix: normalized,
     user,
     serverName: read('hubServerName').trim(),
     viewer: viewer || user,

@@ -109,22 +109,36 @@ describe('which hub is trusted with the token', () => {
     expect(hubAt('https://hub.example.org', '', PAGE).trusted).toBe(true);
   });
 
-  it('a relative hubUrl goes to the page origin, trusted where the hub is there', () => {
+  it("a relative hubUrl at the hub's own prefix is this hub, trusted", () => {
     const ORIGIN = 'https://hub.example.org';
-    const hub = hubAt('', '/other/hub/', ORIGIN);
+    const hub = hubAt('', '/hub/', ORIGIN);
     expect(hub.trusted).toBe(true);
     const endpoints = streamEndpoints(hub, 'auto', 'auto', TOKEN, ORIGIN);
     expect(endpoints[1]).toMatchObject({
-      url: '/other/hub/api/credits/sseserver/alice',
+      url: '/hub/api/credits/sseserver/alice',
       token: TOKEN
     });
     expect(originOf(endpoints[1].url, ORIGIN)).toBe(ORIGIN);
     expect(hubCredentials(hub, ORIGIN)).toBe('same-origin');
-    // A path that looks like a host stays a path on the page's origin.
-    const sneaky = hubAt('', '//evil.example.com/hub/', ORIGIN);
-    expect(sneaky.trusted).toBe(true);
-    for (const endpoint of allEndpoints(sneaky, ORIGIN)) {
-      expect(originOf(endpoint.url, ORIGIN)).toBe(ORIGIN);
+  });
+
+  it("another path on the hub's origin is not the hub: another user's server gets no token", () => {
+    // Without subdomains every user's server shares the hub's origin.
+    const ORIGIN = 'https://hub.example.org';
+    for (const hubUrl of [
+      '/user/mallory/',
+      'https://hub.example.org/user/mallory/',
+      '/other/hub/',
+      // A path that looks like a host stays a path on the page's origin.
+      '//evil.example.com/hub/'
+    ]) {
+      const hub = hubAt('', hubUrl, ORIGIN);
+      expect(hub.trusted).toBe(false);
+      expect(hubCredentials(hub, ORIGIN)).toBe('omit');
+      for (const endpoint of allEndpoints(hub, ORIGIN)) {
+        expect(endpoint.token).toBeUndefined();
+        expect(originOf(endpoint.url, ORIGIN)).toBe(ORIGIN);
+      }
     }
   });
 
@@ -207,6 +221,11 @@ describe('generated origins and hub URLs (fast-check, seeded)', () => {
             if (endpoint.token) {
               expect(endpoint.token).toBe(TOKEN);
               expect(originOf(endpoint.url, page)).toBe(trusted);
+              // And only under the hub's own prefix (PageConfig's '/hub/'):
+              // never another user's server on the same origin.
+              expect(new URL(endpoint.url, `${page}/`).pathname).toMatch(
+                /^\/hub\//
+              );
             }
             expect(endpoint.url).not.toContain(TOKEN);
           }
