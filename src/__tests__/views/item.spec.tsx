@@ -31,7 +31,11 @@ function live(model: CreditsModel, state: ConnectionState = 'live') {
  * first change of the credits).
  */
 async function described(): Promise<void> {
-  await new Promise(resolve => setTimeout(resolve, 0));
+  // The load re-renders the item: inside act(), as React wants it.
+  await act(async () => {
+    await new Promise(resolve => setTimeout(resolve, 0));
+    MessageLoop.flush();
+  });
 }
 
 /**
