@@ -2,6 +2,7 @@
  * The balance history across reloads and tabs (localStorage), and what the
  * stopped notice makes of it.
  */
+import '../helpers/jsdom';
 import { nullTranslator } from '@jupyterlab/translation';
 import { statusText } from '../../views/format';
 import { HistoryStore } from '../../model/history';
