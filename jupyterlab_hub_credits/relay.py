@@ -558,8 +558,10 @@ class CreditsRelay:
             if self._snapshot is not None or self.free:
                 self._set_state("polling", self._entry_reason())
             return now if self._failures == 0 else next_try
-        if mode == "stream" and self._failures == 0:
-            return now  # live within a second of a tab becoming visible
+        if mode == "stream":
+            # Live within a second of a tab becoming visible, even after a
+            # failed poll (its wait was a poll period, not a retry window).
+            return now
         return next_try
 
     def _after(self, verdict: Verdict, hint: float, mode: str) -> float:
@@ -782,6 +784,9 @@ class CreditsRelay:
         self.updated = self._clock.time()
         self._updated_mono = self._clock.monotonic()
         self._set_state("polling", FREE_REASON)
+        # Listeners that showed an entry's numbers: nothing pays any more.
+        self._broadcast(Message("data", "[]"))
+        self._last_snapshot = None
         self._notify_news()
 
     def _broadcast(self, message: Message) -> None:

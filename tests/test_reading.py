@@ -485,3 +485,28 @@ async def test_a_failed_poll_comes_back_no_sooner_than_the_next_poll_would(hub, 
     polls = hub.kinds("list")
     assert [b - a for a, b in zip(polls, polls[1:])] == [60.0, 60.0]
     await relay.close()
+
+
+async def test_a_listener_that_showed_numbers_is_told_when_the_server_becomes_free(hub, clock):
+    relay = make(hub, clock)
+    tab = relay.subscribe(live=False)
+    await settle()
+    assert [body for kind, body in drain(tab) if kind == "data"][-1]["balance"] == 95
+    hub.list_status, hub.list_body = 404, b'{"message": "No credit entry found for user"}'
+    await clock.advance(60)
+    assert relay.free
+    assert [body for kind, body in drain(tab) if kind == "data"] == [[]]
+    await relay.close()
+
+
+async def test_a_tab_becoming_visible_after_a_failed_poll_is_live_at_once(hub, clock):
+    relay = make(hub, clock)
+    tab = relay.subscribe(live=False)
+    await settle()
+    hub.list_status = 503
+    await clock.advance(60)
+    assert relay.state == "reconnecting"
+    relay.set_live(tab, True)
+    await settle()
+    assert len(hub.kinds("stream")) == 1 and relay.mode == "stream"
+    await relay.close()

@@ -57,7 +57,19 @@ export async function classifyPoll(
   const type = (response.headers.get('Content-Type') ?? '').toLowerCase();
   const json = type.startsWith('application/json');
   if (response.status === 404 && json) {
-    return { kind: 'list', entries: [] };
+    // As the relay reads it: "no credit entry" means free; anything else
+    // (credits disabled, no credit service) is not a free server.
+    const text = await response.text().catch(() => '');
+    if (text.includes('credit entry')) {
+      return { kind: 'list', entries: [] };
+    }
+    return {
+      kind: 'end',
+      state: 'unavailable',
+      reason: text.includes('disabled')
+        ? 'credits are disabled on this hub'
+        : 'the hub has no credit service (HTTP 404)'
+    };
   }
   if (response.status === 200 && json) {
     const entries = parseList(await response.text());

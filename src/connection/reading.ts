@@ -206,7 +206,13 @@ export class CreditsReader implements ILeaderStream {
 
   reconnect(): void {
     this._ended = false;
-    this._sub?.reader.reconnect();
+    // Visibility may have changed while ended: read the way it asks now
+    // (a new reader connects by itself).
+    const before = this._sub;
+    this._apply();
+    if (this._sub === before) {
+      this._sub?.reader.reconnect();
+    }
   }
 
   pause(reason: string): void {

@@ -93,6 +93,10 @@ export const REASONS: readonly (readonly [string, Translate])[] = [
     t => t.__('the hub answered no credit list')
   ],
   [
+    'credits are disabled on this hub',
+    t => t.__('credits are disabled on this hub')
+  ],
+  [
     'the hub did not answer with a credit list (%1)',
     (t, a) => t.__('the hub did not answer with a credit list (%1)', a)
   ],
