@@ -50,6 +50,8 @@ REQUEST_TIMEOUT = protocol.TIMINGS["connectTimeoutSeconds"]
 _STATES = {"refused": "unreachable", "busy": "reconnecting"}
 #: After these, ``on_low`` asks no more.
 TERMINAL = frozenset({"unavailable", "stopped"})
+#: An on_low watch that finds no relay asks again this often.
+TERMINAL_RECHECK_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -368,8 +370,17 @@ class Credits:
                 self._watches.remove(watch)
 
     def _run(self) -> None:
+        try:
+            self._watch_loop()
+        finally:
+            # A later on_low starts a new thread.
+            with self._lock:
+                self._thread = None
+
+    def _watch_loop(self) -> None:
         assert self._client is not None
         while not self._stop.is_set():
+            wait = self._check_every
             with self._lock:
                 watching = bool(self._watches)
             if watching:
@@ -379,10 +390,13 @@ class Credits:
                 with self._lock:
                     self._last = snapshot
                 self._check(snapshot)
+                if snapshot.state == "stopped":
+                    return  # the server is stopping: nothing more to save for
                 if snapshot.state in TERMINAL:
-                    # No relay, no credit service, or the server is stopping.
-                    return
-            if self._stop.wait(self._check_every):
+                    # No relay or no credit service now: it may come back
+                    # (a relay restarting, a hub answering 404 for a while).
+                    wait = max(wait, TERMINAL_RECHECK_SECONDS)
+            if self._stop.wait(wait):
                 return
 
     def _check(self, snapshot: Snapshot) -> None:

@@ -286,15 +286,28 @@ async def test_a_callbacks_error_stays_its_own(relay, make, capsys):
     assert credits.running
 
 
-@pytest.mark.parametrize("state", ["stopped", "unavailable"])
-async def test_after_a_stop_or_without_a_service_on_low_asks_no_more(relay, make, state):
-    relay.body = document(state=state, snapshot=None, level=None)
+async def test_after_a_stop_on_low_asks_no_more_and_a_new_on_low_asks_again(relay, make):
+    relay.body = document(state="stopped", snapshot=None, level=None)
     credits = make(relay.endpoint)
     credits.on_low(lambda s: None)
     await until(lambda: not credits.running)
     seen = len(relay.requests)
     await asyncio.sleep(0.2)
     assert len(relay.requests) == seen == 1
+    # The thread is gone: another on_low starts one again.
+    credits.on_low(lambda s: None)
+    await until(lambda: len(relay.requests) == 2)
+
+
+async def test_without_a_service_on_low_asks_again_only_slowly(relay, make):
+    # "unavailable" may pass (a relay restarting, a hub's 404 for a while).
+    relay.body = document(state="unavailable", snapshot=None, level=None)
+    credits = make(relay.endpoint)
+    credits.on_low(lambda s: None)
+    await until(lambda: len(relay.requests) == 1)
+    await asyncio.sleep(0.3)
+    assert len(relay.requests) == 1 and credits.running
+    credits.close()
 
 
 async def test_close_leaves_no_thread_running(relay):
