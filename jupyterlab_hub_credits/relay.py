@@ -677,6 +677,11 @@ class CreditsRelay:
             return Verdict("retry", "a line or event from the hub is larger than 1 MB"), hint
         except httpx.HTTPError as error:
             return Verdict("retry", f"connection lost: {type(error).__name__}"), hint
+        except (httpx.StreamError, ValueError, RuntimeError) as error:
+            # A stream httpx or the SSE decoder gives up on (SSEError is a
+            # TransportError; StreamError a RuntimeError): retried with the
+            # backoff, never at once in a loop.
+            return Verdict("retry", f"the hub's stream broke: {type(error).__name__}"), hint
         finally:
             await response.aclose()
 
