@@ -45,6 +45,7 @@ test.describe('a guest of a shared server', () => {
     await expect(item).toContainText('Credits: 77 / 100', { timeout: 30000 });
     await hub.setUserCredits('olivia', { balance: 66 });
     await expect(item).toContainText('Credits: 66 / 100', { timeout: 10000 });
+    expect(requests.length).toBeGreaterThan(0);
     for (const url of requests) {
       expect(url).toBe(`${hub.url}/user/olivia/hub-credits/stream`);
     }

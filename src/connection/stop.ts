@@ -246,9 +246,9 @@ export async function stopServer(
 namespace Private {
   /**
    * `failure`, unless this server is gone: the stop can take it down
-   * before its relay's answer is through. Gone = an HTTP answer to
-   * `GET {baseUrl}api/status` other than 200 (the hub answers for a server
-   * that is not running, or redirects); no answer at all proves nothing.
+   * before its relay's answer is through. Gone = `GET {baseUrl}api/status`
+   * answered as for a server that is not running (see below); no answer at
+   * all proves nothing.
    */
   export async function unlessGone(
     hub: IHubLocation,
@@ -262,9 +262,13 @@ namespace Private {
         cache: 'no-store'
       });
       void check.body?.cancel().catch(() => undefined);
-      return check.status === 200
-        ? failure
-        : { ok: true, via: 'relay', status: 0 };
+      // What a gone server's URL answers: the hub's redirect, 404 or 424,
+      // or the proxy's 502/503. Anything else (a 401, a 500) proves nothing.
+      const gone =
+        check.type === 'opaqueredirect' ||
+        (check.status >= 300 && check.status < 400) ||
+        [404, 424, 502, 503].includes(check.status);
+      return gone ? { ok: true, via: 'relay', status: 0 } : failure;
     } catch {
       return failure;
     }

@@ -157,6 +157,18 @@ describe('the stop through the relay', () => {
     }
   );
 
+  it('a server that answers its status check otherwise is not gone: the failure stands', async () => {
+    for (const status of [401, 403, 500]) {
+      const transport = fake(
+        new Response(null, { status: 503 }),
+        undefined,
+        new Response(null, { status })
+      );
+      const result = await requestStop(hub, 'auto', TOKEN, ORIGIN, transport);
+      expect(result).toMatchObject({ ok: false, detail: 'HTTP 503' });
+    }
+  });
+
   it('an odd answer while the server still runs is a failure', async () => {
     const transport = fake(new Response(null, { status: 503 }));
     const result = await requestStop(hub, 'auto', TOKEN, ORIGIN, transport);
