@@ -155,6 +155,10 @@ def identity_name(user: Any) -> Optional[str]:
     or an older hub-auth user model (a dict with ``name``)."""
     if user is None:
         return None
+    # A hub service may share a user's name: only a user is an owner.
+    model = user if isinstance(user, dict) else getattr(user, "hub_user", None)
+    if isinstance(model, dict) and model.get("kind", "user") != "user":
+        return None
     if isinstance(user, dict):
         name = user.get("name")
     elif hasattr(user, "username"):

@@ -224,3 +224,19 @@ async def test_polls_hold_no_idle_connection_to_the_hub(fake_hub: FakeHub, jp_fe
     await jp_fetch("hub-credits", "state", params={"watch": "2"})
     await until(lambda: len(fake_hub.polls) >= 3, timeout=5)
     assert len(set(fake_hub.poll_ports)) == len(fake_hub.poll_ports)
+
+
+def test_the_owner_is_a_user_of_the_owners_name_never_a_service_or_a_display_name():
+    from types import SimpleNamespace
+
+    from jupyterlab_hub_credits.handlers import identity_name
+
+    assert identity_name({"kind": "user", "name": "alice"}) == "alice"
+    assert identity_name({"name": "alice"}) == "alice"
+    assert identity_name({"kind": "service", "name": "alice"}) is None
+    hub_user = SimpleNamespace(username="alice", name="Alice A.", hub_user={"kind": "user"})
+    assert identity_name(hub_user) == "alice"
+    service = SimpleNamespace(username="alice", name="alice", hub_user={"kind": "service"})
+    assert identity_name(service) is None
+    assert identity_name(SimpleNamespace(username="", name="alice")) is None
+    assert identity_name(None) is None
