@@ -115,6 +115,14 @@ c.Spawner.cmd = [singleuser, "--ServerApp.allow_root=True"]
 if os.environ.get("CREDITS_EXPOSE_APP") == "1":
     # For the browser tests: window.jupyterapp, to ask JupyterLab itself.
     c.Spawner.cmd.append("--LabApp.expose_app_in_browser=True")
+if os.environ.get("CREDITS_RELAY_POLL_SECONDS"):
+    # The relay's poll period on a hub whose clock runs fast (the tests bill
+    # every few seconds; a real hub every few minutes): the admin's knob.
+    seconds = os.environ["CREDITS_RELAY_POLL_SECONDS"]
+    c.Spawner.cmd += [
+        f"--HubCreditsApp.poll_default_seconds={seconds}",
+        f"--HubCreditsApp.poll_min_seconds={seconds}",
+    ]
 c.Spawner.default_url = "/lab"
 c.Spawner.ip = "127.0.0.1"
 c.Spawner.start_timeout = 120

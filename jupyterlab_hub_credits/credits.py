@@ -37,7 +37,7 @@ from . import protocol
 from .hubenv import RelayEndpoint, no_relay_reason, relay_endpoint
 
 #: How often ``on_low`` asks the relay (a request to this very server).
-CHECK_SECONDS = 10.0
+CHECK_SECONDS = 5.0
 #: How long one ``on_low`` request asks the relay to keep numbers coming:
 #: a few checks, renewed by each; the relay reads the hub about once per
 #: credit-task interval meanwhile.

@@ -19,14 +19,18 @@ const CELL = [
   'print(credits.now(10).text())'
 ].join('\n');
 
-// 1 credit every 2 s, 10 + 1 credits: the stop comes in about 22 s.
+// 1 credit every 2 s, 10 + 1 credits: the stop comes in about 22 s. The
+// page reads the hub directly, so the relay polls for the kernel's on_low:
+// every 2 s on this fast hub (a real one bills every few minutes and the
+// relay polls about once per task interval).
 test.use({
   hubOptions: {
     taskInterval: 1,
     billingValue: 1,
     billingInterval: 2,
     userCap: 10,
-    projectCap: 1
+    projectCap: 1,
+    relayPollSeconds: 2
   }
 });
 

@@ -93,6 +93,8 @@ export interface IHubOptions {
   subdomain?: boolean;
   /** The environment the hub runs from (default `.venv`); servers run from `.venv`. */
   venv?: string;
+  /** The relay's poll period (`c.HubCreditsApp.poll_*_seconds`), for hubs that bill every few seconds. */
+  relayPollSeconds?: number;
 }
 
 /**
@@ -248,7 +250,10 @@ export class TestHub {
       CREDITS_PROJECT_CAP: String(o.projectCap ?? 1000),
       CREDITS_CLEANUP_SERVERS: o.cleanupServers === false ? '0' : '1',
       CREDITS_SUBDOMAIN: o.subdomain ? '1' : '0',
-      CREDITS_EXPOSE_APP: '1'
+      CREDITS_EXPOSE_APP: '1',
+      ...(o.relayPollSeconds
+        ? { CREDITS_RELAY_POLL_SECONDS: String(o.relayPollSeconds) }
+        : {})
     };
     const log = fs.openSync(this.logFile, 'a');
     this._child = spawn(

@@ -270,11 +270,15 @@ export class CreditsStream {
         if (
           how.state === 'stopped' &&
           this._failures > 0 &&
-          this._stopChecks < STOP_CHECKS
+          this._stopChecks < STOP_CHECKS &&
+          this.endpoint.via !== 'relay'
         ) {
           // The connection was lost without the hub's stop event: a hub that
           // is restarting answers 409/404 until it has checked its servers
           // again. Ask a few more times before calling the server stopped.
+          // (Through the relay no check is needed: the server's own URL no
+          // longer reaching it means it is gone; a hub restart leaves the
+          // proxy's routes, and the relay, in place.)
           this._stopChecks++;
           this._retry(`${how.reason} (checking again)`, 0);
         } else {

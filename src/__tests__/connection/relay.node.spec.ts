@@ -185,3 +185,28 @@ describe('the relay', () => {
     stream.dispose();
   });
 });
+
+describe('the server stopped under the relay', () => {
+  it('its URL leading to the hub after events means stopped at once (no re-checks)', async () => {
+    const body = new Body();
+    const { stream, relay, states } = open(
+      [RELAY],
+      [],
+      [
+        { status: 200, headers: SSE, body },
+        // With subdomains the stopped server's URL leads to the hub.
+        { status: 0, type: 'opaqueredirect' }
+      ]
+    );
+    await tick();
+    body.send(relayState('live'));
+    body.send('data: {"balance":95,"cap":100}\n\n');
+    await tick();
+    body.fail();
+    await tick(6000);
+    expect(relay.requests).toHaveLength(2);
+    expect(stream.status.state).toBe('stopped');
+    expect(states.at(-1)?.reason).toContain('leads to the hub');
+    stream.dispose();
+  });
+});
