@@ -24,7 +24,7 @@ import { parseCreditsEvent } from '../model/payload';
 import type { CreditsEvent, ICreditEntry } from '../model/payload';
 import { classify, failingState, retryAfterMs } from './policy';
 import type { IStreamTimings } from './policy';
-import { connectionStatus, sameStatus } from '../model/state';
+import { connectionStatus, nextStatus, sameStatus } from '../model/state';
 import type { ConnectionState, IConnectionStatus } from '../model/state';
 
 /**
@@ -318,9 +318,7 @@ export class CreditsPoller {
     nextAttemptAt: number | null = null
   ): void {
     const previous = this._status;
-    const since =
-      previous.state === state ? previous.since : this._options.clock.now();
-    this._status = connectionStatus(state, since, {
+    this._status = nextStatus(previous, state, this._options.clock.now(), {
       reason,
       failures: this._failures,
       nextAttemptAt

@@ -27,7 +27,7 @@ import {
   retryDelayMs
 } from './policy';
 import type { IStreamTimings } from './policy';
-import { connectionStatus, sameStatus } from '../model/state';
+import { connectionStatus, nextStatus, sameStatus } from '../model/state';
 import type { ConnectionState, IConnectionStatus } from '../model/state';
 
 type Phase =
@@ -339,8 +339,7 @@ export class CreditsStream {
     nextAttemptAt: number | null = null
   ): void {
     const previous = this._status;
-    const since = previous.state === state ? previous.since : this._clock.now();
-    this._status = connectionStatus(state, since, {
+    this._status = nextStatus(previous, state, this._clock.now(), {
       reason,
       failures: this._failures,
       nextAttemptAt

@@ -76,6 +76,25 @@ export function connectionStatus(
 }
 
 /**
+ * The status after `previous` moves to `state` at `now`: since when stays
+ * while the state does not change (the rule every reader follows).
+ */
+export function nextStatus(
+  previous: IConnectionStatus,
+  state: ConnectionState,
+  now: number,
+  details: Partial<
+    Pick<IConnectionStatus, 'reason' | 'failures' | 'nextAttemptAt'>
+  > = {}
+): IConnectionStatus {
+  return connectionStatus(
+    state,
+    previous.state === state ? previous.since : now,
+    details
+  );
+}
+
+/**
  * Whether two statuses say the same (ignoring since when).
  */
 export function sameStatus(
