@@ -92,9 +92,13 @@ test('when the credits run out the item and a notification say the hub stopped t
   await login(page, hub, 'bob');
   const item = page.locator(ITEM_TEXT);
   await expect(item).toContainText('Credits: 100 / 100');
+  const toasts = page.locator('#react-toastify-container');
 
-  // Empty both balances: the next bill cannot be paid and the hub stops the server.
+  // As credits run out on a hub: first low (a notice), then empty.
   await hub.setProjectCredits('community1', { balance: 0 });
+  await hub.setUserCredits('bob', { balance: 8 });
+  await expect(toasts).toContainText('Your hub credits are almost used up');
+  // Empty: the next bill cannot be paid and the hub stops the server.
   await hub.setUserCredits('bob', { balance: 0 });
 
   await expect(item).toHaveText('Credits: server stopped', { timeout: 30000 });
@@ -103,26 +107,28 @@ test('when the credits run out the item and a notification say the hub stopped t
     'title',
     /Your Server is no longer running/
   );
-  // The notice is in JupyterLab's notification centre. (As a toast only
-  // where JupyterLab had loaded its toast code before: that code comes from
-  // the server, which is gone when the stop is the page's first notice.)
+  await expect(toasts).toContainText('The hub stopped this server');
+  // One notice per situation: in JupyterLab's notification centre the
+  // stopped notice replaced the low-balance and run-out notices. (The
+  // bell is clicked as an event: JupyterLab's own "server unavailable"
+  // dialog may cover the page.)
   const center = page.locator('.jp-Notification-Center');
-  await expect(async () => {
-    // JupyterLab's own "server unavailable" dialog may be up: close it.
-    await page.keyboard.press('Escape');
-    if (!(await center.isVisible())) {
-      await page.locator('.jp-Notification-Status').click({ timeout: 2000 });
-    }
-    await expect(center).toContainText('The hub stopped this server', {
-      timeout: 2000
-    });
-  }).toPass({ timeout: 30000 });
+  const bell = page.locator('.jp-Notification-Status').getByRole('button');
+  await bell.dispatchEvent('click');
+  await expect(center).toContainText('The hub stopped this server');
   await expect(
     center.getByRole('button', { name: 'Open hub home' })
   ).toBeVisible();
-  // One notice per situation: the stopped notice replaced the low-balance
-  // and run-out notices.
   await expect(center).toContainText('1 notification');
+  await bell.dispatchEvent('click');
+  await expect(center).toBeHidden();
+
+  // The details still open (their code loaded while the server ran) and
+  // say why, in the hub's words.
+  await page.locator(ITEM).dispatchEvent('click');
+  await expect(page.locator('.jp-CreditsDetails-status')).toContainText(
+    'Your Server is no longer running'
+  );
 
   // The hub really stopped it.
   await expect.poll(() => hub.servers('bob'), { timeout: 30000 }).toEqual({});

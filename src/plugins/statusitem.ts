@@ -74,12 +74,27 @@ export const statusItemPlugin: JupyterFrontEndPlugin<void> = {
     };
     // The details' code loads when they are first asked for.
     let details: Promise<DetailsToggle> | null = null;
-    const toggle = async () => {
-      details ??= import('../views/detailstoggle').then(
+    const loadDetails = () =>
+      (details ??= import('../views/detailstoggle').then(
         m => new m.DetailsToggle(options)
-      );
-      await (await details).toggle();
+      ));
+    const toggle = async () => {
+      await (await loadDetails()).toggle();
     };
+    // Under a hub, the code the item needs after a stop (the details, the
+    // words for the hub's reasons) loads right after JupyterLab's start:
+    // a stopped server can no longer serve it.
+    void app.restored.then(() => {
+      if (model.visible) {
+        void Promise.all([
+          loadDetails(),
+          import('../views/details'),
+          view.preload()
+        ]).catch(() => {
+          details = null;
+        });
+      }
+    });
     commands.addCommand(CommandIDs.showDetails, {
       label: trans.__('Show Hub Credit Details'),
       caption: trans.__(

@@ -58,24 +58,56 @@ export class CreditsViewModel extends VDomModel {
     super.dispose();
   }
 
+  /**
+   * Loads the words and the reasons' translations now rather than with
+   * the first change and the first reason (under a hub, while the server
+   * that serves this code still runs). Resolves once both are here.
+   */
+  preload(): Promise<void> {
+    return Promise.all([this._loadDescribe(), this._loadReasons()]).then(
+      () => undefined
+    );
+  }
+
   private _changed(): void {
-    if (!this._describing) {
-      this._describing = import('./describe').then(m => {
+    void this._loadDescribe().catch(() => undefined);
+    if (this.credits.status.reason) {
+      void this._loadReasons().catch(() => undefined);
+    }
+    this.stateChanged.emit();
+  }
+
+  // A load that failed (the server gone) is tried again with the next change.
+  private _loadDescribe(): Promise<void> {
+    this._describing ??= import('./describe').then(
+      m => {
         this._describe = m;
         if (!this.isDisposed) {
           this.stateChanged.emit();
         }
-      });
-    }
-    if (!this._reasons && this.credits.status.reason) {
-      this._reasons = import('./reasons').then(m => {
+      },
+      error => {
+        this._describing = null;
+        throw error;
+      }
+    );
+    return this._describing;
+  }
+
+  private _loadReasons(): Promise<void> {
+    this._reasons ??= import('./reasons').then(
+      m => {
         this._translate = m.translateStatus;
         if (!this.isDisposed) {
           this.stateChanged.emit();
         }
-      });
-    }
-    this.stateChanged.emit();
+      },
+      error => {
+        this._reasons = null;
+        throw error;
+      }
+    );
+    return this._reasons;
   }
 
   private _display: IDisplayOptions;
