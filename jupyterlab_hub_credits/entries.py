@@ -52,6 +52,12 @@ def _number(value: Any) -> Optional[float]:
     return value if math.isfinite(value) else None
 
 
+def _amount(value: Any) -> Optional[float]:
+    """A balance or cap: a finite number, not negative."""
+    number = _number(value)
+    return number if number is not None and number >= 0 else None
+
+
 def _name(value: Any) -> Optional[str]:
     if isinstance(value, str) and 0 < len(value) <= MAX_NAME_LENGTH:
         return value
@@ -62,7 +68,7 @@ def _amounts(raw: Any, named: bool) -> Optional[dict[str, Any]]:
     """``{"name"?, "balance", "cap", grants...}`` from a dict, or ``None``."""
     if not isinstance(raw, dict):
         return None
-    balance, cap = _number(raw.get("balance")), _number(raw.get("cap"))
+    balance, cap = _amount(raw.get("balance")), _amount(raw.get("cap"))
     if balance is None or cap is None:
         return None
     out: dict[str, Any] = {}
@@ -97,14 +103,15 @@ def parse_entry(raw: Any) -> Optional[dict[str, Any]]:
 
 def parse_list(value: Any) -> Optional[list[dict[str, Any]]]:
     """The valid entries of a list answer (at most ``MAX_ENTRIES``), or
-    ``None`` when it is no list at all. An older hub's single object counts
-    as a list of one; invalid entries are left out."""
+    ``None`` when it is no list at all or none of its entries is valid (a
+    hub we cannot read, not a free server). An older hub's single object
+    counts as a list of one; invalid entries are left out."""
     if isinstance(value, dict):
         value = [value]
     if not isinstance(value, list):
         return None
     entries = [e for e in (parse_entry(raw) for raw in value[:MAX_ENTRIES]) if e is not None]
-    return entries
+    return entries if entries or not value else None
 
 
 def _same(a: Any, b: Any) -> bool:

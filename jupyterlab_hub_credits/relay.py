@@ -724,7 +724,7 @@ class CreditsRelay:
         except ValueError:
             entries = None
         if entries is None:
-            return Verdict("retry", "the hub's credit list is not a list"), 0.0
+            return Verdict("retry", "the hub answered no credit list"), 0.0
         if self._streamed_unmatched:
             self._matched = match_entry(entries, self._streamed, self._matched) or self._matched
             self._streamed_unmatched = False

@@ -1,9 +1,15 @@
-"""The REST list read for one server: parsing, matching, choosing, converting."""
+"""The REST list read for one server: parsing, matching, choosing, converting.
+
+The shared vectors (tests/vectors/entries.json, generated from
+src/connection/entries.ts by ``npm run vectors``) hold the browser's
+answers: the relay must give the same ones."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -11,6 +17,7 @@ from jupyterlab_hub_credits.entries import (
     available,
     choose_entry,
     match_entry,
+    parse_entry,
     parse_list,
     shows,
     to_snapshot,
@@ -19,7 +26,7 @@ from jupyterlab_hub_credits.entries import (
 from jupyterlab_hub_credits.protocol import MAX_ENTRIES
 
 names = st.text(min_size=1, max_size=12)
-amounts = st.one_of(st.integers(-5, 1000), st.floats(0, 1000, allow_nan=False))
+amounts = st.one_of(st.integers(0, 1000), st.floats(0, 1000, allow_nan=False))
 projects = st.fixed_dictionaries({"name": names, "balance": amounts, "cap": amounts})
 entries = st.fixed_dictionaries(
     {"name": names, "balance": amounts, "cap": amounts},
@@ -43,7 +50,11 @@ json_values = st.recursive(
 def test_parsing_any_json_never_raises_and_keeps_only_valid_entries(value):
     parsed = parse_list(value)
     if parsed is None:
-        assert not isinstance(value, (list, dict))
+        # No list, or entries none of which is valid.
+        items = [value] if isinstance(value, dict) else value
+        assert not isinstance(items, list) or (
+            items and all(parse_entry(raw) is None for raw in items[:MAX_ENTRIES])
+        )
         return
     for e in parsed:
         assert isinstance(e["name"], str) and e["name"]
@@ -54,7 +65,52 @@ def test_parsing_any_json_never_raises_and_keeps_only_valid_entries(value):
 @given(st.lists(entries, max_size=3), st.integers(0, 3))
 def test_invalid_entries_are_left_out_and_valid_ones_kept(good, bad):
     raw = list(good) + [{"name": 1, "balance": 2, "cap": 3}] * bad + [{"balance": "1"}]
-    assert [e["name"] for e in parse_list(raw)] == [e["name"] for e in good]
+    parsed = parse_list(raw)
+    if not good:
+        # Entries, none of them valid: a list we cannot read, not a free server.
+        assert parsed is None
+        return
+    assert [e["name"] for e in parsed] == [e["name"] for e in good]
+
+
+VECTORS = json.loads((Path(__file__).parent / "vectors" / "entries.json").read_text())["cases"]
+
+
+def answers(case):
+    """What the relay makes of a vector's list, as the browser's vector states it."""
+    entries = parse_list(case["list"])
+    previous = case["previous"]
+    matched = previous
+    if entries is not None:
+        matched = match_entry(entries, case["snapshot"], previous) or previous
+    choice = choose_entry(entries, matched) if entries is not None else None
+    return {
+        "valid": None if entries is None else [e["name"] for e in entries],
+        "matched": matched,
+        "choice": None
+        if choice is None
+        else {"name": choice.name, "ambiguous": choice.ambiguous, "reason": choice.reason()},
+        "snapshot": None if choice is None else to_snapshot(choice.entry),
+    }
+
+
+@pytest.mark.parametrize("case", VECTORS, ids=[c["name"] for c in VECTORS])
+def test_the_shared_vectors(case):
+    assert answers(case) == case["expected"]
+
+
+def test_the_vectors_cover_free_servers_unreadable_lists_and_guesses():
+    kinds = {
+        "no list"
+        if c["expected"]["valid"] is None
+        else "free"
+        if c["expected"]["choice"] is None
+        else "guess"
+        if c["expected"]["choice"]["ambiguous"]
+        else "certain"
+        for c in VECTORS
+    }
+    assert kinds == {"no list", "free", "guess", "certain"}
 
 
 def test_at_most_max_entries_are_read():

@@ -10,7 +10,7 @@ export default defineConfig({
   testIgnore: process.env.PICTURES ? [] : ['pictures.spec.ts'],
   timeout: 180000,
   expect: { timeout: 20000 },
-  workers: 1,
+  workers: 2,
   retries: 0,
   outputDir: path.join(output, 'playwright-artifacts'),
   reporter: [

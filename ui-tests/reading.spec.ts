@@ -16,6 +16,10 @@ import * as path from 'path';
 import { TestHub } from './servers';
 import { ITEM_TEXT, login, pageToken, writeNotebook } from './helpers';
 
+// Each test has its own hub and mostly waits for the grace: they may run
+// side by side.
+test.describe.configure({ mode: 'parallel' });
+
 /**
  * Shows or hides the page, as the browser would when the tab is switched.
  */

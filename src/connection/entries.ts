@@ -37,8 +37,9 @@ export interface IChoice {
 
 /**
  * The valid entries of a list answer (at most `maxEntries`; invalid ones
- * left out), or `null` when the answer is no list at all. An older hub's
- * single object counts as a list of one.
+ * left out), or `null` when the answer is no list at all or none of its
+ * entries is valid (that is a hub we cannot read, not a free server). An
+ * older hub's single object counts as a list of one.
  */
 export function parseList(text: string): IListEntry[] | null {
   if (text.length > protocol.maxEventBytes) {
@@ -65,7 +66,7 @@ export function parseList(text: string): IListEntry[] | null {
       entries.push(entry);
     }
   }
-  return entries;
+  return entries.length > 0 || items.length === 0 ? entries : null;
 }
 
 /**

@@ -38,4 +38,21 @@ describe('classifyPoll', () => {
       await classifyPoll(json(404, { status: 404, message: 'Not Found' }), 0)
     ).toMatchObject({ kind: 'end', state: 'unavailable' });
   });
+
+  it('an empty list is a free server; a list of entries none can read is not', async () => {
+    expect(await classifyPoll(json(200, []), 0)).toEqual({
+      kind: 'list',
+      entries: []
+    });
+    expect(
+      await classifyPoll(
+        json(200, [{ name: 'default', balance: -1, cap: 100 }, { cap: 5 }]),
+        0
+      )
+    ).toEqual({
+      kind: 'retry',
+      reason: 'the hub answered no credit list',
+      notBeforeMs: 0
+    });
+  });
 });
