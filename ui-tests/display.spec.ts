@@ -225,6 +225,10 @@ test('the commands work from the palette; "Stop my server" in the popup, confirm
   await expect(page.locator(ITEM_TEXT)).toHaveText('Credits: server stopped', {
     timeout: 30000
   });
+  // The stop the user asked for is told as theirs, not as the hub's.
+  const toasts = page.locator('#react-toastify-container');
+  await expect(toasts).toContainText('You stopped this server.');
+  await expect(toasts).not.toContainText('The hub stopped this server');
   await expect.poll(() => hub.servers('gina'), { timeout: 30000 }).toEqual({});
 });
 

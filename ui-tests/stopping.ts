@@ -58,9 +58,9 @@ export async function ownerStops(
   await stopFromDetails(page);
   // The user is told: by the stop's own answer, or — where the stream
   // sees the stop first (the hub's stream on the page's origin) — by the
-  // stopped notice.
+  // stopped notice, which tells the stop as theirs.
   await expect(page.locator('.Toastify__toast').first()).toContainText(
-    /The hub is stopping your server\.|The hub stopped this server/
+    /The hub is stopping your server\.|You stopped this server\./
   );
   await expect.poll(() => hub.servers(user), { timeout: 30000 }).toEqual({});
   await expect(page.locator(ITEM_TEXT)).toContainText('server stopped', {

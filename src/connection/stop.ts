@@ -16,6 +16,7 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import type { FetchFunction } from './attempt';
 import type { AuthMode } from './endpoints';
 import { hubUrl } from './hub';
+import { forgetOwnStop, noteOwnStop } from './ownstop';
 import { authHeaders, hubCredentials, hubToken, isSameOrigin } from './trust';
 import type { IHubLocation } from './hub';
 
@@ -208,6 +209,7 @@ export async function stopServer(
   if (!result.button.accept) {
     return;
   }
+  noteOwnStop();
   // Shown before asking: the notices' code loads now, while this server
   // still runs (it is gone once the stop went through).
   const id = Notification.emit(
@@ -231,6 +233,7 @@ export async function stopServer(
     });
     return;
   }
+  forgetOwnStop();
   Notification.update({
     id,
     message: trans.__(

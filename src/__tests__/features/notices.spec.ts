@@ -1,3 +1,8 @@
+import {
+  OWN_STOP_MS,
+  forgetOwnStop,
+  noteOwnStop
+} from '../../connection/ownstop';
 import '../helpers/jsdom';
 import { Notification } from '@jupyterlab/apputils';
 import { nullTranslator } from '@jupyterlab/translation';
@@ -206,6 +211,32 @@ describe('the notifiers', () => {
       model.setStatus(connectionStatus('live', 2));
       model.setStatus(connectionStatus('stopped', 3));
       expect(notices()[0]).toContain('Unsaved changes are lost.');
+    });
+
+    it('a stop the user asked for here: "you stopped it", as information', () => {
+      noteOwnStop();
+      try {
+        balance(50);
+        model.setStatus(connectionStatus('stopped', 1));
+        expect(notices()).toEqual([
+          'info: You stopped this server. Unsaved changes in a.ipynb, b.py are lost. Start it again from the hub home page.'
+        ]);
+      } finally {
+        forgetOwnStop();
+      }
+    });
+
+    it("a stop asked for long ago, or forgotten, is the hub's again", () => {
+      noteOwnStop(Date.now() - OWN_STOP_MS - 1);
+      model.setStatus(connectionStatus('stopped', 1));
+      noteOwnStop();
+      forgetOwnStop();
+      model.setStatus(connectionStatus('live', 2));
+      model.setStatus(connectionStatus('stopped', 3));
+      expect(notices()).toHaveLength(2);
+      for (const notice of notices()) {
+        expect(notice).toMatch(/^error: The hub stopped this server/);
+      }
     });
 
     it('the credits could not pay the next bill: says that, from the estimate', () => {

@@ -7,6 +7,7 @@ import { LEVEL_RANK } from '../../model/levels';
 import type { Level } from '../../model/levels';
 import { isFresh } from '../../model/state';
 import type { ICreditsModel } from '../../tokens';
+import { isOwnStop } from '../../connection/ownstop';
 import { ModelWatcher } from '../watcher';
 
 /**
@@ -56,10 +57,13 @@ export class StopNotifier extends ModelWatcher {
         : unsaved.length === 0
           ? trans.__('All documents were saved before the stop.')
           : trans.__('Unsaved changes in %1 are lost.', unsaved.join(', '));
-    Notification.error(
+    // The user asked for this stop here: no alarm, no guessing at why.
+    const own = isOwnStop();
+    const notify = own ? Notification.info : Notification.error;
+    notify(
       trans.__(
         '%1 %2 Start it again from the hub home page.',
-        stopCause(trans, model),
+        own ? trans.__('You stopped this server.') : stopCause(trans, model),
         work
       ),
       {

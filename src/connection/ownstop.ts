@@ -1,0 +1,31 @@
+/**
+ * Whether this page asked for the stop: the stopped notice then says "you
+ * stopped it", not "the hub stopped it". Set by the stop command once the
+ * user confirmed, read by the stopped notice (a module both share).
+ */
+
+/** How long after asking a stop still counts as ours. */
+export const OWN_STOP_MS = 5 * 60 * 1000;
+
+let askedAt: number | null = null;
+
+/**
+ * Notes that the user asked this page to stop the server.
+ */
+export function noteOwnStop(now = Date.now()): void {
+  askedAt = now;
+}
+
+/**
+ * Forgets the request (the stop failed, or the server runs again).
+ */
+export function forgetOwnStop(): void {
+  askedAt = null;
+}
+
+/**
+ * Whether the user asked this page to stop the server lately.
+ */
+export function isOwnStop(now = Date.now()): boolean {
+  return askedAt !== null && now - askedAt >= 0 && now - askedAt < OWN_STOP_MS;
+}
