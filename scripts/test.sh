@@ -24,11 +24,14 @@ npm run typecheck --silent || status=1
 echo "== shared vectors (generated; fails when stale)"
 npm run --silent vectors -- --check || status=1
 
+# jest and pytest side by side (one core each); pytest's output follows jest's.
+.venv/bin/python -m pytest --junitxml="$out/pytest.xml" > "$out/pytest.log" 2>&1 &
+pytest_pid=$!
 echo "== jest"
 npx jest --ci --json --outputFile="$out/jest.json" || status=1
-
 echo "== pytest (the relay in a real Jupyter Server, a fake hub at the network edge)"
-.venv/bin/python -m pytest --junitxml="$out/pytest.xml" || status=1
+wait "$pytest_pid" || status=1
+cat "$out/pytest.log"
 
 echo "== browser tests (Chromium, real JupyterLab, real JupyterHub)"
 npx playwright test --config ui-tests/playwright.config.ts || status=1

@@ -455,7 +455,7 @@ def _readable(pipe) -> bool:
 
 
 def collect(workers) -> dict[str, Any]:
-    total: dict[str, Any] = {"states": {}, "modes": {}, "hub_connections": 0, "relays": 0}
+    total: dict[str, Any] = {"states": {}, "modes": {}, "reasons": {}, "hub_connections": 0, "relays": 0}
     for _process, pipe in workers:
         last = None
         while _readable(pipe):
@@ -467,7 +467,7 @@ def collect(workers) -> dict[str, Any]:
             continue
         total["relays"] += last["relays"]
         total["hub_connections"] += last["hub_connections"]
-        for key in ("states", "modes"):
+        for key in ("states", "modes", "reasons"):
             for name, count in last[key].items():
                 total[key][name] = total[key].get(name, 0) + count
     return total

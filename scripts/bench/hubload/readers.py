@@ -69,10 +69,13 @@ def subscribe(relay, visible: bool):
 def summary(relays) -> dict[str, Any]:
     states: Counter[str] = Counter()
     modes: Counter[str] = Counter()
+    reasons: Counter[str] = Counter()
     connections = polls = running = 0
     for relay, _listener in relays:
         status = relay.status()
         states[status.get("state", "?")] += 1
+        if status.get("reason"):
+            reasons[str(status["reason"])[:80]] += 1
         modes[status.get("mode", "-")] += 1
         connections += int(status.get("hub_connections", 0) or 0)
         polls += int(status.get("hub_polls", 0) or 0)
@@ -82,6 +85,7 @@ def summary(relays) -> dict[str, Any]:
         "relays": len(relays),
         "states": dict(states),
         "modes": dict(modes),
+        "reasons": dict(reasons.most_common(3)),
         "hub_connections": connections,
         "hub_polls": polls,
         "upstream_running": running,

@@ -197,6 +197,9 @@ def render(results, task_interval: float, elapsed: float, machine: Optional[dict
                 f"  N={r.n:,} {r.row}: relay states {_fmt(states)}; modes"
                 f" {_fmt(r.readers.get('modes', {}))}; after the restart {_fmt(after)}"
             )
+            reasons = r.readers.get("reasons", {})
+            if reasons:
+                notes.append(f"    why (most said): {_fmt(reasons)}")
     if notes:
         out.append("")
         out.append("Readers (relay.status() summed over the workers, before / after the restart):")

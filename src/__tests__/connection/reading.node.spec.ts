@@ -10,6 +10,7 @@ import {
   pollPeriodMs,
   taskIntervalMs
 } from '../../connection/reading';
+import protocol from '../../connection/protocol.json';
 import type { CreditsEvent } from '../../model/payload';
 import type { ConnectionState, IConnectionStatus } from '../../model/state';
 import { Body, SSE } from '../helpers/sse';
@@ -422,13 +423,16 @@ describe('CreditsReader', () => {
       times.push(next - dropAt);
       t.r.dispose();
     }
-    // Spread over [0, 40 s): at most ~N / interval per second, never a wave.
+    // Spread over [0, restart spread × 40 s): at most ~N / interval per
+    // second, never a wave.
+    const window = protocol.reading.restartSpreadTaskIntervals * 40000;
     const perSecond = new Map<number, number>();
     for (const ms of times) {
       const second = Math.floor(ms / 1000);
       perSecond.set(second, (perSecond.get(second) ?? 0) + 1);
     }
-    expect(Math.max(...times)).toBeGreaterThan(38000);
+    expect(Math.max(...times)).toBeGreaterThan(0.95 * window);
+    expect(Math.max(...times)).toBeLessThan(window);
     expect(Math.max(...perSecond.values())).toBeLessThanOrEqual(
       Math.ceil(200 / 40)
     );
