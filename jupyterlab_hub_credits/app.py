@@ -57,7 +57,10 @@ class HubCreditsApp(ExtensionApp):
     backoff_base_seconds = Float(
         protocol.TIMINGS["backoffBaseSeconds"],
         config=True,
-        help="First retry waits up to this long (or the hub's task interval, if longer).",
+        help=(
+            "First retry waits up to this long (towards the hub: 2.5 task intervals,"
+            " at most 5 min, if longer)."
+        ),
     )
     backoff_cap_seconds = Float(
         protocol.TIMINGS["backoffCapSeconds"], config=True, help="No retry waits longer."

@@ -49,7 +49,17 @@ class Choice:
 def _number(value: Any) -> Optional[float]:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    return value if math.isfinite(value) else None
+    try:
+        finite = math.isfinite(value)
+    except OverflowError:
+        # An integer beyond any float: JavaScript reads it as Infinity.
+        return None
+    return value if finite else None
+
+
+def _length(text: str) -> int:
+    """The length as JavaScript counts it (UTF-16 code units)."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def _amount(value: Any) -> Optional[float]:
@@ -59,7 +69,7 @@ def _amount(value: Any) -> Optional[float]:
 
 
 def _name(value: Any) -> Optional[str]:
-    if isinstance(value, str) and 0 < len(value) <= MAX_NAME_LENGTH:
+    if isinstance(value, str) and 0 < _length(value) <= MAX_NAME_LENGTH:
         return value
     return None
 
@@ -83,7 +93,7 @@ def _amounts(raw: Any, named: bool) -> Optional[dict[str, Any]]:
         if value is not None:
             out[key] = value
     text = raw.get(GRANT_TEXT)
-    if isinstance(text, str) and len(text) <= 64:
+    if isinstance(text, str) and _length(text) <= 64:
         out[GRANT_TEXT] = text
     return out
 

@@ -13,7 +13,7 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any, Optional
 
 from .protocol import TIMINGS
 
@@ -181,6 +181,16 @@ def retry_delay(failures: int, hint: float, timings: Timings, random: float) -> 
     return max(random * window, asked)
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def strict_json(text: Any) -> Any:
+    """``json.loads`` as a browser's ``JSON.parse`` reads: ``NaN`` and
+    ``Infinity`` are errors (``ValueError``), not numbers."""
+    return json.loads(text, parse_constant=_no_constant)
+
+
 def hub_data(data: str) -> tuple[str, Optional[str]]:
     """Checks one event's data from the hub.
 
@@ -189,7 +199,7 @@ def hub_data(data: str) -> tuple[str, Optional[str]]:
     browser is always one line of valid JSON.
     """
     try:
-        value = json.loads(data)
+        value = strict_json(data)
     except ValueError:
         return "invalid", None
     if isinstance(value, dict) and "error" in value:

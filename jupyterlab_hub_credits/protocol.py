@@ -53,3 +53,5 @@ TASK_INTERVAL_MAX_SECONDS: float = READING["taskIntervalMaxSeconds"]
 #: After a lost hub connection the first retry window spans this many task
 #: intervals: the peak second of readers coming back stays under N / interval.
 RESTART_SPREAD_TASK_INTERVALS: float = READING["restartSpreadTaskIntervals"]
+#: ...but never longer than this: a lost connection is not left for hours.
+RESTART_SPREAD_MAX_SECONDS: float = READING["restartSpreadMaxSeconds"]

@@ -57,7 +57,15 @@ from .entries import (
     with_grants,
 )
 from .hubenv import HubEnv
-from .policy import DEFAULT_TIMINGS, Timings, Verdict, classify, hub_data, retry_delay
+from .policy import (
+    DEFAULT_TIMINGS,
+    Timings,
+    Verdict,
+    classify,
+    hub_data,
+    retry_delay,
+    strict_json,
+)
 
 log = logging.getLogger(__name__)
 
@@ -163,6 +171,7 @@ class Reading:
     visible_poll_min: float = protocol.VISIBLE_POLL_MIN_SECONDS
     task_interval_max: float = protocol.TASK_INTERVAL_MAX_SECONDS
     restart_spread: float = protocol.RESTART_SPREAD_TASK_INTERVALS
+    restart_spread_max: float = protocol.RESTART_SPREAD_MAX_SECONDS
 
 
 class CreditsRelay:
@@ -438,14 +447,15 @@ class CreditsRelay:
         return min(max(base, low), max(n.task_interval_max, low))
 
     def _spread(self) -> Timings:
-        """Retry timings whose first window spans the task interval: after a
-        hub restart the servers come back spread over it, not in a wave.
+        """Retry timings whose first window spans ``restart_spread`` task
+        intervals (at most ``restart_spread_max`` seconds): after a hub
+        restart the servers come back spread over it, not in a wave.
         (``always_stream``: the first window is the backoff base, as before.)"""
         if self.always_stream:
             return self.timings
-        base = max(
-            self.timings.backoff_base, (self.task_interval or 0.0) * self.numbers.restart_spread
-        )
+        n = self.numbers
+        spread = min((self.task_interval or 0.0) * n.restart_spread, n.restart_spread_max)
+        base = max(self.timings.backoff_base, spread)
         return replace(
             self.timings, backoff_base=base, backoff_cap=max(base, self.timings.backoff_cap)
         )
@@ -720,7 +730,7 @@ class CreditsRelay:
                 )
             return verdict, 0.0
         try:
-            entries = parse_list(json.loads(body))
+            entries = parse_list(strict_json(body))
         except ValueError:
             entries = None
         if entries is None:

@@ -27,6 +27,7 @@ npm run --silent vectors -- --check || status=1
 # jest and pytest side by side (one core each); pytest's output follows jest's.
 .venv/bin/python -m pytest --junitxml="$out/pytest.xml" > "$out/pytest.log" 2>&1 &
 pytest_pid=$!
+trap 'kill "$pytest_pid" 2>/dev/null' EXIT
 echo "== jest"
 npx jest --ci --json --outputFile="$out/jest.json" || status=1
 echo "== pytest (the relay in a real Jupyter Server, a fake hub at the network edge)"

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import time
 from dataclasses import dataclass, field
 from typing import Any, Optional
@@ -22,6 +21,7 @@ import pytest
 from jupyter_server.auth.identity import IdentityProvider, User
 from tornado import web
 from tornado.httpserver import HTTPServer
+from tornado.netutil import bind_sockets
 
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
 
@@ -149,11 +149,11 @@ class FakeHub:
                 (r"/hub/api/credits", Listing),
             ]
         )
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
-        self.port = sock.getsockname()[1]
-        sock.close()
-        self._server = app.listen(self.port, address="127.0.0.1")
+        # Bound and listening at once: no gap for another process to take the port.
+        sockets = bind_sockets(0, address="127.0.0.1")
+        self.port = sockets[0].getsockname()[1]
+        self._server = HTTPServer(app)
+        self._server.add_sockets(sockets)
 
     def drop_all(self) -> None:
         """Cuts every open stream (a hub restart or a network drop)."""

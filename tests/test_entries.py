@@ -198,3 +198,12 @@ def test_a_stream_snapshot_gets_the_grants_the_list_states_for_its_entry():
         "project": {"name": "lab", "balance": 4, "cap": 9, "grant_value": 1},
     }
     assert with_grants(streamed, None) == streamed
+
+
+def test_numbers_javascript_cannot_hold_are_invalid():
+    # An integer beyond any float (JavaScript: Infinity) leaves its entry out.
+    listed = [
+        {"name": "huge", "balance": 10**400, "cap": 1},
+        {"name": "ok", "balance": 1, "cap": 2},
+    ]
+    assert [e["name"] for e in parse_list(listed)] == ["ok"]

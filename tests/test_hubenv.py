@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime
 import ipaddress
 import json
-import socket
 import ssl
 
 import pytest
 from tornado import web
 from tornado.httpserver import HTTPServer
+from tornado.netutil import bind_sockets
 
 from jupyterlab_hub_credits.hubenv import (
     HubEnv,
@@ -201,12 +201,10 @@ def tls_hub(tmp_path, jp_asyncio_loop):
     app = web.Application(
         [(r"/hub/api/credits/stopserver/(.*)", Stop), (r"/hub/api/credits", Listing)]
     )
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
+    sockets = bind_sockets(0, address="127.0.0.1")
+    port = sockets[0].getsockname()[1]
     server = HTTPServer(app, ssl_options=server_side)
-    server.listen(port, address="127.0.0.1")
+    server.add_sockets(sockets)
     env = {
         "JUPYTERHUB_API_URL": f"https://127.0.0.1:{port}/hub/api",
         "JUPYTERHUB_API_TOKEN": TOKEN,

@@ -20,6 +20,7 @@ from jupyterlab_hub_credits.policy import (
     hub_data,
     retry_after_seconds,
     retry_delay,
+    strict_json,
 )
 
 TIMINGS = Timings()
@@ -187,3 +188,12 @@ def test_the_defaults_are_the_protocol_files(tmp_path, monkeypatch):
     monkeypatch.setattr(protocol, "CANDIDATES", (tmp_path / "missing.json",))
     with pytest.raises(FileNotFoundError):
         protocol.load()
+
+
+def test_nan_and_infinity_are_not_json_as_the_browser_reads_it():
+    # json.loads takes them; JSON.parse does not, and neither does the relay.
+    for data in ('{"balance": NaN, "cap": 1}', '[{"balance": Infinity, "cap": 1}]', "-Infinity"):
+        assert hub_data(data) == ("invalid", None)
+    with pytest.raises(ValueError):
+        strict_json('[{"name": "a", "balance": NaN, "cap": 1}]')
+    assert strict_json('{"balance": 1.5}') == {"balance": 1.5}

@@ -390,6 +390,28 @@ async def test_reconnects_after_an_outage_spread_over_the_task_interval(clock):
         await relay.close()
 
 
+async def test_with_a_long_task_interval_the_first_retry_stays_within_the_cap(clock):
+    """A 10-minute task: 2.5 intervals would be 25 min; the window is capped."""
+    hub = EdgeHub(clock, user="slow")
+    relay = make(hub, clock, rand=lambda: 0.999)
+    relay.subscribe(live=True)
+    for _ in range(5):
+        await clock.advance(600)
+        hub.bill(1)
+        await settle()
+    assert relay.task_interval == pytest.approx(600)
+    outage = clock.now
+    hub.drop_all()
+    await settle()
+    cap = protocol.RESTART_SPREAD_MAX_SECONDS
+    await clock.advance(0.99 * cap)
+    assert len(hub.kinds("stream")) == 1
+    await clock.advance(0.01 * cap + 1)
+    assert len(hub.kinds("stream")) == 2
+    assert hub.kinds("stream")[1] - outage <= cap
+    await relay.close()
+
+
 async def test_before_the_interval_is_known_the_first_window_is_the_backoff_base(hub, clock):
     relay = make(hub, clock, rand=lambda: 0.999)
     relay.subscribe(live=True)

@@ -59,8 +59,11 @@ export async function ownerStops(
   // The user is told: by the stop's own answer, or — where the stream
   // sees the stop first (the hub's stream on the page's origin) — by the
   // stopped notice, which tells the stop as theirs.
+  // (Where the relay's answer never comes, the page watches the server go:
+  // up to STOP_ANSWER_MS and a few checks.)
   await expect(page.locator('.Toastify__toast').first()).toContainText(
-    /The hub is stopping your server\.|You stopped this server\./
+    /The hub is stopping your server\.|You stopped this server\./,
+    { timeout: 45000 }
   );
   await expect.poll(() => hub.servers(user), { timeout: 30000 }).toEqual({});
   await expect(page.locator(ITEM_TEXT)).toContainText('server stopped', {

@@ -177,10 +177,9 @@ namespace Private {
     for (const key of KEYS) {
       const value = raw[key];
       if (
-        (typeof value === 'number' && Number.isFinite(value)) ||
-        (key === 'grant_last_update' &&
-          typeof value === 'string' &&
-          value.length <= 64)
+        key === 'grant_last_update'
+          ? typeof value === 'string' && value.length <= 64
+          : typeof value === 'number' && Number.isFinite(value)
       ) {
         out[key] = value;
       }

@@ -17,15 +17,20 @@ export function noteOwnStop(now = Date.now()): void {
 }
 
 /**
- * Forgets the request (the stop failed, or the server runs again).
+ * Forgets the request (the stop failed).
  */
 export function forgetOwnStop(): void {
   askedAt = null;
 }
 
 /**
- * Whether the user asked this page to stop the server lately.
+ * Whether the user asked this page to stop the server lately; the answer
+ * is given once (the next stop, after the server ran again, is the hub's
+ * unless asked for again).
  */
-export function isOwnStop(now = Date.now()): boolean {
-  return askedAt !== null && now - askedAt >= 0 && now - askedAt < OWN_STOP_MS;
+export function takeOwnStop(now = Date.now()): boolean {
+  const own =
+    askedAt !== null && now - askedAt >= 0 && now - askedAt < OWN_STOP_MS;
+  askedAt = null;
+  return own;
 }

@@ -56,6 +56,8 @@ export interface IReadingTimings {
    * N / interval.
    */
   readonly restartSpread: number;
+  /** ...but never longer than this: a lost connection is not left for hours. */
+  readonly restartSpreadMaxMs: number;
 }
 
 export const READING_TIMINGS: IReadingTimings = {
@@ -64,7 +66,8 @@ export const READING_TIMINGS: IReadingTimings = {
   visiblePollMinMs: protocol.reading.visiblePollMinSeconds * 1000,
   liveGraceMs: protocol.reading.liveGraceSeconds * 1000,
   taskIntervalMaxMs: protocol.reading.taskIntervalMaxSeconds * 1000,
-  restartSpread: protocol.reading.restartSpreadTaskIntervals
+  restartSpread: protocol.reading.restartSpreadTaskIntervals,
+  restartSpreadMaxMs: protocol.reading.restartSpreadMaxSeconds * 1000
 };
 
 /**
@@ -309,7 +312,11 @@ export class CreditsReader implements ILeaderStream {
       random: this._random,
       timings: this._timings,
       openState: live ? 'live' : 'polling',
-      spreadMs: () => (this.taskIntervalMs ?? 0) * this._reading.restartSpread,
+      spreadMs: () =>
+        Math.min(
+          (this.taskIntervalMs ?? 0) * this._reading.restartSpread,
+          this._reading.restartSpreadMaxMs
+        ),
       onEvent: (event, data) => {
         if (this._sub?.reader === stream) {
           this._onStreamEvent(event, live);

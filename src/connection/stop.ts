@@ -28,7 +28,21 @@ export interface IStopTransport {
   readonly server: FetchFunction;
   /** A request to the hub (`window.fetch`). */
   readonly hub: FetchFunction;
+  /** How long the relay's answer is waited for (default `STOP_ANSWER_MS`). */
+  readonly answerMs?: number;
+  /** Without an answer, how long the server is watched for going (default `STOP_GONE_WITHIN_MS`). */
+  readonly goneWithinMs?: number;
+  /** ...checked this often (default `STOP_CHECK_EVERY_MS`). */
+  readonly checkEveryMs?: number;
 }
+
+/**
+ * The relay answers once the hub did; a hub that stops the server first can
+ * leave the request hanging while the server shuts down.
+ */
+export const STOP_ANSWER_MS = 15000;
+export const STOP_GONE_WITHIN_MS = 30000;
+export const STOP_CHECK_EVERY_MS = 2000;
 
 /**
  * How a stop went. `via`: who was asked last; `status`: the hub's answer,
@@ -72,9 +86,10 @@ export function canStopDirectly(
  */
 export function relayStopRequest(
   hub: IHubLocation,
-  server: FetchFunction
+  server: FetchFunction,
+  signal?: AbortSignal
 ): Promise<Response> {
-  return server(`${hub.baseUrl}hub-credits/stop`, { method: 'POST' });
+  return server(`${hub.baseUrl}hub-credits/stop`, { method: 'POST', signal });
 }
 
 /**
@@ -107,15 +122,26 @@ export async function requestStop(
   pageOrigin: string,
   transport: IStopTransport
 ): Promise<StopResult> {
-  let relay: Response;
+  let relay: Response | null;
   try {
-    relay = await relayStopRequest(hub, transport.server);
+    relay = await Private.within(transport.answerMs ?? STOP_ANSWER_MS, signal =>
+      relayStopRequest(hub, transport.server, signal)
+    );
   } catch (error) {
     return Private.unlessGone(hub, transport, {
       ok: false,
       via: 'relay',
       kind: 'failed',
       detail: Private.message(error)
+    });
+  }
+  if (relay === null) {
+    // No answer: the stop may be taking the server down. Watch it go.
+    return Private.goneWithin(hub, transport, {
+      ok: false,
+      via: 'relay',
+      kind: 'failed',
+      detail: 'no answer'
     });
   }
   if (relay.status === 202) {
@@ -259,11 +285,19 @@ namespace Private {
     failure: StopResult
   ): Promise<StopResult> {
     try {
-      const check = await transport.server(`${hub.baseUrl}api/status`, {
-        method: 'GET',
-        redirect: 'manual',
-        cache: 'no-store'
-      });
+      const check = await within(
+        transport.checkEveryMs ?? STOP_CHECK_EVERY_MS,
+        signal =>
+          transport.server(`${hub.baseUrl}api/status`, {
+            method: 'GET',
+            redirect: 'manual',
+            cache: 'no-store',
+            signal
+          })
+      );
+      if (check === null) {
+        return failure;
+      }
       void check.body?.cancel().catch(() => undefined);
       // What a gone server's URL answers: the hub's redirect, 404 or 424,
       // or the proxy's 502/503. Anything else (a 401, a 500) proves nothing.
@@ -274,6 +308,58 @@ namespace Private {
       return gone ? { ok: true, via: 'relay', status: 0 } : failure;
     } catch {
       return failure;
+    }
+  }
+
+  /**
+   * `failure` unless the server is seen gone within `goneWithinMs`,
+   * checking every `checkEveryMs`.
+   */
+  export async function goneWithin(
+    hub: IHubLocation,
+    transport: IStopTransport,
+    failure: StopResult
+  ): Promise<StopResult> {
+    const every = transport.checkEveryMs ?? STOP_CHECK_EVERY_MS;
+    const deadline =
+      Date.now() + (transport.goneWithinMs ?? STOP_GONE_WITHIN_MS);
+    for (;;) {
+      const started = Date.now();
+      const result = await unlessGone(hub, transport, failure);
+      if (result.ok || started + every > deadline) {
+        return result;
+      }
+      const rest = started + every - Date.now();
+      if (rest > 0) {
+        await new Promise(resolve => setTimeout(resolve, rest));
+      }
+    }
+  }
+
+  /**
+   * What `run` resolves to within `ms`, else `null` (its request aborted).
+   */
+  export async function within<T>(
+    ms: number,
+    run: (signal: AbortSignal) => Promise<T>
+  ): Promise<T | null> {
+    const controller = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<null>(resolve => {
+      timer = setTimeout(() => {
+        controller.abort();
+        resolve(null);
+      }, ms);
+    });
+    try {
+      return await Promise.race([run(controller.signal), timeout]);
+    } catch (error) {
+      if (controller.signal.aborted) {
+        return null;
+      }
+      throw error;
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -74,9 +74,14 @@ export const statusItemPlugin: JupyterFrontEndPlugin<void> = {
     };
     // The details' code loads when they are first asked for.
     let details: Promise<DetailsToggle> | null = null;
+    // A failed load (the server gone) is tried again at the next ask.
     const loadDetails = () =>
       (details ??= import('../views/detailstoggle').then(
-        m => new m.DetailsToggle(options)
+        m => new m.DetailsToggle(options),
+        error => {
+          details = null;
+          throw error;
+        }
       ));
     const toggle = async () => {
       await (await loadDetails()).toggle();
@@ -90,9 +95,7 @@ export const statusItemPlugin: JupyterFrontEndPlugin<void> = {
           loadDetails(),
           import('../views/details'),
           view.preload()
-        ]).catch(() => {
-          details = null;
-        });
+        ]).catch(() => undefined);
       }
     });
     commands.addCommand(CommandIDs.showDetails, {

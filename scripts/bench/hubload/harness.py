@@ -420,10 +420,10 @@ def plan_for(n: int) -> Plan:
     # steady state measured here (servers start over time on a real hub).
     ramp = max(2.0, n / 100)
     if n >= 5000:
-        return Plan(ramp=ramp, settle=15, window=30, wave=25, workers=3)
+        return Plan(ramp=ramp, settle=15, window=30, wave=60, workers=3)
     if n >= 1000:
-        return Plan(ramp=ramp, settle=18, window=30, wave=25, workers=2)
-    return Plan(ramp=ramp, settle=18, window=30, wave=25, workers=1)
+        return Plan(ramp=ramp, settle=18, window=30, wave=60, workers=2)
+    return Plan(ramp=ramp, settle=18, window=30, wave=60, workers=1)
 
 
 def start_readers(ctx, hub: Hub, servers, row: Row, plan: Plan, seed: int):

@@ -174,7 +174,7 @@ def render(results, task_interval: float, elapsed: float, machine: Optional[dict
         " hub's, max; polls/s: GET api/credits;"
     )
     out.append(
-        "conn/s: new TCP connections at the hub, busiest second within 25 s of a hub restart"
+        "conn/s: new TCP connections at the hub, busiest second within 60 s of a hub restart"
         " (readers kept running); restart: hub down to up."
     )
     out.append("")

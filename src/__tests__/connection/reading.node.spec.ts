@@ -438,6 +438,28 @@ describe('CreditsReader', () => {
     );
   });
 
+  it('with a long task interval, the first retry still comes within the spread cap', async () => {
+    // A 10-minute task: 2.5 intervals would be 25 min; the cap is 5 min.
+    const t = reader({ random: () => 0.999 });
+    await flush();
+    for (let k = 0; k < 4; k++) {
+      t.edge.snapshot(95);
+      await t.advance(600000);
+    }
+    expect(t.r.taskIntervalMs).toBe(600000);
+    const dropAt = t.clock.now();
+    t.edge.held()[0].fail('hub restart');
+    await flush();
+    const wait = t.r.status.nextAttemptAt! - dropAt;
+    expect(wait).toBeGreaterThan(
+      0.99 * protocol.reading.restartSpreadMaxSeconds * 1000
+    );
+    expect(wait).toBeLessThanOrEqual(
+      protocol.reading.restartSpreadMaxSeconds * 1000
+    );
+    t.r.dispose();
+  });
+
   it('a busy relay (503, X-Hub-Credits-Busy) shows busy and is asked again slowly', async () => {
     const t = reader({
       endpoints: [{ url: RELAY, label: 'relay', via: 'relay' }],

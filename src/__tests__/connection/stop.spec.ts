@@ -169,6 +169,59 @@ describe('the stop through the relay', () => {
     }
   });
 
+  it('no answer while the server shuts down: a stop, once the server is seen gone', async () => {
+    const checks: Response[] = [
+      new Response('{}', { status: 200 }),
+      new Response('{}', { status: 200 }),
+      new Response(null, { status: 424 })
+    ];
+    const seen: string[] = [];
+    let aborted = false;
+    const transport: IStopTransport = {
+      server: (url, init) => {
+        seen.push(url);
+        if (url.endsWith('/api/status')) {
+          return Promise.resolve(checks.shift()!);
+        }
+        init?.signal?.addEventListener('abort', () => (aborted = true));
+        return new Promise<Response>(() => undefined);
+      },
+      hub: () => Promise.reject(new Error('not asked')),
+      answerMs: 20,
+      goneWithinMs: 1000,
+      checkEveryMs: 10
+    };
+    const result = await requestStop(hub, 'auto', TOKEN, ORIGIN, transport);
+    expect(result).toEqual({ ok: true, via: 'relay', status: 0 });
+    expect(aborted).toBe(true);
+    expect(seen).toEqual([
+      '/user/alice/hub-credits/stop',
+      '/user/alice/api/status',
+      '/user/alice/api/status',
+      '/user/alice/api/status'
+    ]);
+  });
+
+  it('no answer and a server that runs on: a failure after the watch, no endless wait', async () => {
+    const transport: IStopTransport = {
+      server: url =>
+        url.endsWith('/api/status')
+          ? Promise.resolve(new Response('{}', { status: 200 }))
+          : new Promise<Response>(() => undefined),
+      hub: () => Promise.reject(new Error('not asked')),
+      answerMs: 20,
+      goneWithinMs: 60,
+      checkEveryMs: 10
+    };
+    const result = await requestStop(hub, 'auto', TOKEN, ORIGIN, transport);
+    expect(result).toEqual({
+      ok: false,
+      via: 'relay',
+      kind: 'failed',
+      detail: 'no answer'
+    });
+  });
+
   it('an odd answer while the server still runs is a failure', async () => {
     const transport = fake(new Response(null, { status: 503 }));
     const result = await requestStop(hub, 'auto', TOKEN, ORIGIN, transport);

@@ -215,18 +215,26 @@ describe('the notifiers', () => {
 
     it('a stop the user asked for here: "you stopped it", as information', () => {
       noteOwnStop();
-      try {
-        balance(50);
-        model.setStatus(connectionStatus('stopped', 1));
-        expect(notices()).toEqual([
-          'info: You stopped this server. Unsaved changes in a.ipynb, b.py are lost. Start it again from the hub home page.'
-        ]);
-      } finally {
-        forgetOwnStop();
-      }
+      balance(50);
+      model.setStatus(connectionStatus('stopped', 1));
+      expect(notices()).toEqual([
+        'info: You stopped this server. Unsaved changes in a.ipynb, b.py are lost. Start it again from the hub home page.'
+      ]);
+      // Told once: after the server ran again, the next stop is the hub's.
+      model.setStatus(connectionStatus('live', 2));
+      model.setStatus(connectionStatus('stopped', 3));
+      expect(notices()).toHaveLength(2);
+      expect(
+        notices().filter(n => n.startsWith('info: You stopped'))
+      ).toHaveLength(1);
+      expect(
+        notices().filter(n =>
+          n.startsWith('error: The hub stopped this server')
+        )
+      ).toHaveLength(1);
     });
 
-    it("a stop asked for long ago, or forgotten, is the hub's again", () => {
+    it("a stop asked for long ago, or forgotten, is the hub's", () => {
       noteOwnStop(Date.now() - OWN_STOP_MS - 1);
       model.setStatus(connectionStatus('stopped', 1));
       noteOwnStop();

@@ -819,6 +819,15 @@ function entriesNamedCases(): IEntriesCase[] {
       e('nullproject', 5, 50, { project: null }),
       e('default', 40, 100)
     ]),
+    entriesCase('names are counted in UTF-16 units, as JavaScript does', [
+      e('\u{1F600}'.repeat(100), 1, 2),
+      e('\u{1F600}'.repeat(101), 1, 2),
+      e('\u00e9'.repeat(200), 1, 2),
+      e('default', 40, 100, { grant_last_update: '\u{1F600}'.repeat(33) })
+    ]),
+    entriesCase('a grant time that is a number is left out', [
+      e('default', 40, 100, { ...grants, grant_last_update: 1733050800 })
+    ]),
     entriesCase('odd grant fields are kept as numbers or left out', [
       e('default', 40, 100, {
         grant_value: -3,

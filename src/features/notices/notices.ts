@@ -7,7 +7,7 @@ import { LEVEL_RANK } from '../../model/levels';
 import type { Level } from '../../model/levels';
 import { isFresh } from '../../model/state';
 import type { ICreditsModel } from '../../tokens';
-import { isOwnStop } from '../../connection/ownstop';
+import { takeOwnStop } from '../../connection/ownstop';
 import { ModelWatcher } from '../watcher';
 
 /**
@@ -58,7 +58,7 @@ export class StopNotifier extends ModelWatcher {
           ? trans.__('All documents were saved before the stop.')
           : trans.__('Unsaved changes in %1 are lost.', unsaved.join(', '));
     // The user asked for this stop here: no alarm, no guessing at why.
-    const own = isOwnStop();
+    const own = takeOwnStop();
     const notify = own ? Notification.info : Notification.error;
     notify(
       trans.__(
