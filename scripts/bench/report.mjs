@@ -39,13 +39,13 @@ const rows = [
     'JS loaded after start',
     `${kb(phaseGzip(size.afterStart))} gzip (${size.afterStart.length} files)`,
     '',
-    'connection after restore; estimate, notices, guard with the first balance'
+    'under a hub, after restore: the connection, notices, guard, the details and their words'
   ],
   [
     'JS loaded on first use',
     `${kb(phaseGzip(size.onUse))} gzip (${size.onUse.length} files)`,
     '',
-    'the details, when first opened'
+    'what the bench opened after that (the details load after start under a hub)'
   ],
   [
     'Shipped JS (static/*.js)',

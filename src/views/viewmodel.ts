@@ -41,7 +41,9 @@ export class CreditsViewModel extends VDomModel {
   }
   set display(value: IDisplayOptions) {
     this._display = value;
-    this._changed();
+    // Re-rendered only: the words load with the credits' first change (the
+    // settings arrive at start, and the start carries no words).
+    this.stateChanged.emit();
   }
 
   /**

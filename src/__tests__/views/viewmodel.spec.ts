@@ -40,6 +40,14 @@ describe('CreditsViewModel', () => {
     expect(changes()).toBe(0);
   });
 
+  it('new display settings re-render without loading the words (start-up stays small)', async () => {
+    const { view, changes } = setUp();
+    view.display = { label: 'Hub', show: 'user', format: 'percent' };
+    await new Promise(resolve => setTimeout(resolve, 0));
+    expect(changes()).toBe(1);
+    expect(view.describe).toBeNull();
+  });
+
   it('preload() brings the words and the reasons before any change', async () => {
     const { model, view, changes } = setUp();
     await view.preload();
