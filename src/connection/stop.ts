@@ -14,6 +14,8 @@ import { Dialog, Notification, showDialog } from '@jupyterlab/apputils';
 import { ServerConnection } from '@jupyterlab/services';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import type { FetchFunction } from './attempt';
+import { systemClock } from './clock';
+import type { IClock } from './clock';
 import type { AuthMode } from './endpoints';
 import { hubUrl } from './hub';
 import { forgetOwnStop, noteOwnStop } from './ownstop';
@@ -34,6 +36,8 @@ export interface IStopTransport {
   readonly goneWithinMs?: number;
   /** ...checked this often (default `STOP_CHECK_EVERY_MS`). */
   readonly checkEveryMs?: number;
+  /** The clock those waits run on (default: the system's). */
+  readonly clock?: IClock;
 }
 
 /**
@@ -124,8 +128,10 @@ export async function requestStop(
 ): Promise<StopResult> {
   let relay: Response | null;
   try {
-    relay = await Private.within(transport.answerMs ?? STOP_ANSWER_MS, signal =>
-      relayStopRequest(hub, transport.server, signal)
+    relay = await Private.within(
+      transport,
+      transport.answerMs ?? STOP_ANSWER_MS,
+      signal => relayStopRequest(hub, transport.server, signal)
     );
   } catch (error) {
     return Private.unlessGone(hub, transport, {
@@ -286,6 +292,7 @@ namespace Private {
   ): Promise<StopResult> {
     try {
       const check = await within(
+        transport,
         transport.checkEveryMs ?? STOP_CHECK_EVERY_MS,
         signal =>
           transport.server(`${hub.baseUrl}api/status`, {
@@ -320,33 +327,39 @@ namespace Private {
     transport: IStopTransport,
     failure: StopResult
   ): Promise<StopResult> {
+    const clock = transport.clock ?? systemClock;
     const every = transport.checkEveryMs ?? STOP_CHECK_EVERY_MS;
     const deadline =
-      Date.now() + (transport.goneWithinMs ?? STOP_GONE_WITHIN_MS);
+      clock.now() + (transport.goneWithinMs ?? STOP_GONE_WITHIN_MS);
     for (;;) {
-      const started = Date.now();
+      const started = clock.now();
       const result = await unlessGone(hub, transport, failure);
       if (result.ok || started + every > deadline) {
         return result;
       }
-      const rest = started + every - Date.now();
+      const rest = started + every - clock.now();
       if (rest > 0) {
-        await new Promise(resolve => setTimeout(resolve, rest));
+        await new Promise(resolve =>
+          clock.setTimeout(() => resolve(null), rest)
+        );
       }
     }
   }
 
   /**
-   * What `run` resolves to within `ms`, else `null` (its request aborted).
+   * What `run` resolves to within `ms` on the transport's clock, else
+   * `null` (its request aborted).
    */
   export async function within<T>(
+    transport: IStopTransport,
     ms: number,
     run: (signal: AbortSignal) => Promise<T>
   ): Promise<T | null> {
+    const clock = transport.clock ?? systemClock;
     const controller = new AbortController();
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    let timer: unknown;
     const timeout = new Promise<null>(resolve => {
-      timer = setTimeout(() => {
+      timer = clock.setTimeout(() => {
         controller.abort();
         resolve(null);
       }, ms);
@@ -359,7 +372,7 @@ namespace Private {
       }
       throw error;
     } finally {
-      clearTimeout(timer);
+      clock.clearTimeout(timer);
     }
   }
 
