@@ -16,6 +16,7 @@ import { watchSettings } from '../settings';
 import { CreditsStatusItem } from '../views/item';
 import { CommandIDs, IHubCredits } from '../tokens';
 import { CreditsViewModel } from '../views/viewmodel';
+import { loadOnce } from '../views/lazy';
 
 const STATUS_ID = 'jupyterlab-hub-credits:status';
 
@@ -73,16 +74,10 @@ export const statusItemPlugin: JupyterFrontEndPlugin<void> = {
       })
     };
     // The details' code loads when they are first asked for.
-    let details: Promise<DetailsToggle> | null = null;
     // A failed load (the server gone) is tried again at the next ask.
-    const loadDetails = () =>
-      (details ??= import('../views/detailstoggle').then(
-        m => new m.DetailsToggle(options),
-        error => {
-          details = null;
-          throw error;
-        }
-      ));
+    const loadDetails = loadOnce(() =>
+      import('../views/detailstoggle').then(m => new m.DetailsToggle(options))
+    );
     const toggle = async () => {
       await (await loadDetails()).toggle();
     };

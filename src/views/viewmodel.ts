@@ -5,6 +5,7 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { VDomModel } from '@jupyterlab/ui-components';
 import type { IDisplayOptions } from './format';
+import { loadOnce } from './lazy';
 import type { IConnectionStatus } from '../model/state';
 import type { ICreditsModel } from '../tokens';
 
@@ -79,43 +80,26 @@ export class CreditsViewModel extends VDomModel {
     this.stateChanged.emit();
   }
 
-  // A load that failed (the server gone) is tried again with the next change.
-  private _loadDescribe(): Promise<void> {
-    this._describing ??= import('./describe').then(
-      m => {
-        this._describe = m;
-        if (!this.isDisposed) {
-          this.stateChanged.emit();
-        }
-      },
-      error => {
-        this._describing = null;
-        throw error;
+  private _loadDescribe = loadOnce(() =>
+    import('./describe').then(m => {
+      this._describe = m;
+      if (!this.isDisposed) {
+        this.stateChanged.emit();
       }
-    );
-    return this._describing;
-  }
+    })
+  );
 
-  private _loadReasons(): Promise<void> {
-    this._reasons ??= import('./reasons').then(
-      m => {
-        this._translate = m.translateStatus;
-        if (!this.isDisposed) {
-          this.stateChanged.emit();
-        }
-      },
-      error => {
-        this._reasons = null;
-        throw error;
+  private _loadReasons = loadOnce(() =>
+    import('./reasons').then(m => {
+      this._translate = m.translateStatus;
+      if (!this.isDisposed) {
+        this.stateChanged.emit();
       }
-    );
-    return this._reasons;
-  }
+    })
+  );
 
   private _display: IDisplayOptions;
   private _trans: TranslationBundle;
-  private _reasons: Promise<void> | null = null;
-  private _describing: Promise<void> | null = null;
   private _describe: typeof import('./describe') | null = null;
   private _translate: typeof import('./reasons').translateStatus | null = null;
 }
