@@ -3,23 +3,11 @@
  * (tests/vectors/entries.json, also read by tests/test_entries.py): which
  * entries are valid, which one pays, and what is said about the choice.
  */
-import * as fs from 'fs';
-import * as path from 'path';
 import { entriesCase } from '../helpers/vectors';
 import type { IEntriesCase } from '../helpers/vectors';
+import { readVectors } from '../helpers/vectorfiles';
 
-const FILE = path.resolve(
-  __dirname,
-  '..',
-  '..',
-  '..',
-  'tests',
-  'vectors',
-  'entries.json'
-);
-const { cases } = JSON.parse(fs.readFileSync(FILE, 'utf-8')) as {
-  cases: IEntriesCase[];
-};
+const { cases } = readVectors<{ cases: IEntriesCase[] }>('entries.json');
 
 describe('shared credit-list vectors', () => {
   it.each(cases.map(c => [c.name, c] as const))('%s', (_name, c) => {

@@ -13,24 +13,14 @@ import {
   retryDelayMs
 } from '../../connection/policy';
 import type { IAnswer } from '../../connection/policy';
-import * as fs from 'fs';
-import * as path from 'path';
 import type { IBackoffCase, IPolicyCase } from '../helpers/vectors';
+import { readVectors } from '../helpers/vectorfiles';
 
 const SEED = 20261201;
-const FILE = path.resolve(
-  __dirname,
-  '..',
-  '..',
-  '..',
-  'tests',
-  'vectors',
-  'policy.json'
-);
-const { cases, backoff } = JSON.parse(fs.readFileSync(FILE, 'utf-8')) as {
+const { cases, backoff } = readVectors<{
   cases: IPolicyCase[];
   backoff: IBackoffCase[];
-};
+}>('policy.json');
 
 describe('shared policy vectors', () => {
   it.each(cases.map(c => [c.name, c] as const))('%s', (_name, c) => {

@@ -100,6 +100,30 @@ const DIRECT: IEndpoint[] = [
   { url: RELAY, label: 'relay', via: 'relay' }
 ];
 
+/**
+ * A reader that saw snapshots `intervalMs` apart loses the hub stream at
+ * once: how long until its first retry (`random` drawn for the jitter).
+ */
+async function firstRetryAfterOutage(
+  intervalMs: number,
+  random: number
+): Promise<number> {
+  const t = reader({ random: () => random });
+  await flush();
+  for (let k = 0; k < 4; k++) {
+    t.edge.snapshot(95);
+    await t.advance(intervalMs);
+  }
+  expect(t.r.taskIntervalMs).toBe(intervalMs);
+  const dropAt = t.clock.now();
+  t.edge.held()[0].fail('hub restart');
+  await flush();
+  expect(t.state()).toBe('reconnecting');
+  const wait = t.r.status.nextAttemptAt! - dropAt;
+  t.r.dispose();
+  return wait;
+}
+
 function reader(
   options: {
     endpoints?: IEndpoint[];
@@ -408,20 +432,7 @@ describe('CreditsReader', () => {
     // 200 readers that saw a 40-s task interval lose the hub at once.
     const times: number[] = [];
     for (let n = 0; n < 200; n++) {
-      const t = reader({ random: () => (n + 0.5) / 200 });
-      await flush();
-      for (let k = 0; k < 4; k++) {
-        t.edge.snapshot(95);
-        await t.advance(40000);
-      }
-      expect(t.r.taskIntervalMs).toBe(40000);
-      const dropAt = t.clock.now();
-      t.edge.held()[0].fail('hub restart');
-      await flush();
-      expect(t.state()).toBe('reconnecting');
-      const next = t.r.status.nextAttemptAt!;
-      times.push(next - dropAt);
-      t.r.dispose();
+      times.push(await firstRetryAfterOutage(40000, (n + 0.5) / 200));
     }
     // Spread over [0, restart spread × 40 s): at most ~N / interval per
     // second, never a wave.
@@ -440,24 +451,13 @@ describe('CreditsReader', () => {
 
   it('with a long task interval, the first retry still comes within the spread cap', async () => {
     // A 10-minute task: 2.5 intervals would be 25 min; the cap is 5 min.
-    const t = reader({ random: () => 0.999 });
-    await flush();
-    for (let k = 0; k < 4; k++) {
-      t.edge.snapshot(95);
-      await t.advance(600000);
-    }
-    expect(t.r.taskIntervalMs).toBe(600000);
-    const dropAt = t.clock.now();
-    t.edge.held()[0].fail('hub restart');
-    await flush();
-    const wait = t.r.status.nextAttemptAt! - dropAt;
+    const wait = await firstRetryAfterOutage(600000, 0.999);
     expect(wait).toBeGreaterThan(
       0.99 * protocol.reading.restartSpreadMaxSeconds * 1000
     );
     expect(wait).toBeLessThanOrEqual(
       protocol.reading.restartSpreadMaxSeconds * 1000
     );
-    t.r.dispose();
   });
 
   it('a busy relay (503, X-Hub-Credits-Busy) shows busy and is asked again slowly', async () => {

@@ -5,15 +5,13 @@
  * result. tests/test_estimate.py and tests/test_policy.py check the Python
  * side against the same files.
  */
-import * as fs from 'fs';
-import * as path from 'path';
 import { estimate } from '../../model/estimate';
 import { generate } from '../helpers/vectors';
 import type { IEstimateCase } from '../helpers/vectors';
+import { vectorText } from '../helpers/vectorfiles';
 
-const DIR = path.resolve(__dirname, '..', '..', '..', 'tests', 'vectors');
 const fresh = generate();
-const read = (name: string) => fs.readFileSync(path.join(DIR, name), 'utf-8');
+const read = vectorText;
 
 describe('shared vectors', () => {
   it.each(Object.keys(fresh))('%s is what the generator produces now', name => {

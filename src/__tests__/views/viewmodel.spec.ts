@@ -6,6 +6,7 @@
 import { Gettext } from '@jupyterlab/translation';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { CreditsModel, readonlyCredits } from '../../model/model';
+import { connectionStatus } from '../../model/state';
 import { CreditsViewModel } from '../../views/viewmodel';
 
 /**
@@ -15,6 +16,12 @@ const marking = {
   __: (msgid: string, ...args: unknown[]) =>
     `«${Gettext.strfmt(msgid, ...args)}»`
 } as unknown as TranslationBundle;
+
+/** A status with a reason of ours (translated once the words are here). */
+const offline = connectionStatus('reconnecting', 0, {
+  reason: 'the browser is offline',
+  failures: 1
+});
 
 function setUp() {
   const model = new CreditsModel({ log: () => undefined });
@@ -56,25 +63,13 @@ describe('CreditsViewModel', () => {
     // Each load re-rendered the views.
     expect(changes()).toBe(2);
     // The first reason is translated at once: no further load.
-    model.setStatus({
-      state: 'reconnecting',
-      reason: 'the browser is offline',
-      failures: 1,
-      nextAttemptAt: null,
-      since: 0
-    });
+    model.setStatus(offline);
     expect(view.status.reason).toBe('«the browser is offline»');
   });
 
   it('without preload, the first reason shows as written until its words load', async () => {
     const { model, view } = setUp();
-    model.setStatus({
-      state: 'reconnecting',
-      reason: 'the browser is offline',
-      failures: 1,
-      nextAttemptAt: null,
-      since: 0
-    });
+    model.setStatus(offline);
     expect(view.status.reason).toBe('the browser is offline');
     await view.preload();
     expect(view.status.reason).toBe('«the browser is offline»');
