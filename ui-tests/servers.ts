@@ -13,19 +13,29 @@ import * as path from 'path';
 export const REPO = path.resolve(__dirname, '..');
 const BIN = path.join(REPO, '.venv', 'bin');
 
+/** Ports this process handed out: the system may offer one again once closed. */
+const HANDED_OUT = new Set<number>();
+
 /**
- * A free TCP port on 127.0.0.1.
+ * A free TCP port on 127.0.0.1, never one this process handed out before
+ * (a hub and its proxy were once given the same one).
  */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address() as net.AddressInfo;
-      server.close(() => resolve(address.port));
+  for (;;) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const server = net.createServer();
+      server.unref();
+      server.on('error', reject);
+      server.listen(0, '127.0.0.1', () => {
+        const address = server.address() as net.AddressInfo;
+        server.close(() => resolve(address.port));
+      });
     });
-  });
+    if (!HANDED_OUT.has(port)) {
+      HANDED_OUT.add(port);
+      return port;
+    }
+  }
 }
 
 /**
