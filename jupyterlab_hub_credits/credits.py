@@ -24,7 +24,6 @@ nothing raises.
 from __future__ import annotations
 
 import http.client
-import json
 import math
 import socket
 import threading
@@ -35,6 +34,7 @@ from typing import Any, Callable, Optional
 
 from . import protocol
 from .hubenv import RelayEndpoint, no_relay_reason, relay_endpoint
+from .hubread import Unreadable, read_json
 
 #: How often ``on_low`` asks the relay (a request to this very server).
 CHECK_SECONDS = 5.0
@@ -59,9 +59,9 @@ class Snapshot:
     """What pays for this server, and when the hub will stop it."""
 
     #: ``live`` (streamed), ``polling`` (fresh as of the last poll),
-    #: ``connecting``, ``reconnecting``, ``stopped``, ``unavailable`` (not
-    #: under a hub, no relay, no credit service), ``unauthorized``,
-    #: ``unreachable``.
+    #: ``waiting`` (no numbers from the hub yet), ``connecting``,
+    #: ``reconnecting``, ``stopped``, ``unavailable`` (not under a hub, no
+    #: relay, no credit service), ``unauthorized``, ``unreachable``.
     state: str
     #: Why the state is what it is (never holds a token).
     reason: str = ""
@@ -138,9 +138,14 @@ def _duration(seconds: float) -> str:
 
 
 def _number(value: Any) -> Optional[float]:
+    """A finite float, or ``None`` (an integer beyond any float included)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    return float(value) if math.isfinite(value) else None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def snapshot_of(document: Any) -> Snapshot:
@@ -176,11 +181,12 @@ def snapshot_of(document: Any) -> Snapshot:
                     project_balance=_number(project.get("balance")) or 0.0,
                     project_cap=_number(project.get("cap")) or 0.0,
                 )
-                fields["available"] = balance + fields["project_balance"]
+                total = balance + fields["project_balance"]
+                fields["available"] = total if math.isfinite(total) else None
     guess = document.get("estimate")
     if isinstance(guess, dict) and guess.get("kind") == "falling":
         times = {key: _number(guess.get(key)) for key in ("stopAt", "earliest", "latest")}
-        if None not in times.values():
+        if None not in times.values() and all(abs(t) < 1e15 for t in times.values()):
             fields.update(
                 stop_at=times["stopAt"] / 1000,
                 earliest=times["earliest"] / 1000,
@@ -202,7 +208,16 @@ class RelayClient:
         return f"RelayClient({self.endpoint.base_url!r})"
 
     def state(self, timeout: Optional[float] = None, **query: float) -> Snapshot:
-        """The relay's state; ``query``: ``watch``, ``critical``, ``warning``."""
+        """The relay's state; ``query``: ``watch``, ``critical``, ``warning``.
+        Never raises: what went wrong is the snapshot's state and reason."""
+        try:
+            return self._state(timeout, **query)
+        except Exception as error:  # noqa: BLE001 - never into the user's code
+            return Snapshot(
+                "unreachable", f"the credits relay could not be read ({type(error).__name__})"
+            )
+
+    def _state(self, timeout: Optional[float] = None, **query: float) -> Snapshot:
         url = urllib.parse.urlsplit(self.endpoint.url("state"))
         path = url.path
         asked = {key: f"{value:g}" for key, value in query.items() if value is not None}
@@ -243,8 +258,8 @@ class RelayClient:
         if response.status != 200 or len(body) > protocol.MAX_EVENT_BYTES:
             return Snapshot("unreachable", f"the credits relay answered HTTP {response.status}")
         try:
-            return snapshot_of(json.loads(body))
-        except ValueError:
+            return snapshot_of(read_json(body))
+        except Unreadable:
             return Snapshot("unreachable", "the credits relay answered something else than JSON")
 
     def interrupt(self) -> None:
@@ -326,6 +341,8 @@ class Credits:
         ``timeout`` s; the relay answers at once when it has numbers)."""
         if self._client is None:
             return Snapshot("unavailable", self._no_relay)
+        if not (isinstance(timeout, (int, float)) and 0 < timeout < 3600):
+            timeout = 5.0
         snapshot = self._client.state(timeout=timeout, **self._query())
         with self._lock:
             self._last = snapshot
@@ -375,29 +392,41 @@ class Credits:
         finally:
             # A later on_low starts a new thread.
             with self._lock:
-                self._thread = None
+                if self._thread is threading.current_thread():
+                    self._thread = None
 
     def _watch_loop(self) -> None:
         assert self._client is not None
         while not self._stop.is_set():
-            wait = self._check_every
             with self._lock:
-                watching = bool(self._watches)
-            if watching:
-                snapshot = self._client.state(**self._query(watch=self._lease))
-                if self._stop.is_set():
+                if not self._watches:
+                    # Nothing watches: the thread ends (on_low starts another).
+                    self._thread = None
                     return
-                with self._lock:
-                    self._last = snapshot
-                self._check(snapshot)
-                if snapshot.state == "stopped":
-                    return  # the server is stopping: nothing more to save for
-                if snapshot.state in TERMINAL:
-                    # No relay or no credit service now: it may come back
-                    # (a relay restarting, a hub answering 404 for a while).
-                    wait = max(wait, TERMINAL_RECHECK_SECONDS)
-            if self._stop.wait(wait):
+            try:
+                wait = self._watch_once()
+            except Exception as error:  # noqa: BLE001 - the watch keeps working
+                print(f"jupyterlab_hub_credits: on_low check failed: {error!r}")
+                wait = self._check_every
+            if wait is None or self._stop.wait(wait):
                 return
+
+    def _watch_once(self) -> Optional[float]:
+        """One check; the wait before the next, ``None`` to end the thread."""
+        assert self._client is not None
+        snapshot = self._client.state(**self._query(watch=self._lease))
+        if self._stop.is_set():
+            return None
+        with self._lock:
+            self._last = snapshot
+        self._check(snapshot)
+        if snapshot.state == "stopped":
+            return None  # the server is stopping: nothing more to save for
+        if snapshot.state in TERMINAL:
+            # No relay or no credit service now: it may come back
+            # (a relay restarting, a hub answering 404 for a while).
+            return max(self._check_every, TERMINAL_RECHECK_SECONDS)
+        return self._check_every
 
     def _check(self, snapshot: Snapshot) -> None:
         """Calls each ``on_low`` callback once per crossing."""

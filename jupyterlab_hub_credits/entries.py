@@ -111,6 +111,22 @@ def parse_entry(raw: Any) -> Optional[dict[str, Any]]:
     return entry
 
 
+def parse_snapshot(raw: Any) -> Optional[dict[str, Any]]:
+    """A per-server snapshot with its checked fields only, or ``None``:
+    ``balance`` and ``cap`` (finite, not negative), grants where valid, and
+    a ``project`` (``name``, ``balance``, ``cap``) when not null."""
+    snapshot = _amounts(raw, named=False)
+    if snapshot is None:
+        return None
+    project = raw.get("project")
+    if project is not None:
+        checked = _amounts(project, named=True)
+        if checked is None:
+            return None
+        snapshot["project"] = checked
+    return snapshot
+
+
 def parse_list(value: Any) -> Optional[list[dict[str, Any]]]:
     """The valid entries of a list answer (at most ``MAX_ENTRIES``), or
     ``None`` when it is no list at all or none of its entries is valid (a

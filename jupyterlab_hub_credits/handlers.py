@@ -8,6 +8,8 @@
 - ``GET state[?watch=<s>&critical=<pct>&warning=<pct>]``: the last snapshot,
   the history since the server started and the estimate, as JSON (for
   running code: ``credits.py``). ``watch`` keeps numbers coming that long.
+- ``POST reconnect``: a user's explicit *Reconnect*: leaves a terminal
+  state (not signed in, no credit service, stopped); 204.
 - ``POST stop``: the server's owner only (403 for anyone else); asks the
   credit service to stop this server with the server's own token.
 - ``GET status``: the relay's state and counters.
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import math
 import time
 from typing import Any, Optional
@@ -34,6 +37,8 @@ from . import protocol
 from .entries import available
 from .estimate import estimate_for
 from .relay import CreditsRelay, Listener
+
+log = logging.getLogger(__name__)
 
 KEEPALIVE_SECONDS = protocol.KEEPALIVE_SECONDS
 BUSY_HEADER = "X-Hub-Credits-Busy"
@@ -84,8 +89,60 @@ class StateHandler(RelayHandler):
         watch = self.number("watch", 0.0, 0.0, MAX_WATCH_SECONDS)
         critical = self.number("critical", DEFAULT_CRITICAL_PERCENT, 0.0, 100.0)
         warning = self.number("warning", DEFAULT_WARNING_PERCENT, 0.0, 100.0)
-        await relay.fresh(watch=watch)
-        self.finish(json.dumps(state_document(relay, critical, warning, time.time())))
+        try:
+            await relay.fresh(watch=watch)
+        except Exception as error:  # noqa: BLE001 - GET state answers from memory anyway
+            log.warning("hub credits: refreshing the state failed: %s", type(error).__name__)
+        self.finish(state_json(relay, critical, warning, time.time()))
+
+
+class ReconnectHandler(RelayHandler):
+    @web.authenticated
+    @authorized
+    def post(self) -> None:
+        self.relay.reconnect()
+        self.set_status(204)
+        self.finish()
+
+
+#: What the relay reports while it has no numbers and no word that the server is free.
+WAITING_REASON = "no numbers from the hub yet"
+
+
+def state_json(relay: CreditsRelay, critical: float, warning: float, now: float) -> str:
+    """``state_document`` as JSON that every browser reads: never ``NaN`` or
+    ``Infinity``, and never an error (a state that cannot be written is
+    written as ``unreachable`` with the reason)."""
+    try:
+        return json.dumps(_finite(state_document(relay, critical, warning, now)), allow_nan=False)
+    except Exception as error:  # noqa: BLE001 - GET state always answers
+        log.warning("hub credits: the state could not be written: %s", type(error).__name__)
+        return json.dumps(
+            {
+                "state": "unreachable",
+                "reason": f"the server part could not write its state ({type(error).__name__})",
+                "snapshot": None,
+                "free": False,
+                "history": [],
+                "estimate": None,
+            }
+        )
+
+
+def _finite(value: Any) -> Any:
+    """The document with every number that is not a finite double as ``None``."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)):
+        try:
+            return value if math.isfinite(value) else None
+        except OverflowError:
+            return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return None
 
 
 def level_of(snapshot: Optional[dict[str, Any]], critical: float, warning: float) -> Optional[str]:
@@ -118,9 +175,13 @@ def state_document(
     if snapshot is not None and history:
         samples = [(t * 1000, a) for t, a in relay.history]
         prediction = estimate_for(samples, now * 1000, relay.paying())
+    state, reason = relay.state, relay.reason
+    if snapshot is None and not relay.free and state in ("connecting", "live", "polling"):
+        # Never "free" (nor fresh) before the hub said so: waiting.
+        state, reason = "waiting", WAITING_REASON
     return {
-        "state": relay.state,
-        "reason": relay.reason,
+        "state": state,
+        "reason": reason,
         "mode": relay.mode,
         "updated": relay.updated,
         "snapshot": snapshot,
@@ -225,5 +286,6 @@ def handlers() -> list[tuple[str, type[RelayHandler]]]:
         (r"/hub-credits/stream", StreamHandler),
         (r"/hub-credits/state", StateHandler),
         (r"/hub-credits/stop", StopHandler),
+        (r"/hub-credits/reconnect", ReconnectHandler),
         (r"/hub-credits/status", StatusHandler),
     ]

@@ -9,11 +9,10 @@ own: every rule can be read and tested alone.
 from __future__ import annotations
 
 import datetime
-import json
 import math
 import re
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Optional
 
 from .protocol import TIMINGS
 
@@ -179,33 +178,3 @@ def retry_delay(failures: int, hint: float, timings: Timings, random: float) -> 
     )
     asked = min(max(hint, timings.backoff_base), timings.backoff_cap) if hint > 0 else 0.0
     return max(random * window, asked)
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-def strict_json(text: Any) -> Any:
-    """``json.loads`` as a browser's ``JSON.parse`` reads: ``NaN`` and
-    ``Infinity`` are errors (``ValueError``), not numbers."""
-    return json.loads(text, parse_constant=_no_constant)
-
-
-def hub_data(data: str) -> tuple[str, Optional[str]]:
-    """Checks one event's data from the hub.
-
-    Returns ``("snapshot", json)``, ``("stopped", message)`` or
-    ``("invalid", None)``. The JSON is re-serialized, so what reaches the
-    browser is always one line of valid JSON.
-    """
-    try:
-        value = strict_json(data)
-    except ValueError:
-        return "invalid", None
-    if isinstance(value, dict) and "error" in value:
-        if isinstance(value["error"], str):
-            return "stopped", value["error"]
-        return "invalid", None
-    if isinstance(value, (dict, list)):
-        return "snapshot", json.dumps(value, separators=(",", ":"))
-    return "invalid", None

@@ -34,17 +34,17 @@ import asyncio
 import functools
 import json
 import logging
+import math
 import random as _random
 import ssl
 import statistics
 import time
 from collections import deque
-from collections.abc import Awaitable
+from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Optional
 
 import httpx
-from httpx_sse import EventSource
 
 from . import protocol
 from .entries import (
@@ -57,15 +57,16 @@ from .entries import (
     with_grants,
 )
 from .hubenv import HubEnv
-from .policy import (
-    DEFAULT_TIMINGS,
-    Timings,
-    Verdict,
-    classify,
-    hub_data,
-    retry_delay,
-    strict_json,
+from .hubread import (
+    SseLines,
+    Unreadable,
+    decoded,
+    error_message,
+    read_capped,
+    read_json,
+    server_event,
 )
+from .policy import DEFAULT_TIMINGS, Timings, Verdict, classify, retry_delay
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +84,10 @@ HISTORY_LIMIT = 2000
 #: Stream snapshot gaps kept to infer the task interval.
 GAPS_KEPT = 15
 FREE_REASON = "no credit entry pays for this server: it is free"
+#: A stream counts as healthy (its failures forgotten) once it stayed open this long.
+STABLE_SECONDS = 60.0
+#: Headers of every request to the hub: no compressed bodies, please.
+PLAIN = {"Accept-Encoding": "identity"}
 
 
 class Clock:
@@ -96,6 +101,43 @@ class Clock:
 
     def sleep(self, seconds: float) -> Awaitable[None]:
         return asyncio.sleep(max(0.0, seconds))
+
+
+class Late(Exception):
+    """A watchdog's time ran out."""
+
+
+class Watchdog:
+    """A time limit on the relay's clock: ``run`` cancels the work and
+    raises ``Late`` once ``seconds`` passed since the start or the last
+    ``feed`` (every wait on the hub runs on the injected clock)."""
+
+    def __init__(self, clock: Clock, seconds: float):
+        self.clock = clock
+        self.seconds = seconds
+        self.last = clock.monotonic()
+
+    def feed(self) -> None:
+        self.last = self.clock.monotonic()
+
+    async def run(self, work: Awaitable[Any]) -> Any:
+        task = asyncio.ensure_future(work)
+        try:
+            while not task.done():
+                remaining = self.last + self.seconds - self.clock.monotonic()
+                if remaining <= 0:
+                    raise Late()
+                sleeper = asyncio.ensure_future(self.clock.sleep(remaining))
+                try:
+                    await asyncio.wait([task, sleeper], return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    sleeper.cancel()
+            return task.result()
+        finally:
+            if not task.done():
+                await _cancelled(task)
+            elif not task.cancelled():
+                task.exception()  # observed (the caller has it, or gave up on it)
 
 
 @dataclass(frozen=True)
@@ -127,39 +169,6 @@ class Listener:
     def close(self) -> None:
         """Ends the listener's stream (the server stops or it disconnected)."""
         self.put(None)
-
-
-class EventTooLarge(Exception):
-    """A line or event from the hub grew past ``MAX_EVENT``."""
-
-
-class _Capped(httpx.AsyncByteStream):
-    """The hub's bytes, cut when a line or an event grows past the cap.
-
-    A stream that never ends a line would otherwise grow the SSE decoder's
-    buffer for ever (and every byte keeps the read timeout from firing).
-    """
-
-    def __init__(self, inner: httpx.AsyncByteStream, limit: int = MAX_EVENT):
-        self._inner = inner
-        self._limit = limit
-
-    async def __aiter__(self):
-        line = event = 0
-        tail = b""
-        async for chunk in self._inner:
-            joined = tail + chunk
-            newline = max(joined.rfind(b"\n"), joined.rfind(b"\r"))
-            line = len(joined) - newline - 1 if newline >= 0 else line + len(chunk)
-            blank = max(joined.rfind(b"\n\n"), joined.rfind(b"\r\n\r\n"), joined.rfind(b"\r\r"))
-            event = len(joined) - blank if blank >= 0 else event + len(chunk)
-            tail = joined[-3:]
-            if line > self._limit or event > self._limit:
-                raise EventTooLarge()
-            yield chunk
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
 
 
 @dataclass(frozen=True)
@@ -227,7 +236,14 @@ class CreditsRelay:
         self._streamed: Optional[dict[str, Any]] = None
         self._streamed_unmatched = False
         self._matched: Optional[str] = None
+        #: Failed attempts in a row and the earliest time (monotonic) of the
+        #: next hub request: the relay's, kept across runs of its loop, new
+        #: listeners, kernels' watches and ``GET state``.
         self._failures = 0
+        self._not_before = 0.0
+        self._hint = 0.0
+        #: When the current stream opened (monotonic; ``inf``: none open).
+        self._opened_at = math.inf
         self._stop_checks = 0
         #: Why the hub refused this server's stream, if it did: live
         #: listeners are polled from then on.
@@ -259,11 +275,21 @@ class CreditsRelay:
         listener.put(self._last_state)
         if self._last_snapshot is not None:
             listener.put(self._last_snapshot)
-        if self.state in TERMINAL:
-            # A new listener asks again (a terminal state ended the upstream).
-            self._reset_terminal()
+        # A terminal state stays until someone asks to reconnect (``reconnect``).
         self._touch()
         return listener
+
+    def reconnect(self) -> bool:
+        """A user's explicit *Reconnect*: leaves a terminal state (no sooner
+        than the backoff allows). Returns whether it did."""
+        if self.state not in TERMINAL:
+            return False
+        self._failures = self._stop_checks = 0
+        self._stop_event = False
+        self.stream_refused = None
+        self._set_state("connecting")
+        self._touch()
+        return True
 
     def set_live(self, listener: Listener, live: bool) -> None:
         """The listener's tab became visible (``True``) or hidden."""
@@ -304,24 +330,23 @@ class CreditsRelay:
             self._once = True
             self._touch()
         limit = self.timings.connect_timeout + 1 if timeout is None else timeout
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + limit
+        deadline = self._clock.monotonic() + limit
         # Until the first numbers, a failure or a terminal state; a live
         # stream that sends nothing (a free server) is given a second.
         while self._updated_mono is None and self.state not in TERMINAL:
-            if self.state == "reconnecting":
+            if self.state == "reconnecting" or self._clock.monotonic() < self._not_before:
                 return
-            wait = deadline - loop.time()
+            wait = deadline - self._clock.monotonic()
             if self.state == "live":
                 wait = min(wait, 1.0)
             if wait <= 0:
                 return
-            waiter = loop.create_future()
+            waiter = asyncio.get_running_loop().create_future()
             self._news.append(waiter)
             try:
-                await asyncio.wait_for(asyncio.shield(waiter), wait)
-            except asyncio.TimeoutError:
-                return
+                await _first([waiter], self._clock, wait)
+                if not waiter.done():
+                    return
             finally:
                 if waiter in self._news:
                     self._news.remove(waiter)
@@ -331,23 +356,36 @@ class CreditsRelay:
         with the server's token. Returns the hub's status (0: no answer) and
         what went wrong, if anything."""
         verify = self.hub.ssl_context or _default_ssl_context()
-        try:
+
+        async def ask() -> tuple[int, bytes]:
             async with httpx.AsyncClient(
                 timeout=self.timings.connect_timeout,
                 transport=self._transport,
                 follow_redirects=False,
                 verify=verify,
             ) as client:
-                response = await client.delete(self.hub.stop_url, headers=self.hub.headers)
+                headers = {**self.hub.headers, **PLAIN}
+                async with client.stream("DELETE", self.hub.stop_url, headers=headers) as answer:
+                    try:
+                        body = await read_capped(_body(answer))
+                    except Unreadable:
+                        body = b""
+                    return answer.status_code, body
+
+        try:
+            status, body = await Watchdog(self._clock, self.timings.connect_timeout).run(ask())
+        except Late:
+            return 0, "the hub did not answer in time"
         except httpx.HTTPError as error:
             return 0, f"the hub did not answer: {type(error).__name__}"
-        if response.status_code in (202, 204):
-            return response.status_code, ""
-        detail = _message(response.content) or ""
-        text = f"the hub did not stop the server (HTTP {response.status_code})"
-        return response.status_code, f"{text}: {detail}"[
-            : protocol.MAX_MESSAGE_LENGTH
-        ] if detail else text
+        except Exception as error:  # noqa: BLE001 - whatever the hub did, the stop answers
+            log.warning("credits relay: the stop request failed: %s", type(error).__name__)
+            return 0, f"the hub's answer could not be read: {type(error).__name__}"
+        if status in (202, 204):
+            return status, ""
+        detail = error_message(body) or ""
+        text = f"the hub did not stop the server (HTTP {status})"
+        return status, f"{text}: {detail}"[: protocol.MAX_MESSAGE_LENGTH] if detail else text
 
     async def close(self) -> None:
         """Stops the upstream and ends every listener (server shutdown)."""
@@ -449,10 +487,7 @@ class CreditsRelay:
     def _spread(self) -> Timings:
         """Retry timings whose first window spans ``restart_spread`` task
         intervals (at most ``restart_spread_max`` seconds): after a hub
-        restart the servers come back spread over it, not in a wave.
-        (``always_stream``: the first window is the backoff base, as before.)"""
-        if self.always_stream:
-            return self.timings
+        restart the servers come back spread over it, not in a wave."""
         n = self.numbers
         spread = min((self.task_interval or 0.0) * n.restart_spread, n.restart_spread_max)
         base = max(self.timings.backoff_base, spread)
@@ -473,12 +508,11 @@ class CreditsRelay:
         self._changed.set()
         if not self.upstream_running and self.state not in TERMINAL:
             if self._wanted_mode(self._clock.monotonic()) != "off":
-                self._task = asyncio.ensure_future(self._run())
+                self._start()
 
-    def _reset_terminal(self) -> None:
-        self._failures = self._stop_checks = 0
-        self._stop_event = False
-        self._set_state("connecting")
+    def _start(self) -> None:
+        self._task = asyncio.ensure_future(self._run())
+        self._task.add_done_callback(_observed)
 
     async def _cancel(self) -> None:
         task, self._task = self._task, None
@@ -490,6 +524,35 @@ class CreditsRelay:
                 pass
 
     async def _run(self) -> None:
+        """One run of the reading loop; whatever goes wrong in it is a
+        failure like any other: counted, and retried with the backoff."""
+        try:
+            await self._loop()
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # noqa: BLE001 - the one failure rule
+            log.warning(
+                "credits relay: reading the hub failed unexpectedly (%s): retrying with backoff",
+                type(error).__name__,
+            )
+            log.debug("credits relay: the unexpected failure", exc_info=True)
+            self._fail(
+                Verdict("retry", f"unexpected error while reading the hub: {type(error).__name__}"),
+                0.0,
+                self.mode,
+            )
+        finally:
+            # Nothing awaited from here on: a listener that came while this
+            # task was winding down gets a new one.
+            if self._task is asyncio.current_task():
+                self._task = None
+                if (
+                    self.state not in TERMINAL
+                    and self._wanted_mode(self._clock.monotonic()) != "off"
+                ):
+                    self._start()
+
+    async def _loop(self) -> None:
         timeout = httpx.Timeout(
             self.timings.heartbeat_timeout, connect=self.timings.connect_timeout
         )
@@ -499,6 +562,7 @@ class CreditsRelay:
         if self._updated_mono is not None and self._wanted_mode(next_try) == "poll":
             # Numbers known: the first poll comes when they would be due.
             next_try = self._updated_mono + self.poll_period() * self._jitter()
+        next_try = max(next_try, self._not_before)
         try:
             # No idle keep-alive between polls: at thousands of servers those
             # would hold as many sockets open on the hub as streams do.
@@ -549,15 +613,6 @@ class CreditsRelay:
             self.mode = "off"
             self._once = False
             self._notify_news()
-            # Nothing awaited from here on: a listener that came while this
-            # task was winding down gets a new one.
-            if self._task is asyncio.current_task():
-                self._task = None
-                if (
-                    self.state not in TERMINAL
-                    and self._wanted_mode(self._clock.monotonic()) != "off"
-                ):
-                    self._task = asyncio.ensure_future(self._run())
 
     def _switch(self, mode: str, now: float, next_try: float) -> float:
         """A mode change: when the next hub request may go."""
@@ -570,9 +625,10 @@ class CreditsRelay:
             return now if self._failures == 0 else next_try
         if mode == "stream":
             # Live within a second of a tab becoming visible, even after a
-            # failed poll (its wait was a poll period, not a retry window).
-            return now
-        return next_try
+            # failed poll (its wait was a poll period), but never before the
+            # backoff allows.
+            return max(now, self._not_before)
+        return max(next_try, self._not_before)
 
     def _after(self, verdict: Verdict, hint: float, mode: str) -> float:
         """When the next request may go after one ended; ``-1``: never (terminal)."""
@@ -586,7 +642,10 @@ class CreditsRelay:
                 # The list may still be readable with the same token: poll.
                 self.stream_refused = verdict.reason
                 log.info("credits relay: the hub refused the stream (%s): polling", verdict.reason)
-                return now
+                # No sooner than a retry would come: a refusal is an answer
+                # too, and the hub is not asked twice in a breath.
+                self._not_before = now + self._backoff(0.0)
+                return self._not_before
             self._set_state("refused", verdict.reason)
             return -1
         if verdict.kind == "end":
@@ -601,10 +660,20 @@ class CreditsRelay:
                 verdict = Verdict("retry", f"{verdict.reason} (checking again)")
             else:
                 self._set_state(verdict.state, verdict.reason)
+                # An explicit reconnect comes no sooner than a retry would.
+                self._not_before = now + self._backoff(0.0)
                 return -1
-        delay = retry_delay(
-            self._failures, max(verdict.not_before, hint), self._spread(), self._random()
-        )
+        return self._fail(verdict, hint, mode)
+
+    def _fail(self, verdict: Verdict, hint: float, mode: str) -> float:
+        """A failure: counted, and the next request not before the backoff."""
+        now = self._clock.monotonic()
+        if mode == "stream" and now - self._opened_at >= STABLE_SECONDS:
+            # A stream that held a while was a success: start the backoff anew.
+            self._failures = 0
+        self._opened_at = math.inf
+        delay = self._backoff(max(verdict.not_before, hint))
+        self._not_before = now + delay
         if mode == "poll":
             # A failed poll comes back no sooner than the next one would:
             # a hub back from a restart sees the usual rate, not a wave.
@@ -615,6 +684,26 @@ class CreditsRelay:
         self._notify_news()
         return now + delay
 
+    def _backoff(self, hint: float) -> float:
+        """The wait before the next request after ``self._failures`` failures.
+
+        Never shorter than the backoff base, which doubles with each failure
+        (up to the cap): no two requests closer than the first window, and
+        a failing hub is asked ever more rarely. On top, a jitter as wide as
+        the restart spread (``_spread``), so servers that lost the hub
+        together come back spread over it. Never shorter than the hub's
+        ``Retry-After`` within [base, cap]. (``always_stream``: full jitter
+        over the window, as before the one failure rule.)"""
+        if self.always_stream:
+            return retry_delay(self._failures, hint, self.timings, self._random())
+        spread = self._spread()
+        timings = self.timings
+        cap = spread.backoff_cap
+        low = min(cap, timings.backoff_base * timings.backoff_factor ** min(self._failures, 64))
+        width = max(spread.backoff_base - low, low)
+        asked = min(max(hint, timings.backoff_base), cap) if hint > 0 else 0.0
+        return max(min(cap, low + self._random() * width), asked)
+
     def _jitter(self) -> float:
         return 0.5 + self._random()
 
@@ -623,26 +712,26 @@ class CreditsRelay:
     async def _stream(self, client: httpx.AsyncClient) -> tuple[Verdict, float]:
         """One stream connection; returns how it ended and the ``retry:`` hint."""
         self.connections += 1
-        hint = 0.0
+        self._hint = 0.0
+        self._opened_at = math.inf
         request = client.build_request(
             "GET",
             self.hub.stream_url,
             headers={
                 **self.hub.headers,
+                **PLAIN,
                 "Accept": "text/event-stream",
                 "Cache-Control": "no-cache",
             },
         )
         try:
-            response = await asyncio.wait_for(
-                client.send(request, stream=True), self.timings.connect_timeout
+            response = await Watchdog(self._clock, self.timings.connect_timeout).run(
+                client.send(request, stream=True)
             )
-        except asyncio.TimeoutError:
-            return Verdict("retry", "no response from the hub"), hint
+        except Late:
+            return Verdict("retry", "no response from the hub"), 0.0
         except httpx.HTTPError as error:
-            return Verdict("retry", f"network error: {type(error).__name__}"), hint
-        last: Optional[float] = None
-        seen = 0
+            return Verdict("retry", f"network error: {type(error).__name__}"), 0.0
         try:
             verdict = classify(
                 response.status_code,
@@ -652,48 +741,53 @@ class CreditsRelay:
                 self._clock.time(),
             )
             if verdict.kind != "open":
-                return verdict, hint
+                return verdict, 0.0
+            self._opened_at = self._clock.monotonic()
             self._set_state("live")
-            response.stream = _Capped(response.stream)
-            async for event in EventSource(response).aiter_sse():
-                if event.retry is not None:
-                    hint = event.retry / 1000
-                kind, body = hub_data(event.data)
+            watchdog = Watchdog(self._clock, self.timings.heartbeat_timeout)
+            return await watchdog.run(self._read_stream(response, watchdog)), self._hint
+        except Late:
+            return Verdict("retry", "the hub went silent"), self._hint
+        except Unreadable as error:
+            return Verdict("retry", f"the hub answered something unreadable: {error}"), self._hint
+        except httpx.HTTPError as error:
+            return Verdict("retry", f"connection lost: {type(error).__name__}"), self._hint
+        finally:
+            await _closed(response)
+
+    async def _read_stream(self, response: httpx.Response, watchdog: Watchdog) -> Verdict:
+        """The events of an open stream, until it ends or a stop event."""
+        last: Optional[float] = None
+        seen = 0
+        parser = SseLines()
+        async for chunk in _body(response):
+            watchdog.feed()
+            for data, retry in parser.feed(chunk):
+                if retry is not None:
+                    self._hint = retry / 1000
+                if not data:
+                    continue
+                kind, value = server_event(data)
                 if kind == "stopped":
                     self._stop_event = True
-                    self._broadcast(Message("data", json.dumps({"error": body})))
-                    return Verdict("end", body or "", state="stopped"), hint
-                if kind == "snapshot" and body is not None:
-                    # The first snapshot comes on connect, at any phase of
-                    # the credit task: gaps count from the second one on.
-                    now = self._clock.monotonic()
-                    if seen >= 2 and last is not None:
-                        self._gaps.append(now - last)
-                    seen += 1
-                    last = now
-                    self._saw_event = True
-                    self._stop_checks = 0
+                    self._broadcast(Message("data", json.dumps({"error": value})))
+                    return Verdict("end", value, state="stopped")
+                # The first snapshot comes on connect, at any phase of the
+                # credit task: gaps count from the second one on.
+                now = self._clock.monotonic()
+                if seen >= 2 and last is not None:
+                    self._gaps.append(now - last)
+                seen += 1
+                last = now
+                self._saw_event = True
+                self._stop_checks = 0
+                if now - self._opened_at >= STABLE_SECONDS:
                     self._failures = 0
-                    self._streamed = json.loads(body)
-                    self._streamed_unmatched = True
-                    self.free = False
-                    self._deliver(body, self._streamed)
-                elif kind == "invalid":
-                    log.debug("credits relay: ignored an invalid event from the hub")
-            return Verdict("retry", "the hub closed the stream"), hint
-        except httpx.ReadTimeout:
-            return Verdict("retry", "the hub went silent"), hint
-        except EventTooLarge:
-            return Verdict("retry", "a line or event from the hub is larger than 1 MB"), hint
-        except httpx.HTTPError as error:
-            return Verdict("retry", f"connection lost: {type(error).__name__}"), hint
-        except (httpx.StreamError, ValueError, RuntimeError) as error:
-            # A stream httpx or the SSE decoder gives up on (SSEError is a
-            # TransportError; StreamError a RuntimeError): retried with the
-            # backoff, never at once in a loop.
-            return Verdict("retry", f"the hub's stream broke: {type(error).__name__}"), hint
-        finally:
-            await response.aclose()
+                self._streamed = value
+                self._streamed_unmatched = True
+                self.free = False
+                self._deliver(json.dumps(value, separators=(",", ":")), value)
+        return Verdict("retry", "the hub closed the stream")
 
     # -- one poll ------------------------------------------------------------
 
@@ -701,17 +795,17 @@ class CreditsRelay:
         """One ``GET {api}/credits``; delivers the paying entry as a snapshot."""
         self.polls += 1
         try:
-            status, content_type, body, retry_after = await asyncio.wait_for(
-                self._get_list(client), self.timings.connect_timeout
-            )
-        except asyncio.TimeoutError:
+            status, content_type, body, retry_after = await Watchdog(
+                self._clock, self.timings.connect_timeout
+            ).run(self._get_list(client))
+        except Late:
             return Verdict("retry", "no response from the hub"), 0.0
-        except EventTooLarge:
-            return Verdict("retry", "the hub's credit list is larger than 1 MB"), 0.0
+        except Unreadable as error:
+            return Verdict("retry", f"the hub answered something unreadable: {error}"), 0.0
         except httpx.HTTPError as error:
             return Verdict("retry", f"network error: {type(error).__name__}"), 0.0
         if status == 404:
-            message = _message(body)
+            message = error_message(body)
             if message is None or "credit entry" not in message:
                 if message is not None and "disabled" in message:
                     return Verdict(
@@ -729,10 +823,12 @@ class CreditsRelay:
                     "end", f"unexpected answer from the hub (HTTP {status})", state="unavailable"
                 )
             return verdict, 0.0
+        if content_type.lower().startswith("text/html"):
+            return Verdict("refused", "the hub answered with a login page"), 0.0
         try:
-            entries = parse_list(strict_json(body))
-        except ValueError:
-            entries = None
+            entries = parse_list(read_json(body))
+        except Unreadable as error:
+            return Verdict("retry", f"the hub answered something unreadable: {error}"), 0.0
         if entries is None:
             return Verdict("retry", "the hub answered no credit list"), 0.0
         if self._streamed_unmatched:
@@ -749,13 +845,9 @@ class CreditsRelay:
         return Verdict("ok"), 0.0
 
     async def _get_list(self, client: httpx.AsyncClient) -> tuple[int, str, bytes, Optional[str]]:
-        headers = {**self.hub.headers, "Accept": "application/json"}
+        headers = {**self.hub.headers, **PLAIN, "Accept": "application/json"}
         async with client.stream("GET", self.hub.list_url, headers=headers) as response:
-            body = b""
-            async for chunk in response.aiter_bytes():
-                body += chunk
-                if len(body) > MAX_EVENT:
-                    raise EventTooLarge()
+            body = await read_capped(_body(response))
             return (
                 response.status_code,
                 response.headers.get("content-type", ""),
@@ -827,15 +919,26 @@ def _default_ssl_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
-def _message(body: bytes) -> Optional[str]:
-    """The ``message`` of a hub JSON error body, or ``None``."""
+def _body(response: httpx.Response) -> AsyncIterator[bytes]:
+    """The body as the hub sent it (its raw stream, not httpx's decoding,
+    which would inflate a whole chunk at once), decoded within bounds."""
+    return decoded(response.stream.__aiter__(), response.headers.get("content-encoding", ""))
+
+
+async def _closed(response: httpx.Response) -> None:
     try:
-        value = json.loads(body)
-    except ValueError:
-        return None
-    if isinstance(value, dict) and isinstance(value.get("message"), str):
-        return value["message"]
-    return None
+        await response.aclose()
+    except Exception:  # noqa: BLE001 - closing a broken response
+        log.debug("credits relay: closing a response failed", exc_info=True)
+
+
+def _observed(task: asyncio.Future[Any]) -> None:
+    """Done callback of the reading task: no exception goes unobserved."""
+    if task.cancelled():
+        return
+    error = task.exception()
+    if error is not None:
+        log.warning("credits relay: the reading task ended with %s", type(error).__name__)
 
 
 async def _cancelled(task: asyncio.Task[Any]) -> None:

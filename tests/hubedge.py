@@ -22,6 +22,8 @@ from jupyterlab_hub_credits.hubenv import HubEnv
 from jupyterlab_hub_credits.relay import Clock
 
 TOKEN = "server-token-never-in-a-url"
+#: The credit service writes a bare keepalive this often.
+KEEPALIVE = 8.0
 
 
 class FakeClock(Clock):
@@ -70,13 +72,27 @@ class _Stream(httpx.AsyncByteStream):
 
     async def __aiter__(self):
         self.hub.open.add(self)
+        getter: Optional[asyncio.Future[Optional[bytes]]] = None
         try:
             while True:
-                chunk = await self.queue.get()
+                # As the credit service: a keepalive every 8 s (of the fake clock).
+                getter = asyncio.ensure_future(self.queue.get())
+                sleeper = asyncio.ensure_future(self.hub.clock.sleep(KEEPALIVE))
+                try:
+                    await asyncio.wait([getter, sleeper], return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    sleeper.cancel()
+                if not getter.done():
+                    getter.cancel()
+                    yield b"\n\n"
+                    continue
+                chunk = getter.result()
                 if chunk is None:
                     return
                 yield chunk
         finally:
+            if getter is not None and not getter.done():
+                getter.cancel()
             self.hub.open.discard(self)
 
     async def aclose(self) -> None:

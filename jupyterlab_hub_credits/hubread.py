@@ -1,0 +1,237 @@
+"""Reading what the hub sends, strictly and within bounds (no I/O of its own).
+
+Every byte the relay takes from the hub passes through here:
+
+- ``decoded``: a response's body as the hub sent it, decompressed by us with
+  a bound on every step (the relay asks for ``identity``; a proxy may
+  compress anyway, and httpx would inflate a whole chunk at once);
+- ``SseLines``: the server-sent-events framing, with a cap on every line
+  and every event;
+- ``read_json``: RFC 8259 JSON, strictly: UTF-8, no ``NaN``/``Infinity``,
+  every number a finite double, nesting at most ``MAX_DEPTH`` deep;
+- ``server_event`` / ``error_message``: what a per-server stream event and
+  an error body mean, each field of its type (``entries.py`` reads lists).
+
+Nothing here raises anything but ``Unreadable`` (with a reason a user may
+read), whatever the input.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import zlib
+from collections.abc import AsyncIterator
+from itertools import accumulate
+from typing import Any, Optional
+
+from .entries import parse_snapshot
+from .protocol import MAX_EVENT_BYTES, MAX_MESSAGE_LENGTH
+
+#: Deeper JSON is unreadable (real answers nest three levels).
+MAX_DEPTH = 64
+#: Inflated bytes handed on at a time.
+CHUNK = 64 * 1024
+
+
+class Unreadable(Exception):
+    """The hub sent something this reader cannot use; ``str()`` says what."""
+
+
+# -- bodies -------------------------------------------------------------------
+
+
+def _inflater(encoding: str) -> Optional[Any]:
+    """A bounded decompressor for ``Content-Encoding``, ``None`` for identity."""
+    name = encoding.strip().lower()
+    if name in ("", "identity"):
+        return None
+    if name in ("gzip", "x-gzip"):
+        return zlib.decompressobj(16 + zlib.MAX_WBITS)
+    if name == "deflate":
+        return zlib.decompressobj()
+    raise Unreadable(f"the hub answered in an encoding not asked for ({name[:40]})")
+
+
+async def decoded(raw: AsyncIterator[bytes], encoding: str) -> AsyncIterator[bytes]:
+    """The body's bytes, inflated at most ``CHUNK`` at a time, never more in
+    memory than that (a 1,000:1 gzip bomb costs what its output is read)."""
+    inflater = _inflater(encoding)
+    async for chunk in raw:
+        if inflater is None:
+            if chunk:
+                yield chunk
+            continue
+        data = chunk
+        while data:
+            try:
+                out = inflater.decompress(data, CHUNK)
+            except zlib.error as error:
+                raise Unreadable(f"the hub's compressed answer is broken ({error})") from None
+            data = inflater.unconsumed_tail
+            if out:
+                yield out
+            if inflater.eof:
+                break
+    if inflater is not None and not inflater.eof:
+        raise Unreadable("the hub's compressed answer ends early")
+
+
+async def read_capped(chunks: AsyncIterator[bytes], limit: int = MAX_EVENT_BYTES) -> bytes:
+    """A whole (decoded) body, refused once it passes ``limit`` bytes."""
+    body = bytearray()
+    async for chunk in chunks:
+        body += chunk
+        if len(body) > limit:
+            raise Unreadable(f"the hub's answer is larger than {_size(limit)}")
+    return bytes(body)
+
+
+def _size(limit: int) -> str:
+    return f"{limit / 2**20:g} MB" if limit >= 2**20 else f"{limit / 1024:g} KB"
+
+
+class SseLines:
+    """Server-sent-events framing over decoded bytes, within bounds.
+
+    ``feed`` returns the events completed so far as ``(data, retry_ms)``:
+    ``data`` joins the event's ``data:`` lines, ``retry_ms`` is its
+    ``retry:`` field or ``None``. Comments, ``event:`` and ``id:`` lines are
+    read and left. A line or an event over ``limit`` bytes is ``Unreadable``.
+    """
+
+    def __init__(self, limit: int = MAX_EVENT_BYTES):
+        self.limit = limit
+        self._line = bytearray()
+        self._data: list[bytes] = []
+        self._size = 0
+        self._retry: Optional[int] = None
+        self._cr = False
+
+    def feed(self, chunk: bytes) -> list[tuple[bytes, Optional[int]]]:
+        events: list[tuple[bytes, Optional[int]]] = []
+        start = 0
+        for match in _EOL.finditer(chunk):
+            piece = chunk[start : match.start()]
+            start = match.end()
+            if self._cr and not piece and match.group() == b"\n" and match.start() == 0:
+                # The \n of a \r\n split across chunks.
+                self._cr = False
+                continue
+            self._cr = match.group() == b"\r"
+            self._grow(piece)
+            event = self._end_line()
+            if event is not None:
+                events.append(event)
+        rest = chunk[start:]
+        if rest:
+            self._cr = False
+            self._grow(rest)
+        return events
+
+    def _grow(self, piece: bytes) -> None:
+        self._line += piece
+        if len(self._line) > self.limit:
+            raise Unreadable(f"a line or event from the hub is larger than {_size(self.limit)}")
+
+    def _end_line(self) -> Optional[tuple[bytes, Optional[int]]]:
+        line = bytes(self._line)
+        self._line.clear()
+        if not line:
+            if not self._data and self._retry is None:
+                return None
+            event = (b"\n".join(self._data), self._retry)
+            self._data, self._size, self._retry = [], 0, None
+            return event
+        if line.startswith(b":"):
+            return None
+        name, _, value = line.partition(b":")
+        if value.startswith(b" "):
+            value = value[1:]
+        if name == b"data":
+            self._size += len(value) + 1
+            if self._size > self.limit:
+                raise Unreadable(f"a line or event from the hub is larger than {_size(self.limit)}")
+            self._data.append(value)
+        elif name == b"retry" and value.isdigit() and len(value) < 10:
+            self._retry = int(value)
+        return None
+
+
+_EOL = re.compile(rb"\r\n|\r|\n")
+
+
+# -- JSON ---------------------------------------------------------------------
+
+#: A JSON string (escapes included), to be left out when counting brackets.
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_BRACKETS = re.compile(r"[\[\]{}]")
+_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise Unreadable(f"a number from the hub is too large ({text[:20]}…)")
+    return value
+
+
+def _int(text: str) -> int:
+    try:
+        value = int(text)
+        float(value)
+    except (OverflowError, ValueError):
+        raise Unreadable(f"a number from the hub is too large ({text[:20]}…)") from None
+    return value
+
+
+def _constant(name: str) -> Any:
+    raise Unreadable(f"the hub sent {name}, which is not JSON")
+
+
+def read_json(data: bytes | str) -> Any:
+    """One JSON value, read as RFC 8259 defines it (see the module)."""
+    if isinstance(data, bytes):
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise Unreadable("the hub's answer is not UTF-8") from None
+    else:
+        text = data
+    deepest = max(accumulate(_STEP[b] for b in _BRACKETS.findall(_STRING.sub("", text))), default=0)
+    if deepest > MAX_DEPTH:
+        raise Unreadable(f"the hub's JSON nests deeper than {MAX_DEPTH}")
+    try:
+        return json.loads(text, parse_float=_float, parse_int=_int, parse_constant=_constant)
+    except (ValueError, RecursionError) as error:
+        if isinstance(error, Unreadable):
+            raise
+        raise Unreadable(f"the hub's answer is not JSON ({str(error)[:80]})") from None
+
+
+def error_message(body: bytes) -> Optional[str]:
+    """The ``message`` of a hub JSON error body, or ``None``."""
+    try:
+        value = read_json(body)
+    except Unreadable:
+        return None
+    if isinstance(value, dict) and isinstance(value.get("message"), str):
+        return value["message"][:MAX_MESSAGE_LENGTH]
+    return None
+
+
+def server_event(data: bytes | str) -> tuple[str, Any]:
+    """One per-server stream event: ``("snapshot", dict)`` with the checked
+    fields only, ``("stopped", message)``, or ``Unreadable``."""
+    value = read_json(data)
+    if not isinstance(value, dict):
+        raise Unreadable(f"the hub sent a {type(value).__name__} where an object belongs")
+    if "error" in value:
+        message = value["error"]
+        if not isinstance(message, str):
+            raise Unreadable("the hub's stop event has no message")
+        return "stopped", message[:MAX_MESSAGE_LENGTH]
+    snapshot = parse_snapshot(value)
+    if snapshot is None:
+        raise Unreadable("the hub's snapshot lacks a valid balance or cap")
+    return "snapshot", snapshot
