@@ -59,6 +59,7 @@ export class CreditsConnection implements IDisposable {
     this.close();
     this._key = key;
     const hub = config.hub;
+    this._hub = hub;
     const endpoints = streamEndpoints(
       hub,
       config.endpoint,
@@ -163,10 +164,32 @@ export class CreditsConnection implements IDisposable {
   }
 
   /**
-   * Reconnects now (in whichever tab streams).
+   * Reconnects now (in whichever tab streams). First tells this server's
+   * relay (`POST {baseUrl}hub-credits/reconnect`): it keeps a terminal
+   * state (not signed in, no credit service, server stopped) until a
+   * user's explicit Reconnect. An older relay answers 404; any failure is
+   * ignored, and the reconnect follows once the request has settled.
    */
   reconnect(): void {
-    this._shared?.reconnect();
+    const hub = this._hub;
+    if (!hub?.baseUrl) {
+      this._shared?.reconnect();
+      return;
+    }
+    // Whichever connection is open when the relay has answered.
+    const reconnectShared = () => this._shared?.reconnect();
+    let request: Promise<unknown>;
+    try {
+      request = ServerConnection.makeRequest(
+        new URL(`${hub.baseUrl}hub-credits/reconnect`, window.location.href)
+          .href,
+        { method: 'POST' },
+        this._serverSettings
+      );
+    } catch {
+      request = Promise.resolve();
+    }
+    void request.then(reconnectShared, reconnectShared);
   }
 
   dispose(): void {
@@ -182,6 +205,7 @@ export class CreditsConnection implements IDisposable {
    */
   close(): void {
     this._key = '';
+    this._hub = null;
     this._listen(false);
     this._shared?.dispose();
     this._shared = null;
@@ -191,6 +215,8 @@ export class CreditsConnection implements IDisposable {
   private _model: CreditsModel;
   private _token: string;
   private _key = '';
+  /** The hub of the last configuration (its `baseUrl` is this server's). */
+  private _hub: IHubLocation | null = null;
   private _shared: SharedCredits | null = null;
   private _disposed = false;
 }

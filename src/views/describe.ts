@@ -10,25 +10,36 @@ import { formatAmount } from './format';
 
 /**
  * The connection state in words, with since when.
+ *
+ * @param answered - whether the hub has answered yet (the model's
+ *   `lastUpdate !== null`). Until it has, no entries means "no numbers
+ *   yet", never "free of charge".
  */
 export function describeStatus(
   trans: TranslationBundle,
   status: IConnectionStatus,
-  hasEntries: boolean
+  hasEntries: boolean,
+  answered = true
 ): string {
   const since = new Date(status.since).toLocaleTimeString();
   switch (status.state) {
     case 'connecting':
       return trans.__('Connecting to the hub…');
     case 'live':
-      return hasEntries
-        ? trans.__('Live since %1', since)
-        : trans.__(
+      if (hasEntries) {
+        return trans.__('Live since %1', since);
+      }
+      return answered
+        ? trans.__(
             'Connected since %1; the hub sends no balance for this server: it is free of charge.',
+            since
+          )
+        : trans.__(
+            "Connected since %1; waiting for the hub's first numbers.",
             since
           );
     case 'polling':
-      return Private.polling(trans, status, hasEntries);
+      return Private.polling(trans, status, hasEntries, answered);
     case 'busy':
       return trans.__(
         'This Jupyter server has too many credit readers open (%1); trying again at %2.',
@@ -103,7 +114,15 @@ export function statusTooltip(
       );
     }
   }
-  lines.push(stateLine(trans, status, entries.length > 0, stopMessage));
+  lines.push(
+    stateLine(
+      trans,
+      status,
+      entries.length > 0,
+      stopMessage,
+      lastUpdate !== null
+    )
+  );
   if (untrustedHub) {
     lines.push(
       trans.__(
@@ -126,11 +145,12 @@ export function stateLine(
   trans: TranslationBundle,
   status: IConnectionStatus,
   hasEntries: boolean,
-  stopMessage: string
+  stopMessage: string,
+  answered = true
 ): string {
   return status.state === 'stopped' && stopMessage
     ? stopMessage
-    : describeStatus(trans, status, hasEntries);
+    : describeStatus(trans, status, hasEntries, answered);
 }
 
 /**
@@ -154,18 +174,25 @@ namespace Private {
   export function polling(
     trans: TranslationBundle,
     status: IConnectionStatus,
-    hasEntries: boolean
+    hasEntries: boolean,
+    answered: boolean
   ): string {
+    const since = new Date(status.since).toLocaleTimeString();
     const lines = [
       hasEntries
         ? trans.__(
             'Read from the hub at intervals instead of a live stream, to spare the hub (since %1).',
-            new Date(status.since).toLocaleTimeString()
+            since
           )
-        : trans.__(
-            'No credit entry pays for this server: it is free of charge (polled since %1).',
-            new Date(status.since).toLocaleTimeString()
-          )
+        : answered
+          ? trans.__(
+              'No credit entry pays for this server: it is free of charge (polled since %1).',
+              since
+            )
+          : trans.__(
+              "Polling the hub since %1; waiting for the hub's first numbers.",
+              since
+            )
     ];
     if (status.nextAttemptAt !== null) {
       lines.push(

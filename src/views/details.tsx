@@ -135,7 +135,8 @@ export class CreditsDetails extends VDomRenderer<CreditsViewModel> {
           trans,
           this.model.status,
           model.entries.length > 0,
-          model.stopMessage
+          model.stopMessage,
+          model.lastUpdate !== null
         )}
         {model.hub?.trusted === false && (
           <>

@@ -75,12 +75,18 @@ export function formatEntries(
 
 /**
  * What the status bar item says about the shown entries.
+ *
+ * @param answered - whether the hub has answered yet (a snapshot applied,
+ *   possibly an empty list, or a history restored). Until it has, no
+ *   entries means "no numbers yet", never "free": a paying server must not
+ *   read as free for a moment after the connection opens.
  */
 export function statusText(
   trans: TranslationBundle,
   status: IConnectionStatus,
   shown: readonly ICreditEntry[],
-  options: IDisplayOptions
+  options: IDisplayOptions,
+  answered = true
 ): string {
   const label = options.label;
   switch (status.state) {
@@ -101,7 +107,9 @@ export function statusText(
   const fresh = status.state === 'live' || status.state === 'polling';
   if (shown.length === 0) {
     if (fresh) {
-      return trans.__('%1: no charge', label);
+      return answered
+        ? trans.__('%1: no charge', label)
+        : trans.__('%1: waiting…', label);
     }
     if (status.state === 'busy') {
       return trans.__('%1: server busy', label);

@@ -64,7 +64,13 @@ export class CreditsStatusItem extends VDomRenderer<CreditsViewModel> {
    */
   protected onUpdateRequest(msg: Message): void {
     const { credits: model, display, status } = this.model;
-    const text = statusText(this._trans, status, model.shown, display);
+    const text = statusText(
+      this._trans,
+      status,
+      model.shown,
+      display,
+      model.lastUpdate !== null
+    );
     const node = this.node;
     node.dataset.state = model.state;
     node.dataset.level = model.level;
@@ -153,7 +159,12 @@ export class CreditsStatusItem extends VDomRenderer<CreditsViewModel> {
       if (!quiet) {
         this._announcementText = fresh
           ? text
-          : describe!.describeStatus(this._trans, status, false);
+          : describe!.describeStatus(
+              this._trans,
+              status,
+              false,
+              this.model.credits.lastUpdate !== null
+            );
       }
     }
   }

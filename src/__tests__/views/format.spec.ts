@@ -112,6 +112,33 @@ describe('formatEntries and statusText', () => {
   });
 });
 
+describe('statusText before the hub has answered', () => {
+  it.each(['live', 'polling'] as const)(
+    '%s, no entries, not answered: waiting, never "no charge"',
+    state => {
+      const text = statusText(trans, status(state), [], DISPLAY, false);
+      expect(text).toBe('Credits: waiting…');
+      expect(text).not.toContain('no charge');
+    }
+  );
+
+  it.each(['live', 'polling'] as const)(
+    '%s, no entries, answered (an empty list): no charge',
+    state => {
+      expect(statusText(trans, status(state), [], DISPLAY, true)).toBe(
+        'Credits: no charge'
+      );
+    }
+  );
+
+  it('entries are shown whatever the flag says', () => {
+    const entries = [entry(95, 100)];
+    expect(statusText(trans, status('live'), entries, DISPLAY, false)).toBe(
+      'Credits: 95 / 100'
+    );
+  });
+});
+
 describe('levels', () => {
   const thresholds = { warningPercent: 25, criticalPercent: 10 };
   it.each([

@@ -109,6 +109,20 @@ describe('CreditsStatusItem', () => {
     expect(item.node.title).toContain('94 of 100 credits left');
   });
 
+  it('never reads "no charge" before the hub has answered', async () => {
+    live(model);
+    await described();
+    render(item);
+    expect(text()).toBe('Credits: waiting…');
+    expect(item.node.title).toContain("waiting for the hub's first numbers");
+    expect(item.node.title).not.toContain('free of charge');
+    // An empty list from the hub is how it says the server is free.
+    model.applyEvent({ kind: 'snapshot', entries: [] });
+    render(item);
+    expect(text()).toBe('Credits: no charge');
+    expect(item.node.title).toContain('free of charge');
+  });
+
   it('says in the tooltip when the hub URL of the settings gets no token', async () => {
     model.configure(
       { entries: [], warningPercent: 25, criticalPercent: 10 },

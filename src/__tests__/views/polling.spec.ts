@@ -4,7 +4,7 @@
  * named, a free server, a busy relay.
  */
 import { nullTranslator } from '@jupyterlab/translation';
-import { describeStatus } from '../../views/describe';
+import { describeStatus, stateLine, statusTooltip } from '../../views/describe';
 import { statusText } from '../../views/format';
 import { CreditsModel } from '../../model/model';
 import type { ICreditEntry } from '../../model/payload';
@@ -48,6 +48,30 @@ describe('the polling and busy states', () => {
     const polling = connectionStatus('polling', 0);
     expect(statusText(trans, polling, [], DISPLAY)).toBe('Credits: no charge');
     expect(describeStatus(trans, polling, false)).toContain('free of charge');
+  });
+
+  it.each(['live', 'polling'] as const)(
+    '%s before the hub has answered: waiting for its numbers, never free',
+    state => {
+      const status = connectionStatus(state, 0);
+      const line = describeStatus(trans, status, false, false);
+      expect(line).toContain("waiting for the hub's first numbers");
+      expect(line).not.toContain('free of charge');
+      expect(describeStatus(trans, status, false, true)).toContain(
+        'free of charge'
+      );
+      expect(stateLine(trans, status, false, '', false)).toBe(line);
+    }
+  );
+
+  it('the tooltip says free only once the hub has answered', () => {
+    const status = connectionStatus('live', 0);
+    const waiting = statusTooltip(trans, status, [], null, '');
+    expect(waiting).toContain("waiting for the hub's first numbers");
+    expect(waiting).not.toContain('free of charge');
+    expect(statusTooltip(trans, status, [], 1000, '')).toContain(
+      'free of charge'
+    );
   });
 
   it('a busy relay keeps the last numbers, marked', () => {
