@@ -197,6 +197,7 @@ class CreditsRelay:
         random: Callable[[], float] = _random.random,
         clock: Optional[Clock] = None,
         numbers: Reading = Reading(),
+        limit: int = MAX_EVENT,
     ):
         if reading not in READINGS:
             raise ValueError(f"reading must be one of {READINGS}, not {reading!r}")
@@ -206,6 +207,8 @@ class CreditsRelay:
         self.always_stream = always_stream
         self.grace = grace
         self.numbers = numbers
+        #: The most bytes of one line, event or body taken from the hub.
+        self.limit = limit
         self._transport = transport
         self._random = random
         self._clock = clock or Clock()
@@ -367,7 +370,7 @@ class CreditsRelay:
                 headers = {**self.hub.headers, **PLAIN}
                 async with client.stream("DELETE", self.hub.stop_url, headers=headers) as answer:
                     try:
-                        body = await read_capped(_body(answer))
+                        body = await read_capped(_body(answer), self.limit)
                     except Unreadable:
                         body = b""
                     return answer.status_code, body
@@ -622,7 +625,7 @@ class CreditsRelay:
             # so the entry that pays can be matched.
             if self._snapshot is not None or self.free:
                 self._set_state("polling", self._entry_reason())
-            return now if self._failures == 0 else next_try
+            return max(now if self._failures == 0 else next_try, self._not_before)
         if mode == "stream":
             # Live within a second of a tab becoming visible, even after a
             # failed poll (its wait was a poll period), but never before the
@@ -759,7 +762,7 @@ class CreditsRelay:
         """The events of an open stream, until it ends or a stop event."""
         last: Optional[float] = None
         seen = 0
-        parser = SseLines()
+        parser = SseLines(self.limit)
         async for chunk in _body(response):
             watchdog.feed()
             for data, retry in parser.feed(chunk):
@@ -847,7 +850,7 @@ class CreditsRelay:
     async def _get_list(self, client: httpx.AsyncClient) -> tuple[int, str, bytes, Optional[str]]:
         headers = {**self.hub.headers, **PLAIN, "Accept": "application/json"}
         async with client.stream("GET", self.hub.list_url, headers=headers) as response:
-            body = await read_capped(_body(response))
+            body = await read_capped(_body(response), self.limit)
             return (
                 response.status_code,
                 response.headers.get("content-type", ""),

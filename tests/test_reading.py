@@ -482,7 +482,10 @@ async def test_a_hub_that_refuses_the_stream_but_lists_credits_is_polled_for_liv
     relay = make(hub, clock)
     tab = relay.subscribe(live=True)
     await settle()
-    assert relay.state == "polling" and relay.mode == "poll"
+    # The list is asked no sooner than a retry would come (5 s x 1.5 here).
+    assert relay.mode == "poll" and hub.kinds("list") == []
+    await clock.advance(7.6)
+    assert relay.state == "polling" and hub.kinds("list") == [1007.5]
     assert "HTTP 403" in relay.status()["stream_refused"]
     await clock.advance(180)
     assert len(hub.kinds("stream")) == 1
