@@ -17,6 +17,8 @@ the test driver can start several hubs on free ports:
   CREDITS_SINGLEUSER       path of the jupyterhub-singleuser to spawn (default: this Python's)
   CREDITS_SUBDOMAIN        "1": every server on its own origin, http://<user>.localhost:<port>
                            (c.JupyterHub.subdomain_host; browsers resolve *.localhost to loopback)
+  CREDITS_INTERNAL_SSL     "1": the hub, the proxy and the servers speak TLS with client
+                           certificates among themselves (c.JupyterHub.internal_ssl)
 """
 
 import os
@@ -57,7 +59,12 @@ class DemoSpawner(CreditsSpawner, SimpleLocalProcessSpawner):
 # Where and how to listen.
 c.JupyterHub.bind_url = f"http://127.0.0.1:{env_int('CREDITS_HUB_PORT', 8000)}"
 c.JupyterHub.hub_bind_url = f"http://127.0.0.1:{env_int('CREDITS_HUB_API_PORT', 8081)}"
-c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{env_int('CREDITS_PROXY_API_PORT', 8001)}"
+internal_ssl = os.environ.get("CREDITS_INTERNAL_SSL") == "1"
+scheme = "https" if internal_ssl else "http"
+c.ConfigurableHTTPProxy.api_url = f"{scheme}://127.0.0.1:{env_int('CREDITS_PROXY_API_PORT', 8001)}"
+if internal_ssl:
+    c.JupyterHub.internal_ssl = True
+    c.JupyterHub.internal_certs_location = os.path.join(state, "internal-ssl")
 proxy = os.path.join(repo, "node_modules", ".bin", "configurable-http-proxy")
 c.ConfigurableHTTPProxy.command = [proxy if os.path.exists(proxy) else "configurable-http-proxy"]
 if os.environ.get("CREDITS_SUBDOMAIN") == "1":

@@ -8,15 +8,20 @@ Enabled by ``jupyter-config/server-config/jupyterlab_hub_credits.json``
 
 from __future__ import annotations
 
+import os
+import shutil
 import ssl
+import tempfile
 from typing import Optional
 
 from jupyter_server.extension.application import ExtensionApp
+from tornado.httpserver import HTTPServer
+from tornado.netutil import bind_unix_socket
 from traitlets import Bool, Enum, Float, Int
 
 from . import protocol
 from .handlers import handlers
-from .hubenv import HubEnv
+from .hubenv import SOCKET_VARIABLE, HubEnv
 from .policy import Timings
 from .relay import CreditsRelay, Reading
 
@@ -94,7 +99,19 @@ class HubCreditsApp(ExtensionApp):
         help="Never poll less often than this.",
     )
 
+    kernel_socket = Bool(
+        True,
+        config=True,
+        help=(
+            "When the server speaks TLS with client certificates (internal_ssl), answer"
+            " this server's kernels on a Unix socket (mode 0600, token still required):"
+            " they hold no certificate the server accepts."
+        ),
+    )
+
     relay: Optional[CreditsRelay] = None
+    _socket_server: Optional[HTTPServer] = None
+    _socket_dir: Optional[str] = None
 
     def make_relay(self, hub: HubEnv) -> CreditsRelay:
         timings = Timings(
@@ -139,6 +156,31 @@ class HubCreditsApp(ExtensionApp):
     def initialize_handlers(self) -> None:
         self.handlers.extend(handlers())
 
+    async def _start_jupyter_server_extension(self, serverapp) -> None:
+        """With internal_ssl, a Unix socket for kernels (``kernel_socket``)."""
+        if self.relay is None or not self.kernel_socket:
+            return
+        if not (os.environ.get("JUPYTERHUB_SSL_CERTFILE") or serverapp.certfile):
+            return
+        try:
+            folder = tempfile.mkdtemp(prefix="hub-credits-")
+            path = os.path.join(folder, "server.sock")
+            server = HTTPServer(serverapp.web_app)
+            server.add_socket(bind_unix_socket(path, mode=0o600))
+        except OSError as error:
+            self.log.warning("jupyterlab_hub_credits: no socket for kernels: %s", error)
+            return
+        self._socket_server, self._socket_dir = server, folder
+        # Kernels started from now on inherit it.
+        os.environ[SOCKET_VARIABLE] = path
+        self.log.info("jupyterlab_hub_credits: kernels reach this server at %s", path)
+
     async def stop_extension(self) -> None:
+        if self._socket_server is not None:
+            self._socket_server.stop()
+            self._socket_server = None
+        if self._socket_dir is not None:
+            shutil.rmtree(self._socket_dir, ignore_errors=True)
+            os.environ.pop(SOCKET_VARIABLE, None)
         if self.relay is not None:
             await self.relay.close()

@@ -196,6 +196,24 @@ def snapshot_of(document: Any) -> Snapshot:
     return Snapshot(**fields)
 
 
+class _UnixConnection(http.client.HTTPConnection):
+    """HTTP to the server's own Unix socket (``internal_ssl``: no certificate)."""
+
+    def __init__(self, path: str, timeout: float):
+        super().__init__("localhost", timeout=timeout)
+        self.path = path
+
+    def connect(self) -> None:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(self.timeout)
+        try:
+            sock.connect(self.path)
+        except OSError:
+            sock.close()
+            raise
+        self.sock = sock
+
+
 class RelayClient:
     """One request at a time to the relay's ``GET state`` route."""
 
@@ -223,7 +241,11 @@ class RelayClient:
         asked = {key: f"{value:g}" for key, value in query.items() if value is not None}
         if asked:
             path += "?" + urllib.parse.urlencode(asked)
-        if url.scheme == "https":
+        if self.endpoint.socket:
+            conn: http.client.HTTPConnection = _UnixConnection(
+                self.endpoint.socket, timeout=timeout or self.timeout
+            )
+        elif url.scheme == "https":
             conn: http.client.HTTPConnection = http.client.HTTPSConnection(
                 url.netloc, timeout=timeout or self.timeout, context=self.endpoint.ssl_context
             )

@@ -27,6 +27,10 @@ from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 #: Where the relay's routes live under the server's base URL.
 RELAY_PREFIX = "hub-credits/"
+#: Set by the server part for its kernels when the server speaks TLS with
+#: client certificates (``internal_ssl``): a Unix socket (mode 0600) on which
+#: the same server answers in plain HTTP, so kernels need no certificate.
+SOCKET_VARIABLE = "JUPYTERLAB_HUB_CREDITS_SOCKET"
 
 
 def _segment(value: str) -> str:
@@ -134,6 +138,8 @@ class RelayEndpoint:
     base_url: str
     token: str = field(repr=False)
     ssl_context: Optional[ssl.SSLContext] = field(default=None, repr=False, compare=False)
+    #: A Unix socket to connect to instead of the URL's host and port.
+    socket: Optional[str] = None
 
     def url(self, route: str) -> str:
         """``route`` of the relay, e.g. ``url("state")``."""
@@ -155,6 +161,10 @@ def relay_endpoint(env: Optional[Mapping[str, str]] = None) -> Optional[RelayEnd
     # (``http://{ip}:{port}/user/<name>/``); the prefix, an absolute path,
     # replaces that path rather than being appended to it.
     prefix = "/" + (env.get("JUPYTERHUB_SERVICE_PREFIX", "") or "/").lstrip("/")
+    socket = env.get(SOCKET_VARIABLE, "")
+    if socket and os.path.exists(socket):
+        # The server's own socket: plain HTTP, no certificate to present.
+        return RelayEndpoint(urljoin("http://localhost/", prefix), token, None, socket)
     base = urljoin(loopback_url(service), prefix)
     if not base.endswith("/"):
         base += "/"
