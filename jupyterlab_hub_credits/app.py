@@ -160,8 +160,10 @@ class HubCreditsApp(ExtensionApp):
         """With internal_ssl, a Unix socket for kernels (``kernel_socket``)."""
         if self.relay is None or not self.kernel_socket:
             return
-        if not (os.environ.get("JUPYTERHUB_SSL_CERTFILE") or serverapp.certfile):
+        # Only where clients must show a certificate: TLS alone is reachable.
+        if not (os.environ.get("JUPYTERHUB_SSL_CLIENT_CA") or serverapp.client_ca):
             return
+        folder = None
         try:
             folder = tempfile.mkdtemp(prefix="hub-credits-")
             path = os.path.join(folder, "server.sock")
@@ -169,6 +171,8 @@ class HubCreditsApp(ExtensionApp):
             server.add_socket(bind_unix_socket(path, mode=0o600))
         except OSError as error:
             self.log.warning("jupyterlab_hub_credits: no socket for kernels: %s", error)
+            if folder is not None:
+                shutil.rmtree(folder, ignore_errors=True)
             return
         self._socket_server, self._socket_dir = server, folder
         # Kernels started from now on inherit it.

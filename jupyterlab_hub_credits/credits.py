@@ -26,6 +26,7 @@ from __future__ import annotations
 import http.client
 import math
 import socket
+import ssl
 import threading
 import time
 import urllib.parse
@@ -340,8 +341,13 @@ class Credits:
         warning: Optional[float] = None,
     ):
         if endpoint is None and from_environment:
-            endpoint = relay_endpoint()
-            reason = reason or no_relay_reason()
+            try:
+                endpoint = relay_endpoint()
+                reason = reason or no_relay_reason()
+            except (OSError, ssl.SSLError, ValueError) as error:
+                # internal_ssl files this kernel cannot read: no relay, said why.
+                endpoint = None
+                reason = f"the server's TLS files cannot be read here ({type(error).__name__})"
         self._client = RelayClient(endpoint) if endpoint is not None else None
         self._no_relay = reason or "this server has no credits relay"
         self._check_every = check_every
@@ -430,7 +436,12 @@ class Credits:
             except Exception as error:  # noqa: BLE001 - the watch keeps working
                 print(f"jupyterlab_hub_credits: on_low check failed: {error!r}")
                 wait = self._check_every
-            if wait is None or self._stop.wait(wait):
+            if wait is None:
+                with self._lock:
+                    # Leaving (the server stops): a later on_low starts anew.
+                    self._thread = None
+                return
+            if self._stop.wait(wait):
                 return
 
     def _watch_once(self) -> Optional[float]:

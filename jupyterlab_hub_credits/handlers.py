@@ -174,7 +174,11 @@ def state_document(
     prediction = None
     if snapshot is not None and history:
         samples = [(t * 1000, a) for t, a in relay.history]
-        prediction = estimate_for(samples, now * 1000, relay.paying())
+        try:
+            prediction = estimate_for(samples, now * 1000, relay.paying())
+        except (ArithmeticError, ValueError):
+            # Valid but extreme numbers (a cap of 1e308): no estimate, the rest stays.
+            prediction = None
     state, reason = relay.state, relay.reason
     if snapshot is None and not relay.free and state in ("connecting", "live", "polling"):
         # Never "free" (nor fresh) before the hub said so: waiting.

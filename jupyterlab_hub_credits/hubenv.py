@@ -164,7 +164,8 @@ def relay_endpoint(env: Optional[Mapping[str, str]] = None) -> Optional[RelayEnd
     socket = env.get(SOCKET_VARIABLE, "")
     if socket and os.path.exists(socket):
         # The server's own socket: plain HTTP, no certificate to present.
-        return RelayEndpoint(urljoin("http://localhost/", prefix), token, None, socket)
+        base = urljoin("http://localhost/", prefix)
+        return RelayEndpoint(base if base.endswith("/") else base + "/", token, None, socket)
     base = urljoin(loopback_url(service), prefix)
     if not base.endswith("/"):
         base += "/"

@@ -22,7 +22,6 @@ import json
 import re
 import zlib
 from collections.abc import AsyncIterator
-from itertools import accumulate
 from typing import Any, Optional
 
 from .entries import parse_snapshot
@@ -41,27 +40,41 @@ class Unreadable(Exception):
 # -- bodies -------------------------------------------------------------------
 
 
-def _inflater(encoding: str) -> Optional[Any]:
-    """A bounded decompressor for ``Content-Encoding``, ``None`` for identity."""
+def _wbits(encoding: str, first: bytes) -> Optional[int]:
+    """zlib's window bits for ``Content-Encoding``; ``None`` for identity.
+    ``deflate`` is zlib-wrapped as RFC 9110 says, or raw as some servers send."""
     name = encoding.strip().lower()
     if name in ("", "identity"):
         return None
     if name in ("gzip", "x-gzip"):
-        return zlib.decompressobj(16 + zlib.MAX_WBITS)
+        return 16 + zlib.MAX_WBITS
     if name == "deflate":
-        return zlib.decompressobj()
+        wrapped = len(first) >= 2 and first[0] & 0x0F == 8 and (first[0] * 256 + first[1]) % 31 == 0
+        return zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS
     raise Unreadable(f"the hub answered in an encoding not asked for ({name[:40]})")
 
 
 async def decoded(raw: AsyncIterator[bytes], encoding: str) -> AsyncIterator[bytes]:
     """The body's bytes, inflated at most ``CHUNK`` at a time, never more in
-    memory than that (a 1,000:1 gzip bomb costs what its output is read)."""
-    inflater = _inflater(encoding)
+    memory than that (a 1,000:1 gzip bomb costs what its output is read).
+    Bytes after the compressed body's end are unreadable, not kept."""
+    inflater: Any = None
+    plain = False
     async for chunk in raw:
-        if inflater is None:
-            if chunk:
-                yield chunk
+        if not chunk:
             continue
+        if plain:
+            yield chunk
+            continue
+        if inflater is None:
+            bits = _wbits(encoding, chunk)
+            if bits is None:
+                plain = True
+                yield chunk
+                continue
+            inflater = zlib.decompressobj(bits)
+        if inflater.eof:
+            raise Unreadable("the hub sent more after its compressed answer ended")
         data = chunk
         while data:
             try:
@@ -72,6 +85,8 @@ async def decoded(raw: AsyncIterator[bytes], encoding: str) -> AsyncIterator[byt
             if out:
                 yield out
             if inflater.eof:
+                if data or inflater.unused_data:
+                    raise Unreadable("the hub sent more after its compressed answer ended")
                 break
     if inflater is not None and not inflater.eof:
         raise Unreadable("the hub's compressed answer ends early")
@@ -107,9 +122,19 @@ class SseLines:
         self._size = 0
         self._retry: Optional[int] = None
         self._cr = False
+        self._started = False
 
     def feed(self, chunk: bytes) -> list[tuple[bytes, Optional[int]]]:
         events: list[tuple[bytes, Optional[int]]] = []
+        if not self._started and chunk:
+            # A stream may begin with a byte-order mark (the SSE spec drops it).
+            joined = bytes(self._line) + chunk
+            self._line.clear()
+            if len(joined) < 3 and _BOM.startswith(joined):
+                self._line += joined  # decided with the next bytes
+                return events
+            self._started = True
+            chunk = joined[3:] if joined.startswith(_BOM) else joined
         start = 0
         for match in _EOL.finditer(chunk):
             piece = chunk[start : match.start()]
@@ -159,14 +184,30 @@ class SseLines:
 
 
 _EOL = re.compile(rb"\r\n|\r|\n")
+_BOM = b"\xef\xbb\xbf"
 
 
 # -- JSON ---------------------------------------------------------------------
 
-#: A JSON string (escapes included), to be left out when counting brackets.
-_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_BRACKETS = re.compile(r"[\[\]{}]")
-_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+#: A JSON string (escapes included; an unterminated one runs to the end, so
+#: the match never fails late), to be left out when counting brackets.
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?', re.DOTALL)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_PAIRS = str.maketrans("[{]}", "(())")
+
+
+def _too_deep(text: str) -> bool:
+    """Whether brackets (outside strings) nest deeper than ``MAX_DEPTH``:
+    innermost pairs are removed one level per pass, each pass linear."""
+    brackets = _NOT_BRACKET.sub("", _STRING.sub("", text)).translate(_PAIRS)
+    for _ in range(MAX_DEPTH):
+        if not brackets:
+            return False
+        shorter = brackets.replace("()", "")
+        if shorter == brackets:
+            return False  # unbalanced: the parser says what is wrong
+        brackets = shorter
+    return "()" in brackets
 
 
 def _float(text: str) -> float:
@@ -198,8 +239,7 @@ def read_json(data: bytes | str) -> Any:
             raise Unreadable("the hub's answer is not UTF-8") from None
     else:
         text = data
-    deepest = max(accumulate(_STEP[b] for b in _BRACKETS.findall(_STRING.sub("", text))), default=0)
-    if deepest > MAX_DEPTH:
+    if _too_deep(text):
         raise Unreadable(f"the hub's JSON nests deeper than {MAX_DEPTH}")
     try:
         return json.loads(text, parse_float=_float, parse_int=_int, parse_constant=_constant)

@@ -84,6 +84,8 @@ HISTORY_LIMIT = 2000
 #: Stream snapshot gaps kept to infer the task interval.
 GAPS_KEPT = 15
 FREE_REASON = "no credit entry pays for this server: it is free"
+#: Snapshots closer than this are no credit-task interval (a hub sending several at once).
+MIN_GAP_SECONDS = 1.0
 #: A stream counts as healthy (its failures forgotten) once it stayed open this long.
 STABLE_SECONDS = 60.0
 #: Headers of every request to the hub: no compressed bodies, please.
@@ -122,6 +124,7 @@ class Watchdog:
 
     async def run(self, work: Awaitable[Any]) -> Any:
         task = asyncio.ensure_future(work)
+        handed = False
         try:
             while not task.done():
                 remaining = self.last + self.seconds - self.clock.monotonic()
@@ -132,12 +135,17 @@ class Watchdog:
                     await asyncio.wait([task, sleeper], return_when=asyncio.FIRST_COMPLETED)
                 finally:
                     sleeper.cancel()
-            return task.result()
+            result = task.result()
+            handed = True
+            return result
         finally:
             if not task.done():
                 await _cancelled(task)
-            elif not task.cancelled():
-                task.exception()  # observed (the caller has it, or gave up on it)
+            elif not task.cancelled() and task.exception() is None and not handed:
+                # Done just as time ran out or the caller left: close what it opened.
+                result = task.result()
+                if isinstance(result, httpx.Response):
+                    asyncio.ensure_future(_closed(result)).add_done_callback(_observed)
 
 
 @dataclass(frozen=True)
@@ -287,7 +295,8 @@ class CreditsRelay:
         than the backoff allows). Returns whether it did."""
         if self.state not in TERMINAL:
             return False
-        self._failures = self._stop_checks = 0
+        # The failure count stays: only a success resets it.
+        self._stop_checks = 0
         self._stop_event = False
         self.stream_refused = None
         self._set_state("connecting")
@@ -556,6 +565,14 @@ class CreditsRelay:
                     self._start()
 
     async def _loop(self) -> None:
+        # Not even a client is built before the backoff allows (building one
+        # may fail too: a proxy setting, a TLS file).
+        while True:
+            self._changed.clear()
+            now = self._clock.monotonic()
+            if now >= self._not_before or self._wanted_mode(now) == "off":
+                break
+            await _first([self._changed.wait()], self._clock, self._not_before - now)
         timeout = httpx.Timeout(
             self.timings.heartbeat_timeout, connect=self.timings.connect_timeout
         )
@@ -614,7 +631,6 @@ class CreditsRelay:
             if attempt is not None:
                 await _cancelled(attempt)
             self.mode = "off"
-            self._once = False
             self._notify_news()
 
     def _switch(self, mode: str, now: float, next_try: float) -> float:
@@ -639,7 +655,7 @@ class CreditsRelay:
         if verdict.kind == "ok":
             self._failures = 0
             self._once = False
-            return now + self.poll_period(now) * self._jitter()
+            return now + self._poll_wait(now)
         if verdict.kind == "refused":
             if mode == "stream" and self.stream_refused is None and not self.always_stream:
                 # The list may still be readable with the same token: poll.
@@ -650,7 +666,11 @@ class CreditsRelay:
                 self._not_before = now + self._backoff(0.0)
                 return self._not_before
             self._set_state("refused", verdict.reason)
+            self._terminal_wait(now)
             return -1
+        if verdict.kind == "end" and not _terminal(verdict):
+            # An answer the reader cannot use is a failure like any other.
+            verdict = Verdict("retry", verdict.reason, not_before=verdict.not_before)
         if verdict.kind == "end":
             if (
                 mode == "stream"
@@ -663,10 +683,16 @@ class CreditsRelay:
                 verdict = Verdict("retry", f"{verdict.reason} (checking again)")
             else:
                 self._set_state(verdict.state, verdict.reason)
-                # An explicit reconnect comes no sooner than a retry would.
-                self._not_before = now + self._backoff(0.0)
+                self._terminal_wait(now)
                 return -1
         return self._fail(verdict, hint, mode)
+
+    def _terminal_wait(self, now: float) -> None:
+        """A terminal answer counts as a failure for the backoff: Reconnects
+        pressed again and again reach the hub ever more rarely."""
+        self._not_before = now + self._backoff(0.0)
+        self._failures += 1
+        self._once = False
 
     def _fail(self, verdict: Verdict, hint: float, mode: str) -> float:
         """A failure: counted, and the next request not before the backoff."""
@@ -680,7 +706,7 @@ class CreditsRelay:
         if mode == "poll":
             # A failed poll comes back no sooner than the next one would:
             # a hub back from a restart sees the usual rate, not a wave.
-            delay = max(delay, self.poll_period(now) * self._jitter())
+            delay = max(delay, self._poll_wait(now))
         self._failures += 1
         self._once = False
         self._set_state("reconnecting", verdict.reason)
@@ -706,6 +732,16 @@ class CreditsRelay:
         width = max(spread.backoff_base - low, low)
         asked = min(max(hint, timings.backoff_base), cap) if hint > 0 else 0.0
         return max(min(cap, low + self._random() * width), asked)
+
+    def _poll_wait(self, now: float) -> float:
+        """The wait until the next poll: the period, jittered, never under its floor."""
+        return max(self.poll_period(now) * self._jitter(), self._poll_floor(now))
+
+    def _poll_floor(self, now: float) -> float:
+        n = self.numbers
+        if self._polls_for_live() and (self.live_listeners > 0 or now < self._live_until):
+            return n.visible_poll_min
+        return n.poll_min
 
     def _jitter(self) -> float:
         return 0.5 + self._random()
@@ -778,7 +814,7 @@ class CreditsRelay:
                 # The first snapshot comes on connect, at any phase of the
                 # credit task: gaps count from the second one on.
                 now = self._clock.monotonic()
-                if seen >= 2 and last is not None:
+                if seen >= 2 and last is not None and now - last >= MIN_GAP_SECONDS:
                     self._gaps.append(now - last)
                 seen += 1
                 last = now
@@ -812,7 +848,7 @@ class CreditsRelay:
             if message is None or "credit entry" not in message:
                 if message is not None and "disabled" in message:
                     return Verdict(
-                        "end", "credits are disabled on this hub", state="unavailable"
+                        "end", "credits are disabled on this hub (HTTP 404)", state="unavailable"
                     ), 0.0
                 return Verdict(
                     "end", "the hub has no credit service (HTTP 404)", state="unavailable"
@@ -821,10 +857,10 @@ class CreditsRelay:
             return Verdict("ok"), 0.0
         if status != 200:
             verdict = classify(status, "text/event-stream", False, retry_after, self._clock.time())
-            if verdict.kind == "end" and verdict.state == "stopped":
-                verdict = Verdict(
-                    "end", f"unexpected answer from the hub (HTTP {status})", state="unavailable"
-                )
+            if verdict.kind == "end":
+                # The list has no "stopped" answers, and only its 404 means
+                # no credit service: anything else is retried.
+                verdict = Verdict("retry", f"unexpected answer from the hub (HTTP {status})")
             return verdict, 0.0
         if content_type.lower().startswith("text/html"):
             return Verdict("refused", "the hub answered with a login page"), 0.0
@@ -935,6 +971,14 @@ async def _closed(response: httpx.Response) -> None:
         log.debug("credits relay: closing a response failed", exc_info=True)
 
 
+def _terminal(verdict: Verdict) -> bool:
+    """The answers that end reading until a Reconnect: not signed in, no
+    credit service (a 404 before any event), the server stopped."""
+    if verdict.state == "stopped":
+        return True
+    return verdict.state == "unavailable" and "HTTP 404" in verdict.reason
+
+
 def _observed(task: asyncio.Future[Any]) -> None:
     """Done callback of the reading task: no exception goes unobserved."""
     if task.cancelled():
@@ -949,7 +993,10 @@ async def _cancelled(task: asyncio.Task[Any]) -> None:
     try:
         await task
     except asyncio.CancelledError:
-        pass
+        current = asyncio.current_task()
+        cancelling = getattr(current, "cancelling", None)
+        if cancelling is not None and cancelling():
+            raise  # this task itself is being cancelled
     except Exception:  # noqa: BLE001 - the attempt is being abandoned
         log.debug("credits relay: an abandoned stream attempt failed", exc_info=True)
 

@@ -308,7 +308,9 @@ class QuietClock(FakeClock):
         await quiet()
 
 
-async def scenario(script: list[dict[str, Any]], who: str, seed: int) -> dict[str, Any]:
+async def scenario(
+    script: list[dict[str, Any]], who: str, seed: int, presses: int = 0
+) -> dict[str, Any]:
     clock = QuietClock()
     hub = HostileHub(clock, script)
     relay = CreditsRelay(
@@ -324,7 +326,9 @@ async def scenario(script: list[dict[str, Any]], who: str, seed: int) -> dict[st
     documents, messages = [], []
     pending: list[asyncio.Future[None]] = []
     try:
-        for _ in range(SECONDS // 10):
+        for step in range(SECONDS // 10):
+            if presses >> step & 1:
+                relay.reconnect()  # a user pressing Reconnect
             if who == "kernel":
                 pending = [p for p in pending if not p.done()]
                 pending.append(asyncio.ensure_future(relay.fresh(watch=0.0)))
@@ -374,7 +378,7 @@ def check(result: dict[str, Any]) -> None:
             assert isinstance(body["cap"], (int, float)) and body["cap"] >= 0
 
 
-def run(script: list[dict[str, Any]], who: str, seed: int) -> dict[str, Any]:
+def run(script: list[dict[str, Any]], who: str, seed: int, presses: int = 0) -> dict[str, Any]:
     loop = asyncio.new_event_loop()
     lost: list[Any] = []
     loop.set_exception_handler(lambda _loop, context: lost.append(context.get("message")))
@@ -382,7 +386,7 @@ def run(script: list[dict[str, Any]], who: str, seed: int) -> dict[str, Any]:
     log = logging.getLogger("jupyterlab_hub_credits")
     log.addHandler(escapes)
     try:
-        result = loop.run_until_complete(scenario(script, who, seed))
+        result = loop.run_until_complete(scenario(script, who, seed, presses))
     finally:
         log.removeHandler(escapes)
         loop.run_until_complete(loop.shutdown_asyncgens())
@@ -403,6 +407,8 @@ def run(script: list[dict[str, Any]], who: str, seed: int) -> dict[str, Any]:
     st.lists(answers(), min_size=1, max_size=6),
     st.sampled_from(["visible", "hidden", "kernel"]),
     st.integers(0, 2**32),
+    st.integers(0, 2 ** (SECONDS // 10) - 1),
 )
-def test_whatever_the_hub_answers_the_relay_keeps_its_promises(script, who, seed):
-    check(run(script, who, seed))
+def test_whatever_the_hub_answers_the_relay_keeps_its_promises(script, who, seed, presses):
+    """``presses``: at which 10-s steps a user presses Reconnect."""
+    check(run(script, who, seed, presses))
