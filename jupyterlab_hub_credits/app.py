@@ -20,6 +20,7 @@ from tornado.netutil import bind_unix_socket
 from traitlets import Bool, Enum, Float, Int
 
 from . import protocol
+from .events import Signals
 from .handlers import handlers
 from .hubenv import SOCKET_VARIABLE, HubEnv
 from .policy import Timings
@@ -142,6 +143,9 @@ class HubCreditsApp(ExtensionApp):
             self.log.error("jupyterlab_hub_credits: cannot read the internal_ssl files: %s", error)
             hub = None
         self.relay = self.make_relay(hub) if hub is not None else None
+        if self.relay is not None:
+            # Registered now: a page's event socket opened later receives them.
+            self.relay.on_change(Signals(self.serverapp.event_logger, self.relay.start))
         self.settings["hub_credits_relay"] = self.relay
         self.settings["hub_credits_max_listeners"] = self.max_listeners
         if self.relay is None:

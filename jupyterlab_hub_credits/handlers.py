@@ -8,6 +8,9 @@
 - ``GET state[?watch=<s>&critical=<pct>&warning=<pct>]``: the last snapshot,
   the history since the server started and the estimate, as JSON (for
   running code: ``credits.py``). ``watch`` keeps numbers coming that long.
+  ``seq`` and ``start`` say which change it is (``events.py`` signals each
+  one on Jupyter Server's event bus); ``can_stop``: whether *this requester*
+  may stop the server (the owner only, decided here).
 - ``POST reconnect``: a user's explicit *Reconnect*: leaves a terminal
   state (not signed in, no credit service, stopped); 204.
 - ``POST stop``: the server's owner only (403 for anyone else); asks the
@@ -93,7 +96,8 @@ class StateHandler(RelayHandler):
             await relay.fresh(watch=watch)
         except Exception as error:  # noqa: BLE001 - GET state answers from memory anyway
             log.warning("hub credits: refreshing the state failed: %s", type(error).__name__)
-        self.finish(state_json(relay, critical, warning, time.time()))
+        can_stop = identity_name(self.current_user) == relay.hub.user
+        self.finish(state_json(relay, critical, warning, time.time(), can_stop))
 
 
 class ReconnectHandler(RelayHandler):
@@ -109,12 +113,16 @@ class ReconnectHandler(RelayHandler):
 WAITING_REASON = "no numbers from the hub yet"
 
 
-def state_json(relay: CreditsRelay, critical: float, warning: float, now: float) -> str:
+def state_json(
+    relay: CreditsRelay, critical: float, warning: float, now: float, can_stop: bool = False
+) -> str:
     """``state_document`` as JSON that every browser reads: never ``NaN`` or
     ``Infinity``, and never an error (a state that cannot be written is
     written as ``unreachable`` with the reason)."""
     try:
-        return json.dumps(_finite(state_document(relay, critical, warning, now)), allow_nan=False)
+        document = state_document(relay, critical, warning, now)
+        document["can_stop"] = can_stop
+        return json.dumps(_finite(document), allow_nan=False)
     except Exception as error:  # noqa: BLE001 - GET state always answers
         log.warning("hub credits: the state could not be written: %s", type(error).__name__)
         return json.dumps(
@@ -195,6 +203,10 @@ def state_document(
         "level": level_of(snapshot, critical, warning),
         "thresholds": {"critical": critical, "warning": warning},
         "entry": relay.entry_info(),
+        # For pages: which change this is (the event bus's signals carry
+        # the same), and which run of the server part.
+        "seq": relay.seq,
+        "start": relay.start,
     }
 
 

@@ -39,6 +39,7 @@ import random as _random
 import ssl
 import statistics
 import time
+import uuid
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass, field, replace
@@ -264,6 +265,11 @@ class CreditsRelay:
         #: Hub requests over the relay's life: stream connections and polls.
         self.connections = 0
         self.polls = 0
+        #: Each change of what ``GET state`` answers counts up ``seq``;
+        #: ``start`` names this run of the server part (a restart changes it).
+        self.seq = 0
+        self.start = uuid.uuid4().hex
+        self._on_change: list[Callable[[int], None]] = []
 
     # -- listeners -----------------------------------------------------------
 
@@ -289,6 +295,18 @@ class CreditsRelay:
         # A terminal state stays until someone asks to reconnect (``reconnect``).
         self._touch()
         return listener
+
+    def on_change(self, callback: Callable[[int], None]) -> None:
+        """Calls ``callback(seq)`` after each change (the event bus's signal)."""
+        self._on_change.append(callback)
+
+    def _changed_now(self) -> None:
+        self.seq += 1
+        for callback in self._on_change:
+            try:
+                callback(self.seq)
+            except Exception:  # noqa: BLE001 - a listener never breaks reading
+                log.debug("credits relay: a change listener failed", exc_info=True)
 
     def reconnect(self) -> bool:
         """A user's explicit *Reconnect*: leaves a terminal state (no sooner
@@ -910,6 +928,7 @@ class CreditsRelay:
             self._last_state = self._state_message()
             self._fan_out(self._last_state)
             self._notify_news()
+            self._changed_now()
 
     def _deliver(self, body: str, snapshot: dict[str, Any]) -> None:
         self._once = False
@@ -921,6 +940,7 @@ class CreditsRelay:
             self.history.append((self.updated, amount))
         self._broadcast(Message("data", body))
         self._notify_news()
+        self._changed_now()
 
     def _deliver_free(self) -> None:
         self._once = False
@@ -934,6 +954,7 @@ class CreditsRelay:
         self._broadcast(Message("data", "[]"))
         self._last_snapshot = None
         self._notify_news()
+        self._changed_now()
 
     def _broadcast(self, message: Message) -> None:
         if message.kind == "data":

@@ -1,0 +1,82 @@
+"""Change signals on Jupyter Server's event bus, and what GET state adds for pages."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from jupyterlab_hub_credits.events import SCHEMA_ID, Signals, register
+
+from conftest import FakeHub, until
+
+pytestmark = pytest.mark.timeout(20)
+
+
+def relay_of(jp_serverapp) -> Any:
+    return jp_serverapp.web_app.settings["hub_credits_relay"]
+
+
+async def test_the_schema_is_registered_when_the_extension_loads(fake_hub: FakeHub, jp_serverapp):
+    assert SCHEMA_ID in jp_serverapp.event_logger.schemas.schema_ids
+
+
+async def test_each_change_is_signalled_with_a_sequence_and_the_start_id_only(
+    fake_hub: FakeHub, jp_serverapp, jp_fetch
+):
+    seen: list[dict[str, Any]] = []
+
+    async def listener(logger: Any, schema_id: str, data: dict[str, Any]) -> None:
+        seen.append(data)
+
+    jp_serverapp.event_logger.add_listener(schema_id=SCHEMA_ID, listener=listener)
+    state = json.loads((await jp_fetch("hub-credits", "state")).body)
+    await until(lambda: seen and seen[-1]["seq"] == state["seq"])
+    relay = relay_of(jp_serverapp)
+    assert all(set(data) == {"seq", "start"} for data in seen)
+    assert {data["start"] for data in seen} == {relay.start} == {state["start"]}
+    assert [data["seq"] for data in seen] == sorted({data["seq"] for data in seen})
+
+
+async def test_can_stop_is_decided_from_the_requests_identity(fake_hub: FakeHub, jp_fetch):
+    from conftest import OWNER
+
+    owner = json.loads(
+        (await jp_fetch("hub-credits", "state", headers={"X-Test-User": OWNER})).body
+    )
+    guest = json.loads(
+        (await jp_fetch("hub-credits", "state", headers={"X-Test-User": "olivia"})).body
+    )
+    assert owner["can_stop"] is True and guest["can_stop"] is False
+
+
+class Strict:
+    """An event logger of jupyter_events 0.12 and of older releases."""
+
+    def __init__(self, wants: type):
+        self.wants = wants
+        self.registered: list[Any] = []
+        self.emitted: list[Any] = []
+
+    def register_event_schema(self, schema: dict[str, Any]) -> None:
+        if not isinstance(schema["version"], self.wants):
+            raise ValueError("version of the wrong type")
+        self.registered.append(schema["version"])
+
+    def emit(self, schema_id: str, data: dict[str, Any]) -> None:
+        self.emitted.append((schema_id, data))
+
+
+@pytest.mark.parametrize("wants, version", [(str, "1"), (int, 1)])
+def test_the_schema_version_fits_old_and_new_jupyter_events(wants, version):
+    logger = Strict(wants)
+    signals = Signals(logger, "abc")
+    assert signals.active and logger.registered == [version]
+    signals(7)
+    assert logger.emitted == [(SCHEMA_ID, {"seq": 7, "start": "abc"})]
+
+
+def test_without_an_event_logger_nothing_is_signalled():
+    assert register(None) is False
+    Signals(None, "abc")(1)  # no error
