@@ -11,6 +11,9 @@
   ``seq`` and ``start`` say which change it is (``events.py`` signals each
   one on Jupyter Server's event bus); ``can_stop``: whether *this requester*
   may stop the server (the owner only, decided here).
+- ``POST claim[?lease=<s>]``: a visible page wants live numbers (90 s,
+  renewed every 30 s), or with ``lease`` a hidden page or kernel wants
+  numbers for that long (polled).
 - ``POST reconnect``: a user's explicit *Reconnect*: leaves a terminal
   state (not signed in, no credit service, stopped); 204.
 - ``POST stop``: the server's owner only (403 for anyone else); asks the
@@ -98,6 +101,24 @@ class StateHandler(RelayHandler):
             log.warning("hub credits: refreshing the state failed: %s", type(error).__name__)
         can_stop = identity_name(self.current_user) == relay.hub.user
         self.finish(state_json(relay, critical, warning, time.time(), can_stop))
+
+
+class ClaimHandler(RelayHandler):
+    """``POST claim``: a visible page (live numbers for 90 s, then the
+    grace); ``POST claim?lease=<s>``: a hidden page that guards documents,
+    or a kernel, needs numbers for that long, polled (at most the longest
+    watch). Not user activity; nothing kept per page."""
+
+    @web.authenticated
+    @authorized
+    def post(self) -> None:
+        lease = self.number("lease", 0.0, 0.0, MAX_WATCH_SECONDS)
+        if lease > 0:
+            self.relay.watch(lease)
+        else:
+            self.relay.claim()
+        self.set_status(204)
+        self.finish()
 
 
 class ReconnectHandler(RelayHandler):
@@ -303,5 +324,6 @@ def handlers() -> list[tuple[str, type[RelayHandler]]]:
         (r"/hub-credits/state", StateHandler),
         (r"/hub-credits/stop", StopHandler),
         (r"/hub-credits/reconnect", ReconnectHandler),
+        (r"/hub-credits/claim", ClaimHandler),
         (r"/hub-credits/status", StatusHandler),
     ]

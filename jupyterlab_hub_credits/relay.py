@@ -85,6 +85,8 @@ HISTORY_LIMIT = 2000
 #: Stream snapshot gaps kept to infer the task interval.
 GAPS_KEPT = 15
 FREE_REASON = "no credit entry pays for this server: it is free"
+#: A visible page's claim holds this long (it renews it every 30 s).
+CLAIM_SECONDS = 90.0
 #: Snapshots closer than this are no credit-task interval (a hub sending several at once).
 MIN_GAP_SECONDS = 1.0
 #: A stream counts as healthy (its failures forgotten) once it stayed open this long.
@@ -335,6 +337,14 @@ class CreditsRelay:
             self._listeners.discard(listener)
             self._after_leave(was_live)
             self._touch()
+
+    def claim(self) -> None:
+        """A visible page says someone looks: live numbers (the hub's stream)
+        for ``CLAIM_SECONDS``, then the grace. Pages renew it every 30 s; no
+        per-page slot is kept, so any number of pages costs nothing more."""
+        now = self._clock.monotonic()
+        self._live_until = max(self._live_until, now + CLAIM_SECONDS + self.grace)
+        self._touch()
 
     def watch(self, seconds: float) -> None:
         """Keeps numbers coming for ``seconds`` (a kernel's ``on_low``), with no listener."""

@@ -80,3 +80,39 @@ def test_the_schema_version_fits_old_and_new_jupyter_events(wants, version):
 def test_without_an_event_logger_nothing_is_signalled():
     assert register(None) is False
     Signals(None, "abc")(1)  # no error
+
+
+async def test_a_claim_streams_without_any_listener_then_lapses():
+    from jupyterlab_hub_credits.relay import CLAIM_SECONDS, CreditsRelay
+
+    from hubedge import EdgeHub, FakeClock
+
+    clock = FakeClock()
+    hub = EdgeHub(clock)
+    relay = CreditsRelay(hub.env, transport=hub.transport, clock=clock, grace=60.0)
+    try:
+        relay.claim()
+        await clock.advance(1)
+        assert relay.mode == "stream" and len(hub.kinds("stream")) == 1
+        await clock.advance(CLAIM_SECONDS + 60 - 2)
+        assert relay.mode == "stream"
+        relay.claim()  # renewed: still live
+        await clock.advance(CLAIM_SECONDS)
+        assert relay.mode == "stream" and len(hub.kinds("stream")) == 1
+        await clock.advance(61)
+        assert relay.mode == "off" and not hub.open
+    finally:
+        await relay.close()
+
+
+async def test_the_claim_route_is_not_user_activity(fake_hub: FakeHub, jp_serverapp, jp_fetch):
+    before = jp_serverapp.web_app.settings.get("api_last_activity")
+    response = await jp_fetch("hub-credits", "claim", method="POST", body="")
+    assert response.code == 204
+    relay = relay_of(jp_serverapp)
+    await until(lambda: relay.mode == "stream")
+    response = await jp_fetch(
+        "hub-credits", "claim", method="POST", body="", params={"lease": "120"}
+    )
+    assert response.code == 204
+    assert jp_serverapp.web_app.settings.get("api_last_activity") == before
