@@ -45,15 +45,19 @@ class FakeClock(Clock):
 
     async def advance(self, seconds: float) -> None:
         target = self.now + seconds
-        await settle()
+        await self.settle()
         while self._sleepers and self._sleepers[0][0] <= target:
             deadline, _, future = heapq.heappop(self._sleepers)
             if future.done():
                 continue
             self.now = max(self.now, deadline)
             future.set_result(None)
-            await settle()
+            await self.settle()
         self.now = target
+        await self.settle()
+
+    async def settle(self) -> None:
+        """Between two wake-ups: lets ready tasks run."""
         await settle()
 
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import gzip
-import heapq
 import itertools
 import json
 import logging
@@ -294,17 +293,7 @@ async def quiet() -> None:
 class QuietClock(FakeClock):
     """The fake clock, waking each sleeper and running until all is quiet."""
 
-    async def advance(self, seconds: float) -> None:
-        target = self.now + seconds
-        await quiet()
-        while self._sleepers and self._sleepers[0][0] <= target:
-            deadline, _, future = heapq.heappop(self._sleepers)
-            if future.done():
-                continue
-            self.now = max(self.now, deadline)
-            future.set_result(None)
-            await quiet()
-        self.now = target
+    async def settle(self) -> None:
         await quiet()
 
 

@@ -264,5 +264,36 @@ describe('the notifiers', () => {
         /^error: The hub stopped this server: its credits could not pay the next bill\./
       );
     });
+
+    it('a late credit task bills the periods it missed at once: still "could not pay"', () => {
+      const falling = {
+        kind: 'falling' as const,
+        ratePerMinute: 60,
+        bill: 1,
+        periodMs: 1000,
+        msToStop: 0,
+        stopAt: 0,
+        earliest: 0,
+        latest: 0
+      };
+      model.setEstimator(() => falling);
+      balance(1);
+      const last = model.history[model.history.length - 1].t;
+      // One bill was due: 1 credit paid it, so someone else stopped it.
+      model.setStatus(connectionStatus('stopped', last + 900));
+      expect(notices()[0]).toMatch(/had not run out: it was stopped elsewhere/);
+      Notification.dismiss();
+      // The task ran 2 s late: 2 bills were due, 1 credit could not pay them.
+      model.setStatus(connectionStatus('live', last + 1000));
+      model.setStatus(connectionStatus('stopped', last + 2000));
+      expect(notices()[0]).toMatch(/its credits could not pay the next bill/);
+      Notification.dismiss();
+      // Much more than any few bills: stopped elsewhere, however late.
+      balance(50);
+      const later = model.history[model.history.length - 1].t;
+      model.setStatus(connectionStatus('live', later + 1));
+      model.setStatus(connectionStatus('stopped', later + 60000));
+      expect(notices()[0]).toMatch(/had not run out/);
+    });
   });
 });

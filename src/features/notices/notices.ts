@@ -12,7 +12,10 @@ import { ModelWatcher } from '../watcher';
 
 /**
  * Why the hub stopped the server, as far as the history tells: the credits
- * ran out only when the last balance could not pay a bill.
+ * ran out only when the last balance could not pay what was due at the
+ * stop. A late credit task bills every period since the last bill at once
+ * (`max(elapsed // interval, 1)` bills), so up to three bills count, as
+ * many as periods passed since the last balance.
  */
 export function stopCause(
   trans: TranslationBundle,
@@ -21,7 +24,12 @@ export function stopCause(
   const estimate = model.estimate();
   const last = model.history[model.history.length - 1];
   if (estimate.kind === 'falling' && last) {
-    return last.available < estimate.bill
+    const periods =
+      estimate.periodMs > 0
+        ? Math.ceil((model.status.since - last.t) / estimate.periodMs)
+        : 1;
+    const due = Math.min(3, Math.max(1, periods)) * estimate.bill;
+    return last.available < due
       ? trans.__(
           'The hub stopped this server: its credits could not pay the next bill.'
         )
