@@ -25,6 +25,7 @@ from .handlers import handlers
 from .hubenv import SOCKET_VARIABLE, HubEnv
 from .policy import Timings
 from .relay import CreditsRelay, Reading
+from .store import HistoryStore, default_folder
 
 
 class HubCreditsApp(ExtensionApp):
@@ -110,6 +111,13 @@ class HubCreditsApp(ExtensionApp):
         ),
     )
 
+    keep_history = Bool(
+        True,
+        config=True,
+        help="Keep the balance history of the last 24 hours in Jupyter's data directory,"
+        " so that it outlives a server restart (a small file per server).",
+    )
+
     relay: Optional[CreditsRelay] = None
     _socket_server: Optional[HTTPServer] = None
     _socket_dir: Optional[str] = None
@@ -127,8 +135,15 @@ class HubCreditsApp(ExtensionApp):
             visible_poll_min=self.visible_poll_min_seconds,
             task_interval_max=self.task_interval_max_seconds,
         )
+        folder = default_folder() if self.keep_history else None
+        store = (
+            HistoryStore.for_server(folder, hub.api_url, hub.user, hub.server_name)
+            if folder
+            else None
+        )
         return CreditsRelay(
             hub,
+            store=store,
             timings=timings,
             reading=self.reading,
             always_stream=self.always_stream,

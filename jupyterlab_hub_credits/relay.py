@@ -68,6 +68,7 @@ from .hubread import (
     server_event,
 )
 from .policy import DEFAULT_TIMINGS, Timings, Verdict, classify, retry_delay
+from .store import HistoryStore
 
 log = logging.getLogger(__name__)
 
@@ -209,6 +210,7 @@ class CreditsRelay:
         clock: Optional[Clock] = None,
         numbers: Reading = Reading(),
         limit: int = MAX_EVENT,
+        store: Optional[HistoryStore] = None,
     ):
         if reading not in READINGS:
             raise ValueError(f"reading must be one of {READINGS}, not {reading!r}")
@@ -244,6 +246,10 @@ class CreditsRelay:
         self.updated: Optional[float] = None
         self._updated_mono: Optional[float] = None
         self.history: deque[tuple[float, float]] = deque(maxlen=HISTORY_LIMIT)
+        #: The history on disk: what the last run of the server saw comes back.
+        self._store = store
+        if store is not None:
+            self.history.extend(store.load(self._clock.time()))
         self._gaps: deque[float] = deque(maxlen=GAPS_KEPT)
         #: The per-server snapshot the stream sent last, and whether a
         #: poll has been matched against it yet.
@@ -429,6 +435,8 @@ class CreditsRelay:
 
     async def close(self) -> None:
         """Stops the upstream and ends every listener (server shutdown)."""
+        if self._store is not None and self.history:
+            self._store.save(self.history, self._clock.time())
         for listener in list(self._listeners):
             listener.close()
         self._listeners.clear()
@@ -948,6 +956,8 @@ class CreditsRelay:
         amount = available(snapshot)
         if amount is not None:
             self.history.append((self.updated, amount))
+            if self._store is not None:
+                self._store.maybe_save(self.history, self.updated, self._clock.monotonic())
         self._broadcast(Message("data", body))
         self._notify_news()
         self._changed_now()
