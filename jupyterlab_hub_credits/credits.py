@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
 from . import protocol
+from .entries import finite_number
 from .hubenv import RelayEndpoint, no_relay_reason, relay_endpoint
 from .hubread import Unreadable, read_json
 
@@ -139,14 +140,9 @@ def _duration(seconds: float) -> str:
 
 
 def _number(value: Any) -> Optional[float]:
-    """A finite float, or ``None`` (an integer beyond any float included)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    try:
-        number = float(value)
-    except OverflowError:
-        return None
-    return number if math.isfinite(number) else None
+    """A finite float, or ``None`` (the credit list's rule, ``entries.py``)."""
+    number = finite_number(value)
+    return None if number is None else float(number)
 
 
 def snapshot_of(document: Any) -> Snapshot:

@@ -46,7 +46,7 @@ class Choice:
         return f"which entry pays for this server is a guess: {self.name}"
 
 
-def _number(value: Any) -> Optional[float]:
+def finite_number(value: Any) -> Optional[float]:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     try:
@@ -64,7 +64,7 @@ def _length(text: str) -> int:
 
 def _amount(value: Any) -> Optional[float]:
     """A balance or cap: a finite number, not negative."""
-    number = _number(value)
+    number = finite_number(value)
     return number if number is not None and number >= 0 else None
 
 
@@ -89,7 +89,7 @@ def _amounts(raw: Any, named: bool) -> Optional[dict[str, Any]]:
         out["name"] = name
     out["balance"], out["cap"] = balance, cap
     for key in GRANT_NUMBERS:
-        value = _number(raw.get(key))
+        value = finite_number(raw.get(key))
         if value is not None:
             out[key] = value
     text = raw.get(GRANT_TEXT)
@@ -141,7 +141,7 @@ def parse_list(value: Any) -> Optional[list[dict[str, Any]]]:
 
 
 def _same(a: Any, b: Any) -> bool:
-    return _number(a) is not None and _number(b) is not None and a == b
+    return finite_number(a) is not None and finite_number(b) is not None and a == b
 
 
 def shows(entry: dict[str, Any], snapshot: dict[str, Any]) -> bool:
@@ -215,12 +215,12 @@ def to_snapshot(entry: dict[str, Any]) -> dict[str, Any]:
 
 def available(snapshot: dict[str, Any]) -> Optional[float]:
     """What pays: the user's balance plus the project's, or ``None``."""
-    balance = _number(snapshot.get("balance"))
+    balance = finite_number(snapshot.get("balance"))
     if balance is None:
         return None
     project = snapshot.get("project")
     if isinstance(project, dict):
-        extra = _number(project.get("balance"))
+        extra = finite_number(project.get("balance"))
         if extra is not None:
             return balance + extra
     return balance

@@ -143,7 +143,11 @@ def state_json(
     try:
         document = state_document(relay, critical, warning, now)
         document["can_stop"] = can_stop
-        return json.dumps(_finite(document), allow_nan=False)
+        try:
+            return json.dumps(document, allow_nan=False)
+        except (ValueError, OverflowError):
+            # A number that is not a finite double (rare): written as null.
+            return json.dumps(_finite(document), allow_nan=False)
     except Exception as error:  # noqa: BLE001 - GET state always answers
         log.warning("hub credits: the state could not be written: %s", type(error).__name__)
         return json.dumps(

@@ -134,11 +134,7 @@ class Watchdog:
                 remaining = self.last + self.seconds - self.clock.monotonic()
                 if remaining <= 0:
                     raise Late()
-                sleeper = asyncio.ensure_future(self.clock.sleep(remaining))
-                try:
-                    await asyncio.wait([task, sleeper], return_when=asyncio.FIRST_COMPLETED)
-                finally:
-                    sleeper.cancel()
+                await _first([task], self.clock, remaining)
             result = task.result()
             handed = True
             return result
@@ -522,10 +518,7 @@ class CreditsRelay:
         now = self._clock.monotonic() if now is None else now
         interval = self.task_interval
         n = self.numbers
-        if self._polls_for_live() and (self.live_listeners > 0 or now < self._live_until):
-            low = n.visible_poll_min
-        else:
-            low = n.poll_min
+        low = self._poll_floor(now)
         # As pollPeriodMs in reading.ts: the default before the interval is
         # known (at 5,000 servers, visible tabs polling every 10 s saturated
         # the hub: each poll also writes the token's last activity).
@@ -704,9 +697,6 @@ class CreditsRelay:
             self._set_state("refused", verdict.reason)
             self._terminal_wait(now)
             return -1
-        if verdict.kind == "end" and not _terminal(verdict):
-            # An answer the reader cannot use is a failure like any other.
-            verdict = Verdict("retry", verdict.reason, not_before=verdict.not_before)
         if verdict.kind == "end":
             if (
                 mode == "stream"
@@ -815,6 +805,11 @@ class CreditsRelay:
                 response.headers.get("retry-after"),
                 self._clock.time(),
             )
+            if verdict.kind == "end" and verdict.state == "unavailable":
+                if response.status_code != 404:
+                    # Only a 404 says "no credit service"; any other answer
+                    # the reader cannot use is a failure like any other.
+                    verdict = Verdict("retry", verdict.reason)
             if verdict.kind != "open":
                 return verdict, 0.0
             self._opened_at = self._clock.monotonic()
@@ -1010,14 +1005,6 @@ async def _closed(response: httpx.Response) -> None:
         await response.aclose()
     except Exception:  # noqa: BLE001 - closing a broken response
         log.debug("credits relay: closing a response failed", exc_info=True)
-
-
-def _terminal(verdict: Verdict) -> bool:
-    """The answers that end reading until a Reconnect: not signed in, no
-    credit service (a 404 before any event), the server stopped."""
-    if verdict.state == "stopped":
-        return True
-    return verdict.state == "unavailable" and "HTTP 404" in verdict.reason
 
 
 def _observed(task: asyncio.Future[Any]) -> None:

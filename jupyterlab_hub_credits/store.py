@@ -20,6 +20,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Optional
 
+from .entries import finite_number
+
 log = logging.getLogger(__name__)
 
 #: Samples older than this are dropped (what localStorage kept).
@@ -96,12 +98,7 @@ class HistoryStore:
 
 
 def _finite(value: object) -> bool:
-    return (
-        isinstance(value, (int, float))
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-        and abs(value) < 1e300
-    )
+    return finite_number(value) is not None
 
 
 def default_folder() -> Optional[str]:

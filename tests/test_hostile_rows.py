@@ -18,7 +18,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import threading
 import tracemalloc
 import zlib
@@ -26,7 +25,7 @@ from typing import Any
 
 import pytest
 from test_credits import FakeRelay, document
-from test_hostile import NUMBERS, TIMINGS, HostileHub, QuietClock
+from test_hostile import NUMBERS, TIMINGS, HostileHub, QuietClock, strict
 
 from jupyterlab_hub_credits.credits import snapshot_of
 from jupyterlab_hub_credits.handlers import state_json
@@ -64,13 +63,6 @@ def relay_for(hub: HostileHub, clock: QuietClock, **options: Any) -> CreditsRela
         clock=clock,
         **options,
     )
-
-
-def strict(text: str) -> Any:
-    def no(name: str) -> Any:
-        raise ValueError(name)
-
-    return json.loads(text, parse_constant=no)
 
 
 async def test_row_1_a_list_on_the_stream_is_retried_with_the_backoff():
