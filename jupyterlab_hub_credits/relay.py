@@ -532,9 +532,9 @@ class CreditsRelay:
         n = self.numbers
         spread = min((self.task_interval or 0.0) * n.restart_spread, n.restart_spread_max)
         base = max(self.timings.backoff_base, spread)
-        return replace(
-            self.timings, backoff_base=base, backoff_cap=max(base, self.timings.backoff_cap)
-        )
+        # Room for the whole spread on top of the first wait (``_backoff``).
+        cap = max(base + self.timings.backoff_base, self.timings.backoff_cap)
+        return replace(self.timings, backoff_base=base, backoff_cap=cap)
 
     # -- the upstream task ---------------------------------------------------
 
@@ -755,7 +755,7 @@ class CreditsRelay:
         timings = self.timings
         cap = spread.backoff_cap
         low = min(cap, timings.backoff_base * timings.backoff_factor ** min(self._failures, 64))
-        width = max(spread.backoff_base - low, low)
+        width = max(spread.backoff_base, low)
         asked = min(max(hint, timings.backoff_base), cap) if hint > 0 else 0.0
         return max(min(cap, low + self._random() * width), asked)
 
