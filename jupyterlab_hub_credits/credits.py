@@ -403,7 +403,8 @@ class Credits:
     # -- the thread -----------------------------------------------------
 
     def _query(self, watch: Optional[float] = None) -> dict[str, Optional[float]]:
-        return {"watch": watch, **self._thresholds}
+        # ``wait``: the relay waits a moment for its first numbers (a page never does).
+        return {"watch": watch, "wait": 1.0, **self._thresholds}
 
     def _unwatch(self, watch: LowWatch) -> None:
         with self._lock:

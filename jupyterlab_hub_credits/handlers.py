@@ -5,15 +5,17 @@
   ``event: relay`` with ``{"state", "reason"}``, a keepalive every 8 s.
   ``live=0``: the tab is hidden and needs only periodic numbers. Over the
   listener cap: 503, ``{"message"}``, ``X-Hub-Credits-Busy: listeners``.
-- ``GET state[?watch=<s>&critical=<pct>&warning=<pct>]``: the last snapshot,
-  the history since the server started and the estimate, as JSON (for
-  running code: ``credits.py``). ``watch`` keeps numbers coming that long.
+- ``GET state[?watch=<s>&wait=1&critical=<pct>&warning=<pct>]``: the
+  state document of ``state.py``, from memory (pages, and running code:
+  ``credits.py``). ``watch`` keeps numbers coming that long; ``watch`` or
+  ``wait`` waits a moment for the first numbers (a page never waits).
   ``seq`` and ``start`` say which change it is (``events.py`` signals each
   one on Jupyter Server's event bus); ``can_stop``: whether *this requester*
   may stop the server (the owner only, decided here).
 - ``POST claim[?lease=<s>]``: a visible page wants live numbers (90 s,
   renewed every 30 s), or with ``lease`` a hidden page or kernel wants
-  numbers for that long (polled).
+  numbers for that long (polled). Answers ``{seq, start}``: a page that
+  missed a change event catches up.
 - ``POST reconnect``: a user's explicit *Reconnect*: leaves a terminal
   state (not signed in, no credit service, stopped); 204.
 - ``POST stop``: the server's owner only (403 for anyone else); asks the
@@ -40,9 +42,8 @@ from tornado import web
 from tornado.iostream import StreamClosedError
 
 from . import protocol
-from .entries import available
-from .estimate import estimate_for
 from .relay import CreditsRelay, Listener
+from .state import state_json
 
 log = logging.getLogger(__name__)
 
@@ -95,10 +96,15 @@ class StateHandler(RelayHandler):
         watch = self.number("watch", 0.0, 0.0, MAX_WATCH_SECONDS)
         critical = self.number("critical", DEFAULT_CRITICAL_PERCENT, 0.0, 100.0)
         warning = self.number("warning", DEFAULT_WARNING_PERCENT, 0.0, 100.0)
-        try:
-            await relay.fresh(watch=watch)
-        except Exception as error:  # noqa: BLE001 - GET state answers from memory anyway
-            log.warning("hub credits: refreshing the state failed: %s", type(error).__name__)
+        if watch > 0 or self.number("wait", 0.0, 0.0, 1.0) > 0:
+            # A kernel (``credits.py``) waits a moment for fresh numbers.
+            try:
+                await relay.fresh(watch=watch)
+            except Exception as error:  # noqa: BLE001 - GET state answers from memory anyway
+                log.warning("hub credits: refreshing the state failed: %s", type(error).__name__)
+        else:
+            # A page never waits: the change event brings what comes.
+            relay.kick()
         can_stop = identity_name(self.current_user) == relay.hub.user
         self.finish(state_json(relay, critical, warning, time.time(), can_stop))
 
@@ -113,12 +119,13 @@ class ClaimHandler(RelayHandler):
     @authorized
     def post(self) -> None:
         lease = self.number("lease", 0.0, 0.0, MAX_WATCH_SECONDS)
+        relay = self.relay
         if lease > 0:
-            self.relay.watch(lease)
+            relay.watch(lease)
         else:
-            self.relay.claim()
-        self.set_status(204)
-        self.finish()
+            relay.claim()
+        # Which change is the latest: a page that missed events catches up.
+        self.finish(json.dumps({"seq": relay.seq, "start": relay.start}))
 
 
 class ReconnectHandler(RelayHandler):
@@ -128,111 +135,6 @@ class ReconnectHandler(RelayHandler):
         self.relay.reconnect()
         self.set_status(204)
         self.finish()
-
-
-#: What the relay reports while it has no numbers and no word that the server is free.
-WAITING_REASON = "no numbers from the hub yet"
-
-
-def state_json(
-    relay: CreditsRelay, critical: float, warning: float, now: float, can_stop: bool = False
-) -> str:
-    """``state_document`` as JSON that every browser reads: never ``NaN`` or
-    ``Infinity``, and never an error (a state that cannot be written is
-    written as ``unreachable`` with the reason)."""
-    try:
-        document = state_document(relay, critical, warning, now)
-        document["can_stop"] = can_stop
-        try:
-            return json.dumps(document, allow_nan=False)
-        except (ValueError, OverflowError):
-            # A number that is not a finite double (rare): written as null.
-            return json.dumps(_finite(document), allow_nan=False)
-    except Exception as error:  # noqa: BLE001 - GET state always answers
-        log.warning("hub credits: the state could not be written: %s", type(error).__name__)
-        return json.dumps(
-            {
-                "state": "unreachable",
-                "reason": f"the server part could not write its state ({type(error).__name__})",
-                "snapshot": None,
-                "free": False,
-                "history": [],
-                "estimate": None,
-            }
-        )
-
-
-def _finite(value: Any) -> Any:
-    """The document with every number that is not a finite double as ``None``."""
-    if isinstance(value, bool) or value is None or isinstance(value, str):
-        return value
-    if isinstance(value, (int, float)):
-        try:
-            return value if math.isfinite(value) else None
-        except OverflowError:
-            return None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
-    return None
-
-
-def level_of(snapshot: Optional[dict[str, Any]], critical: float, warning: float) -> Optional[str]:
-    """``ok`` / ``warning`` / ``critical`` from the share of the caps left
-    (``levelOf`` of ``src/model/levels.ts``), ``None`` without numbers."""
-    if snapshot is None:
-        return None
-    amount = available(snapshot)
-    if amount is None:
-        return None
-    cap = snapshot.get("cap", 0) or 0
-    project = snapshot.get("project")
-    if isinstance(project, dict):
-        cap += project.get("cap", 0) or 0
-    if cap <= 0:
-        return "ok"
-    percent = amount / cap * 100
-    if percent <= min(critical, warning):
-        return "critical"
-    return "warning" if percent <= warning else "ok"
-
-
-def state_document(
-    relay: CreditsRelay, critical: float, warning: float, now: float
-) -> dict[str, Any]:
-    """What ``GET state`` answers (times in seconds since the epoch)."""
-    snapshot = relay.snapshot
-    history = [[t, a] for t, a in relay.history]
-    prediction = None
-    if snapshot is not None and history:
-        samples = [(t * 1000, a) for t, a in relay.history]
-        try:
-            prediction = estimate_for(samples, now * 1000, relay.paying())
-        except (ArithmeticError, ValueError):
-            # Valid but extreme numbers (a cap of 1e308): no estimate, the rest stays.
-            prediction = None
-    state, reason = relay.state, relay.reason
-    if snapshot is None and not relay.free and state in ("connecting", "live", "polling"):
-        # Never "free" (nor fresh) before the hub said so: waiting.
-        state, reason = "waiting", WAITING_REASON
-    return {
-        "state": state,
-        "reason": reason,
-        "mode": relay.mode,
-        "updated": relay.updated,
-        "snapshot": snapshot,
-        "free": relay.free,
-        "history": history,
-        "estimate": prediction,
-        "level": level_of(snapshot, critical, warning),
-        "thresholds": {"critical": critical, "warning": warning},
-        "entry": relay.entry_info(),
-        # For pages: which change this is (the event bus's signals carry
-        # the same), and which run of the server part.
-        "seq": relay.seq,
-        "start": relay.start,
-    }
 
 
 class StopHandler(RelayHandler):

@@ -1,6 +1,6 @@
 """The numbers the browser and the server side share, read from one file.
 
-``src/connection/protocol.json`` is the only place they are written: the
+``src/protocol.json`` is the only place they are written: the
 TypeScript side imports it, the wheel carries a copy inside this package
 (hatch ``force-include``), and a source checkout reads the original. The
 settings schema still holds the defaults of what users can set; these are
@@ -18,7 +18,7 @@ _HERE = Path(__file__).resolve().parent
 #: The package copy first (an installed wheel), then the source tree.
 CANDIDATES = (
     _HERE / "protocol.json",
-    _HERE.parent / "src" / "connection" / "protocol.json",
+    _HERE.parent / "src" / "protocol.json",
 )
 
 

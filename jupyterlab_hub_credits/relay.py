@@ -233,7 +233,11 @@ class CreditsRelay:
         self.mode = "off"
         self.state = "connecting"
         self.reason = ""
+        #: When the state was entered (epoch s).
+        self.since = self._clock.time()
         self.entry: Optional[Choice] = None
+        #: The valid entries of the last list the hub answered.
+        self._listed: list[dict[str, Any]] = []
         self.free = False
         self._last_state = self._state_message()
         self._last_snapshot: Optional[Message] = None
@@ -354,6 +358,18 @@ class CreditsRelay:
             self._watch_until = max(self._watch_until, self._clock.monotonic() + seconds)
             self._touch()
 
+    def kick(self) -> bool:
+        """When nothing reads and nothing recent is known, one poll (not
+        waited for). Returns whether the numbers are stale."""
+        if self.state in TERMINAL:
+            return False
+        now = self._clock.monotonic()
+        stale = self._updated_mono is None or now - self._updated_mono > self.numbers.poll_min
+        if stale and self._wanted_mode(now) == "off":
+            self._once = True
+            self._touch()
+        return stale
+
     async def fresh(self, watch: float = 0.0, timeout: Optional[float] = None) -> None:
         """For ``GET state``: numbers as fresh as the reading rule gives.
 
@@ -362,15 +378,8 @@ class CreditsRelay:
         for the first answer when there is none yet.
         """
         self.watch(watch)
-        if self.state in TERMINAL:
+        if not self.kick():
             return
-        now = self._clock.monotonic()
-        stale = self._updated_mono is None or now - self._updated_mono > self.numbers.poll_min
-        if not stale:
-            return
-        if self._wanted_mode(now) == "off":
-            self._once = True
-            self._touch()
         limit = self.timings.connect_timeout + 1 if timeout is None else timeout
         deadline = self._clock.monotonic() + limit
         # Until the first numbers, a failure or a terminal state; a live
@@ -467,6 +476,36 @@ class CreditsRelay:
                 return {"name": self._matched, "ambiguous": False}
             return None
         return {"name": self.entry.name, "ambiguous": self.entry.ambiguous}
+
+    def entries(self) -> list[dict[str, Any]]:
+        """Every entry as the hub's list shapes it, the one that pays first
+        (its latest numbers, with its name where known); the others as the
+        last list stated them. Empty before the first numbers and when free."""
+        paying = self.paying()
+        if paying is None:
+            return []
+        info = self.entry_info()
+        name = info["name"] if info is not None else None
+        first = {"name": name, **paying}
+        others = [e for e in self._listed if name is None or e.get("name") != name]
+        if name is None and self.entry is not None:
+            others = [e for e in others if e is not self.entry.entry]
+        return [first, *others]
+
+    @property
+    def next_attempt(self) -> Optional[float]:
+        """When the next hub request may go (epoch s), while retrying."""
+        wait = self._not_before - self._clock.monotonic()
+        return self._clock.time() + wait if wait > 0 else None
+
+    @property
+    def failures(self) -> int:
+        return self._failures
+
+    @property
+    def stop_event(self) -> bool:
+        """Whether the hub said it stopped the server (its words are the reason)."""
+        return self._stop_event
 
     def status(self) -> dict[str, Any]:
         """For the status route: no token, no URL with credentials."""
@@ -901,6 +940,7 @@ class CreditsRelay:
             return Verdict("retry", f"the hub answered something unreadable: {error}"), 0.0
         if entries is None:
             return Verdict("retry", "the hub answered no credit list"), 0.0
+        self._listed = entries
         if self._streamed_unmatched:
             self._matched = match_entry(entries, self._streamed, self._matched) or self._matched
             self._streamed_unmatched = False
@@ -937,6 +977,8 @@ class CreditsRelay:
 
     def _set_state(self, state: str, reason: str = "") -> None:
         if (state, reason) != (self.state, self.reason):
+            if state != self.state:
+                self.since = self._clock.time()
             self.state, self.reason = state, reason
             self._last_state = self._state_message()
             self._fan_out(self._last_state)
@@ -960,6 +1002,7 @@ class CreditsRelay:
     def _deliver_free(self) -> None:
         self._once = False
         self.entry, self.free = None, True
+        self._listed = []
         self._snapshot = None
         self._last_snapshot = None
         self.updated = self._clock.time()

@@ -138,7 +138,7 @@ def test_now_is_one_request_to_the_relays_state_with_the_token_in_the_header(rel
     assert snapshot.earliest < snapshot.stop_at < snapshot.latest
     assert snapshot.text().startswith("Credits: 55 / 100 · p: 5 / 60\nRuns out in about 59 min")
     ((path, query, auth),) = relay.requests
-    assert path == "/user/alice/hub-credits/state" and query == {}
+    assert path == "/user/alice/hub-credits/state" and query == {"wait": "1"}
     assert auth == f"token {TOKEN}"
     assert TOKEN not in repr(make(relay.endpoint)._client)
 
@@ -237,7 +237,7 @@ async def test_on_low_asks_with_a_lease_and_the_thresholds_once_per_crossing(rel
     watch = credits.on_low(lambda s: calls.append((threading.current_thread().name, s)), minutes=5)
     await until(lambda: len(relay.requests) >= 2)
     _, query, auth = relay.requests[0]
-    assert query == {"watch": "120", "critical": "15", "warning": "30"}
+    assert query == {"watch": "120", "wait": "1", "critical": "15", "warning": "30"}
     assert auth == f"token {TOKEN}"
     assert calls == []
     # The prediction comes within the lead: one call, not one per check.

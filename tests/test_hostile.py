@@ -34,10 +34,10 @@ import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from jupyterlab_hub_credits.handlers import state_json
 from jupyterlab_hub_credits.hubenv import HubEnv
 from jupyterlab_hub_credits.policy import Timings
 from jupyterlab_hub_credits.relay import HISTORY_LIMIT, CreditsRelay, Reading
+from jupyterlab_hub_credits.state import state_json
 
 from hubedge import FakeClock
 

@@ -28,9 +28,9 @@ from test_credits import FakeRelay, document
 from test_hostile import NUMBERS, TIMINGS, HostileHub, QuietClock, strict
 
 from jupyterlab_hub_credits.credits import snapshot_of
-from jupyterlab_hub_credits.handlers import state_json
 from jupyterlab_hub_credits.hubenv import HubEnv
 from jupyterlab_hub_credits.relay import CreditsRelay
+from jupyterlab_hub_credits.state import state_json
 
 from conftest import until
 

@@ -16,7 +16,6 @@ from test_hostile import HostileHub, QuietClock
 from test_hostile_rows import answer, relay_for
 
 from jupyterlab_hub_credits import relay as relay_module
-from jupyterlab_hub_credits.handlers import state_json
 from jupyterlab_hub_credits.hubenv import relay_endpoint
 from jupyterlab_hub_credits.hubread import (
     MAX_DEPTH,
@@ -27,6 +26,7 @@ from jupyterlab_hub_credits.hubread import (
     read_json,
     server_event,
 )
+from jupyterlab_hub_credits.state import state_json
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -161,7 +161,7 @@ def test_an_imf_date_is_read_to_the_second(offset):
 def test_the_defaults_are_the_protocol_files(tmp_path, monkeypatch):
     from jupyterlab_hub_credits import protocol
 
-    source = Path(__file__).parent.parent / "src" / "connection" / "protocol.json"
+    source = Path(__file__).parent.parent / "src" / "protocol.json"
     shared = json.loads(source.read_text())
     assert protocol.load() == shared
     assert TIMINGS.backoff_base == shared["timings"]["backoffBaseSeconds"]

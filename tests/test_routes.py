@@ -54,7 +54,8 @@ async def read_events(response: httpx.Response, count: int) -> list[tuple[str, A
 
 
 async def test_state_without_readers_polls_the_hub_once(fake_hub: FakeHub, jp_fetch):
-    response = await jp_fetch("hub-credits", "state")
+    # As a kernel asks: waiting a moment for the first numbers.
+    response = await jp_fetch("hub-credits", "state", params={"wait": "1"})
     state = json.loads(response.body)
     assert state["state"] == "polling" and state["snapshot"] == {"balance": 95, "cap": 100}
     assert state["entry"] == {"name": "default", "ambiguous": False}

@@ -1,0 +1,150 @@
+"""What ``GET hub-credits/state`` answers: the relay's state as one code of
+the shared list, every entry, the history and the estimate.
+
+One document for the page and for kernels, from memory: nothing here waits
+for the hub. Codes (``protocol.json`` ``states``): the server part says
+``connecting``, ``live``, ``polling``, ``reconnecting``, ``unavailable``,
+``unreachable`` or ``stopped``; the page adds what only it can see
+(``offline``, ``disconnected``, ``noextension``, ``unauthorized``,
+``disabled``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from typing import Any, Optional
+
+from . import protocol
+from .entries import available
+from .estimate import estimate_for
+from .relay import CreditsRelay
+
+log = logging.getLogger(__name__)
+
+STATES: tuple[str, ...] = tuple(protocol.PROTOCOL["states"])
+#: What the relay reports while it has no numbers and no word that the server is free.
+WAITING_REASON = "no numbers from the hub yet"
+#: The fix for a hub that refuses the server's own token.
+REFUSED_HINT = (
+    "the hub admin grants the server's token read:servers with c.Spawner.server_token_scopes"
+)
+
+
+def code_of(relay: CreditsRelay) -> tuple[str, str]:
+    """The relay's state as a code of the shared list, and its reason."""
+    state, reason = relay.state, relay.reason
+    if state == "refused":
+        return "unreachable", f"{reason}; {REFUSED_HINT}" if reason else REFUSED_HINT
+    if relay.snapshot is None and not relay.free and state in ("connecting", "live", "polling"):
+        # Never "free" (nor fresh) before the hub said so.
+        return "connecting", WAITING_REASON
+    return (state if state in STATES else "reconnecting"), reason
+
+
+def state_json(
+    relay: CreditsRelay, critical: float, warning: float, now: float, can_stop: bool = False
+) -> str:
+    """``state_document`` as JSON that every browser reads: never ``NaN`` or
+    ``Infinity``, and never an error (a state that cannot be written is
+    written as ``unreachable`` with the reason)."""
+    try:
+        document = state_document(relay, critical, warning, now)
+        document["can_stop"] = can_stop
+        try:
+            return json.dumps(document, allow_nan=False)
+        except (ValueError, OverflowError):
+            # A number that is not a finite double (rare): written as null.
+            return json.dumps(_finite(document), allow_nan=False)
+    except Exception as error:  # noqa: BLE001 - GET state always answers
+        log.warning("hub credits: the state could not be written: %s", type(error).__name__)
+        return json.dumps(
+            {
+                "state": "unreachable",
+                "reason": f"the server part could not write its state ({type(error).__name__})",
+                "snapshot": None,
+                "entries": [],
+                "free": False,
+                "history": [],
+                "estimate": None,
+                "now": now,
+            }
+        )
+
+
+def _finite(value: Any) -> Any:
+    """The document with every number that is not a finite double as ``None``."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)):
+        try:
+            return value if math.isfinite(value) else None
+        except OverflowError:
+            return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return None
+
+
+def level_of(snapshot: Optional[dict[str, Any]], critical: float, warning: float) -> Optional[str]:
+    """``ok`` / ``warning`` / ``critical`` from the share of the caps left
+    (``levelOf`` of ``src/model/levels.ts``), ``None`` without numbers."""
+    if snapshot is None:
+        return None
+    amount = available(snapshot)
+    if amount is None:
+        return None
+    cap = snapshot.get("cap", 0) or 0
+    project = snapshot.get("project")
+    if isinstance(project, dict):
+        cap += project.get("cap", 0) or 0
+    if cap <= 0:
+        return "ok"
+    percent = amount / cap * 100
+    if percent <= min(critical, warning):
+        return "critical"
+    return "warning" if percent <= warning else "ok"
+
+
+def state_document(
+    relay: CreditsRelay, critical: float, warning: float, now: float
+) -> dict[str, Any]:
+    """What ``GET state`` answers (times in seconds since the epoch; the
+    estimate's in ms, as the page reads it)."""
+    snapshot = relay.snapshot
+    history = [[t, a] for t, a in relay.history]
+    prediction = None
+    if snapshot is not None and history:
+        samples = [(t * 1000, a) for t, a in relay.history]
+        try:
+            prediction = estimate_for(samples, now * 1000, relay.paying())
+        except (ArithmeticError, ValueError):
+            # Valid but extreme numbers (a cap of 1e308): no estimate, the rest stays.
+            prediction = None
+    state, reason = code_of(relay)
+    return {
+        "state": state,
+        "reason": reason,
+        "since": relay.since,
+        "failures": relay.failures,
+        "next_attempt": relay.next_attempt if state == "reconnecting" else None,
+        "mode": relay.mode,
+        "updated": relay.updated,
+        "snapshot": snapshot,
+        "entries": relay.entries(),
+        "free": relay.free,
+        "stop_message": relay.reason if state == "stopped" and relay.stop_event else "",
+        "history": history,
+        "estimate": prediction,
+        "level": level_of(snapshot, critical, warning),
+        "thresholds": {"critical": critical, "warning": warning},
+        "entry": relay.entry_info(),
+        # For pages: which change this is (the event bus's signals carry
+        # the same), which run of the server part, and the server's clock.
+        "seq": relay.seq,
+        "start": relay.start,
+        "now": now,
+    }
