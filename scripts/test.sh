@@ -21,9 +21,6 @@ echo "== ruff (Python lint and format)"
 echo "== type check (tests included)"
 npm run typecheck --silent || status=1
 
-echo "== shared vectors (generated; fails when stale)"
-npm run --silent vectors -- --check || status=1
-
 # jest and pytest side by side (one core each); pytest's output follows jest's.
 .venv/bin/python -m pytest --junitxml="$out/pytest.xml" > "$out/pytest.log" 2>&1 &
 pytest_pid=$!

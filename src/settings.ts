@@ -6,8 +6,6 @@
  */
 import type { ISettingRegistry } from '@jupyterlab/settingregistry';
 import type { ShowWhat, TextFormat } from './views/format';
-import type { AuthMode, EndpointMode } from './connection/endpoints';
-import type { ReadingMode } from './connection/reading';
 
 /**
  * The id of the core plugin, which owns the settings schema.
@@ -30,15 +28,8 @@ export interface ICreditsSettings {
   readonly runOutWarningMinutes: number;
   readonly autoSave: boolean;
   readonly autoSaveMinutes: number;
-  readonly hubUrl: string;
-  readonly endpoint: EndpointMode;
-  readonly auth: AuthMode;
-  readonly reading: ReadingMode;
-  readonly shareAcrossTabs: boolean;
-  readonly connectTimeoutSeconds: number;
-  readonly heartbeatTimeoutSeconds: number;
-  readonly backoffBaseSeconds: number;
-  readonly backoffCapSeconds: number;
+  // hubUrl, endpoint, auth, reading, shareAcrossTabs and the timings are
+  // deprecated and ignored (kept in the schema for one release).
 }
 
 /**

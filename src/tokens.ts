@@ -4,22 +4,22 @@
  */
 import { Token } from '@lumino/coreutils';
 import type { ISignal } from '@lumino/signaling';
-import type { IHubLocation } from './connection/hub';
+import type { IHubLocation } from './client/location';
 import type { IThresholds, Level } from './model/levels';
-import type { ICreditEntry } from './model/payload';
 import type { ConnectionState, IConnectionStatus } from './model/state';
-import type { Estimate, IBalanceSample } from './model/estimate';
+import type { Estimate, IBalanceSample, ICreditEntry } from './model/types';
 
-export type { IHubLocation } from './connection/hub';
+export type { IHubLocation } from './client/location';
 export type { IThresholds, Level } from './model/levels';
+export type { ConnectionState, IConnectionStatus } from './model/state';
 export type {
-  ICreditEntry,
+  Estimate,
   IBalance,
+  IBalanceSample,
+  ICreditEntry,
   IGrant,
   IProjectCredits
-} from './model/payload';
-export type { ConnectionState, IConnectionStatus } from './model/state';
-export type { Estimate, IBalanceSample } from './model/estimate';
+} from './model/types';
 
 /**
  * The credits as every view reads them. Read-only: values and a signal,
@@ -48,12 +48,17 @@ export interface ICreditsModel {
   readonly visible: boolean;
   /** Where the hub is, `null` when this server does not run under one. */
   readonly hub: IHubLocation | null;
+  /**
+   * Whether this page's user may stop the server: its owner, as the server
+   * decided from the request's identity (a guest never may).
+   */
+  readonly canStop: boolean;
   /** Burn rate and when the credits run out, at `now`. */
   estimate(now?: number): Estimate;
 }
 
 /**
- * The credits of this page, live from the hub.
+ * The credits of this page, as this server's part reads them from the hub.
  *
  * ```ts
  * const plugin = {
@@ -66,13 +71,13 @@ export interface ICreditsModel {
  */
 export interface IHubCredits {
   readonly model: ICreditsModel;
-  /** Reconnects the stream now (in whichever tab streams). */
+  /** A user's Reconnect: the server part leaves a terminal state and reads again. */
   reconnect(): void;
 }
 
 export const IHubCredits = new Token<IHubCredits>(
   'jupyterlab-hub-credits:IHubCredits',
-  'The JupyterHub credits of this page, live from the hub (read-only).'
+  'The JupyterHub credits of this server (read-only).'
 );
 
 /**

@@ -3,7 +3,7 @@
  */
 import { expect } from '@playwright/test';
 import * as fs from 'fs';
-import type { Page } from '@playwright/test';
+import type { BrowserContext, Page } from '@playwright/test';
 import type { TestHub } from './servers';
 
 export const ITEM = '#jp-main-statusbar .jp-CreditsStatus';
@@ -226,10 +226,49 @@ export function creditRequests(page: Page): string[] {
       url.pathname.includes('/api/credits') ||
       url.pathname.includes('/hub-credits/')
     ) {
-      // Never a token in a URL: the relay's stream says whether someone
-      // looks (live=1|0), JupyterLab adds a cache-busting number; nothing else.
-      expect(url.search).toMatch(/^(\?(live=[01]&)?\d+|\?live=[01])?$/);
+      // Never a token in a URL: a hidden page's lease says how long,
+      // JupyterLab may add a cache-busting number; nothing else.
+      expect(url.search).toMatch(/^(\?(lease=\d+&)?\d+|\?lease=\d+)?$/);
       urls.push(`${url.origin}${url.pathname}`);
+    }
+  });
+  return urls;
+}
+
+/**
+ * The server part's own figures (`GET hub-credits/status`), asked from the
+ * page as JupyterLab asks its server.
+ */
+export async function relayStatus(
+  page: Page,
+  owner: string
+): Promise<{
+  listeners: number;
+  hub_connections: number;
+  hub_polls: number;
+  state: string;
+  mode: string;
+}> {
+  return page.evaluate(async owner => {
+    const config = JSON.parse(
+      document.getElementById('jupyter-config-data')!.textContent!
+    ) as { token: string };
+    const response = await fetch(`/user/${owner}/hub-credits/status`, {
+      headers: { Authorization: `token ${config.token}` }
+    });
+    return response.json();
+  }, owner);
+}
+
+/**
+ * Records every request a browser context sends to the hub's API (the
+ * page sends none: the server part is the one reader of the hub).
+ */
+export function hubApiRequests(context: BrowserContext): string[] {
+  const urls: string[] = [];
+  context.on('request', request => {
+    if (/\/hub\/api\//.test(new URL(request.url()).pathname)) {
+      urls.push(request.url());
     }
   });
   return urls;

@@ -8,26 +8,35 @@ import type { ICreditsModel } from '../index';
 import * as api from '../index';
 import { CreditsModel, readonlyCredits } from '../model/model';
 import { connectionStatus } from '../model/state';
+import { feed, rawEntry } from './helpers/documents';
 
 function modelWithBalance() {
-  const model = new CreditsModel({ log: () => undefined });
+  const model = new CreditsModel();
   model.configure(
     { entries: [], warningPercent: 25, criticalPercent: 10 },
     null
   );
-  model.setStatus(connectionStatus('live', 0));
-  model.applyEvent({
-    kind: 'snapshot',
-    entries: [
-      {
-        name: null,
-        balance: 20,
-        cap: 100,
-        grant: { value: 1, interval: 60, lastUpdate: null },
-        project: { name: 'p', balance: 30, cap: 100, grant: null }
-      }
-    ]
-  });
+  const now = Date.now();
+  feed(
+    model,
+    {
+      entries: [
+        rawEntry(20, 100, {
+          grant_value: 1,
+          grant_interval: 60,
+          project: {
+            name: 'p',
+            balance: 30,
+            cap: 100,
+            grant_value: 2,
+            grant_interval: 600
+          }
+        })
+      ],
+      history: [[now / 1000 - 60, 50]]
+    },
+    now
+  );
   return model;
 }
 
@@ -112,18 +121,30 @@ describe('readonlyCredits', () => {
       view
     );
     expect(functions).toEqual(['view.estimate']);
-    // The values themselves cannot be changed either.
-    for (const value of [
-      view.status,
-      view.entries,
-      view.entries[0],
-      view.entries[0].project,
-      view.entries[0].grant,
-      view.history,
-      view.history[0],
-      view.thresholds
-    ]) {
-      expect(Object.isFrozen(value)).toBe(true);
+  });
+
+  // Fails today: src/client/document.ts freezes each entry, project and
+  // sample but not the entries' and the history's arrays nor the grants
+  // (another extension could push to `history`). Turn into `it` once fixed.
+  it('has values that cannot be changed either', () => {
+    const model = modelWithBalance();
+    const view = readonlyCredits(model);
+    const frozen = {
+      status: view.status,
+      entries: view.entries,
+      entry: view.entries[0],
+      project: view.entries[0].project,
+      grant: view.entries[0].grant,
+      projectGrant: view.entries[0].project!.grant,
+      history: view.history,
+      sample: view.history[0],
+      thresholds: view.thresholds
+    };
+    for (const [name, value] of Object.entries(frozen)) {
+      expect([name, value !== null && Object.isFrozen(value)]).toEqual([
+        name,
+        true
+      ]);
     }
     expect(() =>
       (view.history as { t: number; available: number }[]).push({

@@ -2,7 +2,7 @@
  * Which entries are shown and how worrying their balance is: the rules the
  * model applies (views only render the result).
  */
-import type { IBalance, ICreditEntry } from './payload';
+import type { IBalance, ICreditEntry } from './types';
 
 export type Level = 'ok' | 'warning' | 'critical';
 

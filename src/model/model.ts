@@ -1,27 +1,19 @@
 /**
  * CreditsModel: the one owner of what is shown — connection state, entries,
- * the shown entries' level, history and estimate. Only the core plugin
- * holds it; every other plugin and extension gets `readonlyCredits(model)`.
+ * the shown entries' level, history and estimate, as the server part says
+ * them. Only the core plugin holds it; every other plugin and extension
+ * gets `readonlyCredits(model)`.
  */
 import { Signal } from '@lumino/signaling';
 import type { ISignal } from '@lumino/signaling';
-import type { IHubLocation } from '../connection/hub';
-import { available, selectEntries, worstLevel } from './levels';
+import type { IStateDocument } from '../client/document';
+import type { IHubLocation } from '../client/location';
+import { selectEntries, worstLevel } from './levels';
 import type { IThresholds, Level } from './levels';
-import type { CreditsEvent, ICreditEntry } from './payload';
 import { connectionStatus, isFresh } from './state';
 import type { ConnectionState, IConnectionStatus } from './state';
-import type { Estimate, IBalanceSample } from './estimate';
+import type { Estimate, IBalanceSample, ICreditEntry } from './types';
 import type { ICreditsModel } from '../tokens';
-
-/**
- * Computes the estimate from the history; loaded after the first snapshot.
- */
-export type Estimator = (
-  samples: readonly IBalanceSample[],
-  now: number,
-  entries: readonly ICreditEntry[]
-) => Estimate;
 
 /**
  * What the settings say about the shown entries and their level.
@@ -31,13 +23,9 @@ export interface IModelOptions extends IThresholds {
   readonly entries: readonly string[];
 }
 
-const UNKNOWN: Estimate = Object.freeze({ kind: 'unknown' });
-
 export class CreditsModel implements Omit<ICreditsModel, 'stateChanged'> {
   constructor(options: CreditsModel.IOptions = {}) {
     this._now = options.now ?? Date.now;
-    this._log = options.log ?? ((message: string) => console.warn(message));
-    this._maxHistory = options.maxHistory ?? 720;
     this._status = connectionStatus('connecting', this._now());
   }
 
@@ -57,11 +45,11 @@ export class CreditsModel implements Omit<ICreditsModel, 'stateChanged'> {
   }
 
   get entries(): readonly ICreditEntry[] {
-    return this._entries;
+    return this._document?.entries ?? [];
   }
 
   get shown(): readonly ICreditEntry[] {
-    return selectEntries(this._entries, this._options.entries);
+    return selectEntries(this.entries, this._options.entries);
   }
 
   get level(): Level {
@@ -73,17 +61,15 @@ export class CreditsModel implements Omit<ICreditsModel, 'stateChanged'> {
   }
 
   get lastUpdate(): number | null {
-    return this._lastUpdate;
+    return this._document?.updated ?? null;
   }
 
   get stopMessage(): string {
-    return this._stopMessage;
+    return this._document?.stopMessage ?? '';
   }
 
   get history(): readonly IBalanceSample[] {
-    // A frozen copy, made once per change: readers cannot rewrite history.
-    this._historyView ??= Object.freeze(this._history.slice());
-    return this._historyView;
+    return this._document?.history ?? [];
   }
 
   get visible(): boolean {
@@ -94,10 +80,18 @@ export class CreditsModel implements Omit<ICreditsModel, 'stateChanged'> {
     return this._hub;
   }
 
+  /**
+   * Whether this page's user may stop the server, as the server decided.
+   */
+  get canStop(): boolean {
+    return this._document?.canStop ?? false;
+  }
+
   estimate(now = this._now()): Estimate {
-    return this._estimator
-      ? this._estimator(this._history, now, this._entries)
-      : UNKNOWN;
+    const estimate = this._document?.estimate ?? UNKNOWN;
+    return estimate.kind === 'falling'
+      ? { ...estimate, msToStop: Math.max(0, estimate.stopAt - now) }
+      : estimate;
   }
 
   /**
@@ -114,78 +108,24 @@ export class CreditsModel implements Omit<ICreditsModel, 'stateChanged'> {
   }
 
   /**
-   * Starts estimating (the estimator is loaded late).
+   * What the server part said last: its state and numbers.
    */
-  setEstimator(estimator: Estimator): void {
-    this._estimator = estimator;
+  apply(document: IStateDocument): void {
+    this._document = document;
+    this._status = connectionStatus(document.state, document.since, {
+      reason: document.reason,
+      failures: document.failures,
+      nextAttemptAt: document.nextAttemptAt
+    });
     this._stateChanged.emit();
   }
 
+  /**
+   * A state only the page sees (its server out of reach, turned off…);
+   * the last numbers stay.
+   */
   setStatus(status: IConnectionStatus): void {
     this._status = Object.isFrozen(status) ? status : Object.freeze(status);
-    this._stateChanged.emit();
-  }
-
-  /**
-   * Applies one parsed stream event. An invalid event changes nothing; its
-   * reason is logged the first time it is seen.
-   */
-  applyEvent(event: CreditsEvent, data?: string): void {
-    switch (event.kind) {
-      case 'snapshot':
-        this._lastData = data ?? null;
-        this._entries = Private.freezeEntries(event.entries);
-        this._lastUpdate = this._now();
-        this._record(this._entries);
-        this._stateChanged.emit();
-        break;
-      case 'stopped':
-        this._stopMessage = event.message;
-        this._stateChanged.emit();
-        break;
-      case 'invalid':
-        // Once per reason, and a bounded set of them.
-        if (
-          this._reasonsLogged.size < 20 &&
-          !this._reasonsLogged.has(event.reason)
-        ) {
-          this._reasonsLogged.add(event.reason);
-          this._log(
-            `jupyterlab-hub-credits: ignored an event: ${event.reason}`
-          );
-        }
-        break;
-    }
-  }
-
-  /**
-   * The hub's data of the latest snapshot, as received (for the history
-   * store); `null` when unknown.
-   */
-  get lastData(): string | null {
-    return this._lastData;
-  }
-
-  /**
-   * Starts from a stored history (another tab's, or before a reload): the
-   * samples, and the last known balance shown as not live yet. Ignored
-   * once live data has arrived.
-   */
-  restore(
-    samples: readonly IBalanceSample[],
-    entries: readonly ICreditEntry[] | null,
-    data: string | null
-  ): void {
-    if (this._lastUpdate !== null) {
-      return;
-    }
-    this._history = samples.map(s => Object.freeze({ ...s }));
-    this._historyView = null;
-    if (entries && samples.length > 0) {
-      this._entries = Private.freezeEntries(entries);
-      this._lastData = data;
-      this._lastUpdate = samples[samples.length - 1].t;
-    }
     this._stateChanged.emit();
   }
 
@@ -193,39 +133,10 @@ export class CreditsModel implements Omit<ICreditsModel, 'stateChanged'> {
     Signal.clearData(this);
   }
 
-  private _record(entries: readonly ICreditEntry[]): void {
-    const paying = entries[0];
-    if (!paying) {
-      return;
-    }
-    this._history.push(
-      Object.freeze({
-        t: this._lastUpdate!,
-        available: available(paying).balance
-      })
-    );
-    this._historyView = null;
-    if (this._history.length > this._maxHistory) {
-      // Amortized trimming: drop the oldest quarter at once.
-      this._history.splice(
-        0,
-        this._history.length - (this._maxHistory * 3) / 4
-      );
-    }
-  }
-
   private _stateChanged = new Signal<this, void>(this);
   private _now: () => number;
-  private _maxHistory: number;
-  private _history: IBalanceSample[] = [];
-  private _historyView: readonly IBalanceSample[] | null = null;
-  private _log: (message: string) => void;
   private _status: IConnectionStatus;
-  private _entries: readonly ICreditEntry[] = [];
-  private _lastUpdate: number | null = null;
-  private _stopMessage = '';
-  private _lastData: string | null = null;
-  private _reasonsLogged = new Set<string>();
+  private _document: IStateDocument | null = null;
   // Until the settings are read (they hold the real defaults).
   private _options: IModelOptions = Object.freeze({
     entries: Object.freeze([]),
@@ -233,18 +144,15 @@ export class CreditsModel implements Omit<ICreditsModel, 'stateChanged'> {
     criticalPercent: 0
   });
   private _hub: IHubLocation | null = null;
-  private _estimator: Estimator | null = null;
 }
 
 export namespace CreditsModel {
   export interface IOptions {
     now?: () => number;
-    /** Where reasons for ignored events go; `console.warn` by default. */
-    log?: (message: string) => void;
-    /** Most balance samples kept (default 720: 12 h at one a minute). */
-    maxHistory?: number;
   }
 }
+
+const UNKNOWN: Estimate = Object.freeze({ kind: 'unknown' });
 
 /**
  * A read-only view of a model: getters that read it and a signal of its
@@ -291,6 +199,9 @@ export function readonlyCredits(model: CreditsModel): ICreditsModel {
     get hub() {
       return model.hub;
     },
+    get canStop() {
+      return model.canStop;
+    },
     estimate: (now?: number) => model.estimate(now)
   };
   const changed = new Signal<ICreditsModel, void>(view);
@@ -303,25 +214,4 @@ namespace Private {
    * Every field of `T`, optional ones included.
    */
   export type EveryField<T> = { readonly [K in keyof T]-?: T[K] };
-
-  /**
-   * Entries as the model keeps them: frozen, so no reader can change them.
-   */
-  export function freezeEntries(
-    entries: readonly ICreditEntry[]
-  ): readonly ICreditEntry[] {
-    for (const entry of entries) {
-      if (entry.grant) {
-        Object.freeze(entry.grant);
-      }
-      if (entry.project) {
-        if (entry.project.grant) {
-          Object.freeze(entry.project.grant);
-        }
-        Object.freeze(entry.project);
-      }
-      Object.freeze(entry);
-    }
-    return Object.freeze(entries);
-  }
 }

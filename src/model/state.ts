@@ -3,19 +3,22 @@
  */
 
 /**
- * The connection states a user sees, listed once (the channel between tabs
- * validates against this list).
+ * The connection states a user sees, listed once for every language
+ * (`protocol.json` `states`; a test keeps the two equal). The server part
+ * says the first ones of its own connection to the hub; the page adds what
+ * only it can see.
  *
- * Terminal (no retry): `unavailable`, `unauthorized`, `unreachable`,
- * `stopped`, `disabled`. `unreachable`: the credits exist but cannot be
- * read from this page (no relay in the server, or the hub refuses the
- * server's token).
- * `offline` means paused by the browser being offline, or still retrying
- * after many consecutive failures.
- * `polling`: nobody looks (or the admin chose polling): the numbers are
- * fresh as of the last poll of the hub's credit list, `nextAttemptAt` is
- * the next poll; not an error.
- * `busy`: the relay refused this page (too many listeners); retried slowly.
+ * - `connecting`: no numbers from the hub yet.
+ * - `live`: streamed; `polling`: fresh as of the last poll of the hub's
+ *   list (nobody looks, or the admin chose polling). Both are fresh.
+ * - `reconnecting`: the server part lost the hub and retries.
+ * - `offline`: the browser is offline.
+ * - `disconnected`: this page cannot reach its own Jupyter server.
+ * - `noextension`: the server has no server part of this extension.
+ * - `unavailable`: no credit service on the hub, or no hub at all.
+ * - `unauthorized`: this Jupyter server asks the user to log in again.
+ * - `unreachable`: the hub refuses the server's token.
+ * - `stopped`: the server was stopped; `disabled`: turned off.
  */
 export const CONNECTION_STATES = [
   'connecting',
@@ -23,7 +26,8 @@ export const CONNECTION_STATES = [
   'polling',
   'reconnecting',
   'offline',
-  'busy',
+  'disconnected',
+  'noextension',
   'unavailable',
   'unauthorized',
   'unreachable',

@@ -7,12 +7,8 @@ import type {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
-import { PageConfig } from '@jupyterlab/coreutils';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
-import { ISettingRegistry } from '@jupyterlab/settingregistry';
-import type { AuthMode } from '../connection/endpoints';
-import { hubHomeUrl, readHubLocation } from '../connection/hub';
-import { watchSettings } from '../settings';
+import { hubHomeUrl } from '../client/location';
 import { CommandIDs, IHubCredits } from '../tokens';
 
 /**
@@ -25,19 +21,13 @@ export const commandsPlugin: JupyterFrontEndPlugin<void> = {
   description: 'Commands to reconnect, open the hub home and stop the server.',
   autoStart: true,
   requires: [IHubCredits],
-  optional: [ITranslator, ICommandPalette, ISettingRegistry],
+  optional: [ITranslator, ICommandPalette],
   activate: (
     app: JupyterFrontEnd,
     credits: IHubCredits,
     translator: ITranslator | null,
-    palette: ICommandPalette | null,
-    registry: ISettingRegistry | null
+    palette: ICommandPalette | null
   ) => {
-    // The stop authenticates as the stream does (`auth` setting).
-    let auth: AuthMode = 'auto';
-    if (registry) {
-      void watchSettings(registry, settings => (auth = settings.auth));
-    }
     const trans = (translator ?? nullTranslator).load('jupyterlab_hub_credits');
     const { commands } = app;
     const model = credits.model;
@@ -46,11 +36,8 @@ export const commandsPlugin: JupyterFrontEndPlugin<void> = {
       if (!hub) {
         return;
       }
-      // The hub extension knows the hub this server runs under; a hub URL
-      // from the settings may point elsewhere.
-      const own = readHubLocation(PageConfig.getOption);
-      const ownHub = own !== null && hubHomeUrl(own) === hubHomeUrl(hub);
-      if (ownHub && commands.hasCommand(HUB_CONTROL_PANEL)) {
+      // The hub extension knows the hub this server runs under.
+      if (commands.hasCommand(HUB_CONTROL_PANEL)) {
         void commands.execute(HUB_CONTROL_PANEL);
       } else {
         window.open(hubHomeUrl(hub), '_blank', 'noopener');
@@ -66,10 +53,9 @@ export const commandsPlugin: JupyterFrontEndPlugin<void> = {
       isEnabled: () => model.hub !== null,
       execute: openHubHome
     });
-    // Only the owner may stop the server: a guest of a shared server (or an
-    // admin looking in) is never offered it.
-    const owner = () =>
-      model.hub !== null && model.hub.viewer === model.hub.user;
+    // Only the owner may stop the server, as the server decided from the
+    // request's identity: a guest of a shared server is never offered it.
+    const owner = () => model.canStop;
     commands.addCommand(CommandIDs.stopServer, {
       label: trans.__('Stop My Server (Hub)…'),
       isEnabled: () => owner() && model.state !== 'stopped',
@@ -77,11 +63,12 @@ export const commandsPlugin: JupyterFrontEndPlugin<void> = {
       execute: async () => {
         const hub = model.hub;
         if (hub && owner()) {
-          const { stopServer } = await import('../connection/stop');
+          const [{ stopServer }, { serverFetch }] = await Promise.all([
+            import('../client/stop'),
+            import('../client/server')
+          ]);
           await stopServer(
-            hub,
-            auth,
-            PageConfig.getToken(),
+            { fetch: serverFetch(), baseUrl: hub.baseUrl },
             trans,
             openHubHome
           );

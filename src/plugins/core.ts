@@ -1,9 +1,10 @@
 /**
- * The core plugin: reads the settings, owns the model, connects to the hub.
- * Provides `IHubCredits`, a read-only view of the model.
+ * The core plugin: reads the settings, owns the model, and runs the client
+ * of this server's part. Provides `IHubCredits`, a read-only view of the
+ * model.
  *
- * The connection's code loads once JupyterLab has restored its layout (and
- * only under a hub, when turned on); the estimate's with the first balance.
+ * The client's code loads once JupyterLab has restored its layout (and
+ * only under a hub, when turned on).
  */
 import type {
   JupyterFrontEnd,
@@ -11,12 +12,9 @@ import type {
 } from '@jupyterlab/application';
 import { PageConfig } from '@jupyterlab/coreutils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
-import type {
-  CreditsConnection,
-  IConnectionConfig
-} from '../connection/connection';
-import { readHubLocation } from '../connection/hub';
-import { withFirstBalance } from './late';
+import type { CreditsClient } from '../client/client';
+import { readHubLocation } from '../client/location';
+import type { IHubLocation } from '../client/location';
 import { CreditsModel, readonlyCredits } from '../model/model';
 import { connectionStatus } from '../model/state';
 import { PLUGIN_ID, watchSettings } from '../settings';
@@ -25,7 +23,7 @@ import { IHubCredits } from '../tokens';
 
 export const corePlugin: JupyterFrontEndPlugin<IHubCredits> = {
   id: PLUGIN_ID,
-  description: 'Connects to the JupyterHub credits of this server.',
+  description: 'Shows the JupyterHub credits of this server.',
   autoStart: true,
   provides: IHubCredits,
   requires: [ISettingRegistry],
@@ -34,93 +32,68 @@ export const corePlugin: JupyterFrontEndPlugin<IHubCredits> = {
     registry: ISettingRegistry
   ): Promise<IHubCredits> => {
     const model = new CreditsModel();
-    let connection: Promise<IConnectionParts> | null = null;
-    const connect = (config: IConnectionConfig | null) => {
-      if (config) {
-        connection ??= Private.loadConnection(app, model);
-      }
-      void connection?.then(parts =>
-        config ? parts.configure(config) : parts.connection.close()
-      );
-    };
+    const hub = readHubLocation(PageConfig.getOption);
+    let client: Promise<CreditsClient> | null = null;
+    let lead = 0;
     await watchSettings(registry, settings => {
-      const hub = readHubLocation(PageConfig.getOption, settings.hubUrl);
       model.configure(settings, hub);
+      lead = leadMinutes(settings);
       if (!settings.enabled || !hub) {
         model.setStatus(Private.idle(settings.enabled));
-        connect(null);
-      } else {
-        connect(connectionConfig(settings, hub));
+        void client?.then(c => c.dispose());
+        client = null;
+        return;
       }
-    });
-    // The estimate is needed once there are balances.
-    withFirstBalance(model, () => {
-      void import('../model/estimate').then(m =>
-        model.setEstimator(m.estimateFor)
-      );
+      client ??= Private.startClient(app, model, hub);
+      void client.then(c => c.setLeadMinutes(lead));
     });
     return {
       model: readonlyCredits(model),
-      reconnect: () =>
-        void connection?.then(parts => parts.connection.reconnect())
+      reconnect: () => void client?.then(c => c.reconnect())
     };
   }
 };
 
 /**
- * What the core plugin drives once the connection's code has loaded.
+ * How far ahead this page guards work (minutes; 0: nothing to guard).
  */
-interface IConnectionParts {
-  readonly connection: CreditsConnection;
-  configure(config: IConnectionConfig): void;
+export function leadMinutes(settings: ICreditsSettings): number {
+  return Math.max(
+    settings.autoSave ? settings.autoSaveMinutes : 0,
+    settings.runOutWarning ? settings.runOutWarningMinutes : 0
+  );
 }
 
 namespace Private {
   /**
-   * The connection and the history keeper, once JupyterLab has restored its
-   * layout. The keeper is bound anew when the hub changes.
+   * The client, once JupyterLab has restored its layout.
    */
-  export async function loadConnection(
+  export async function startClient(
     app: JupyterFrontEnd,
-    model: CreditsModel
-  ): Promise<IConnectionParts> {
+    model: CreditsModel,
+    hub: IHubLocation
+  ): Promise<CreditsClient> {
     await app.restored;
-    const [{ CreditsConnection }, { HistoryKeeper }] = await Promise.all([
-      import('../connection/connection'),
-      import('../model/history')
-    ]);
-    const connection = new CreditsConnection({
+    const [{ CreditsClient, browserPage }, { serverFetch }] = await Promise.all(
+      [import('../client/client'), import('../client/server')]
+    );
+    const services = app.serviceManager as unknown as Partial<
+      Pick<CreditsClient.IOptions, 'connectionFailure'>
+    > & { events?: { stream: CreditsClient.IOptions['events'] } };
+    const client = new CreditsClient({
       model,
-      token: PageConfig.getToken()
+      baseUrl: hub.baseUrl,
+      fetch: serverFetch(),
+      page: browserPage(),
+      events: services.events?.stream ?? null,
+      connectionFailure: services.connectionFailure ?? null
     });
-    const storage = Private.localStorage();
-    let keeper: InstanceType<typeof HistoryKeeper> | null = null;
-    return {
-      connection,
-      configure: config => {
-        const key = storage ? HistoryKeeper.keyOf(config.hub) : '';
-        if (storage && keeper?.key !== key) {
-          keeper?.dispose();
-          keeper = new HistoryKeeper({ model, storage, hub: config.hub });
-        }
-        connection.configure(config);
-      }
-    };
+    client.start();
+    return client;
   }
 
   /**
-   * `localStorage`, where the browser allows it.
-   */
-  export function localStorage(): Storage | null {
-    try {
-      return window.localStorage;
-    } catch {
-      return null;
-    }
-  }
-
-  /**
-   * The state without a connection: not under a hub, or turned off.
+   * The state without a client: not under a hub, or turned off.
    */
   export function idle(enabled: boolean) {
     return connectionStatus(enabled ? 'unavailable' : 'disabled', Date.now(), {
@@ -129,26 +102,4 @@ namespace Private {
         : 'turned off in the settings'
     });
   }
-}
-
-/**
- * The connection the settings ask for.
- */
-export function connectionConfig(
-  settings: ICreditsSettings,
-  hub: NonNullable<CreditsModel['hub']>
-): IConnectionConfig {
-  return {
-    hub,
-    endpoint: settings.endpoint,
-    auth: settings.auth,
-    share: settings.shareAcrossTabs,
-    reading: settings.reading,
-    timings: {
-      connectTimeoutMs: settings.connectTimeoutSeconds * 1000,
-      heartbeatTimeoutMs: settings.heartbeatTimeoutSeconds * 1000,
-      backoffBaseMs: settings.backoffBaseSeconds * 1000,
-      backoffCapMs: settings.backoffCapSeconds * 1000
-    }
-  };
 }

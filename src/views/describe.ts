@@ -4,7 +4,7 @@
  * of the credits (see viewmodel.ts): nothing of it is needed at start.
  */
 import type { TranslationBundle } from '@jupyterlab/translation';
-import type { ICreditEntry } from '../model/payload';
+import type { ICreditEntry } from '../model/types';
 import type { IConnectionStatus } from '../model/state';
 import { formatAmount } from './format';
 
@@ -40,13 +40,18 @@ export function describeStatus(
           );
     case 'polling':
       return Private.polling(trans, status, hasEntries, answered);
-    case 'busy':
+    case 'disconnected':
       return trans.__(
-        'This Jupyter server has too many credit readers open (%1); trying again at %2.',
+        'This page cannot reach its Jupyter server since %1 (%2); trying again at %3.',
+        since,
         status.reason,
         status.nextAttemptAt === null
           ? '…'
           : new Date(status.nextAttemptAt).toLocaleTimeString()
+      );
+    case 'noextension':
+      return trans.__(
+        "This Jupyter server has no jupyterlab-hub-credits server part: ask the hub's admin to install jupyterlab-hub-credits in the single-user image (pip install jupyterlab-hub-credits) and to enable its server extension."
       );
     case 'reconnecting':
     case 'offline':
@@ -89,8 +94,7 @@ export function statusTooltip(
   status: IConnectionStatus,
   entries: readonly ICreditEntry[],
   lastUpdate: number | null,
-  stopMessage: string,
-  untrustedHub = false
+  stopMessage: string
 ): string {
   const lines: string[] = [];
   for (const entry of entries) {
@@ -123,13 +127,6 @@ export function statusTooltip(
       lastUpdate !== null
     )
   );
-  if (untrustedHub) {
-    lines.push(
-      trans.__(
-        "The hub URL in the settings is not this hub's origin: no token sent."
-      )
-    );
-  }
   if (lastUpdate !== null) {
     lines.push(lastUpdateLine(trans, lastUpdate));
   }

@@ -13,8 +13,8 @@ import { formatAmount } from './format';
 import { lastUpdateLine, stateLine } from './describe';
 import { formatEstimate, formatGrant } from './durations';
 import { levelOf, percentOf } from '../model/levels';
-import type { IBalance, IGrant } from '../model/payload';
-import type { IBalanceSample } from '../model/estimate';
+import type { IBalance, IGrant } from '../model/types';
+import type { IBalanceSample } from '../model/types';
 import type { CreditsViewModel } from './viewmodel';
 
 /** The heading's id: the details are labelled by it. */
@@ -137,14 +137,6 @@ export class CreditsDetails extends VDomRenderer<CreditsViewModel> {
           model.entries.length > 0,
           model.stopMessage,
           model.lastUpdate !== null
-        )}
-        {model.hub?.trusted === false && (
-          <>
-            <br />
-            {trans.__(
-              "The hub URL in the settings is not this hub's origin: no token sent."
-            )}
-          </>
         )}
         {model.lastUpdate !== null && (
           <>

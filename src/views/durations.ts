@@ -4,7 +4,7 @@
  */
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { formatAmount } from './format';
-import type { Estimate } from '../model/estimate';
+import type { Estimate } from '../model/types';
 
 /**
  * `4 min`, `1 h 5 min`, `2 d 3 h`, `less than a minute`.

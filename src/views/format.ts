@@ -4,7 +4,7 @@
  */
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { percentOf } from '../model/levels';
-import type { IBalance, ICreditEntry } from '../model/payload';
+import type { IBalance, ICreditEntry } from '../model/types';
 import type { IConnectionStatus } from '../model/state';
 
 export type TextFormat = 'fraction' | 'percent' | 'remaining' | 'bar';
@@ -96,6 +96,8 @@ export function statusText(
       return trans.__('%1: not signed in', label);
     case 'unreachable':
       return trans.__('%1: cannot be read here', label);
+    case 'noextension':
+      return trans.__('%1: not set up on this server', label);
     case 'unavailable':
     case 'disabled':
       return '';
@@ -111,8 +113,8 @@ export function statusText(
         ? trans.__('%1: no charge', label)
         : trans.__('%1: waiting…', label);
     }
-    if (status.state === 'busy') {
-      return trans.__('%1: server busy', label);
+    if (status.state === 'disconnected') {
+      return trans.__('%1: server not reachable', label);
     }
     return offline ? trans.__('%1: offline', label) : trans.__('%1: …', label);
   }
@@ -120,8 +122,8 @@ export function statusText(
   if (fresh) {
     return `${label}: ${balances}`;
   }
-  if (status.state === 'busy') {
-    return trans.__('%1: %2 (server busy)', label, balances);
+  if (status.state === 'disconnected') {
+    return trans.__('%1: %2 (server not reachable)', label, balances);
   }
   // Never a stale number presented as fresh.
   if (status.state === 'connecting') {

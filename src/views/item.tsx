@@ -81,8 +81,7 @@ export class CreditsStatusItem extends VDomRenderer<CreditsViewModel> {
           status,
           model.entries,
           model.lastUpdate,
-          model.stopMessage,
-          model.hub?.trusted === false
+          model.stopMessage
         )
       : '';
     node.setAttribute(

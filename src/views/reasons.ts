@@ -59,6 +59,20 @@ export const REASONS: readonly (readonly [string, Translate])[] = [
   ],
   ['the hub asked to log in', t => t.__('the hub asked to log in')],
   [
+    'this Jupyter server answered something else than its credits state',
+    t =>
+      t.__('this Jupyter server answered something else than its credits state')
+  ],
+  [
+    'this Jupyter server refused the page (HTTP %1)',
+    (t, a) => t.__('this Jupyter server refused the page (HTTP %1)', a)
+  ],
+  [
+    'this Jupyter server has no jupyterlab-hub-credits server part',
+    t => t.__('this Jupyter server has no jupyterlab-hub-credits server part')
+  ],
+  ['HTTP %1', (t, a) => t.__('HTTP %1', a)],
+  [
     'the hub refused access (HTTP %1)',
     (t, a) => t.__('the hub refused access (HTTP %1)', a)
   ],

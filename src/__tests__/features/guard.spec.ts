@@ -1,7 +1,6 @@
 import '../helpers/jsdom';
 import { Notification } from '@jupyterlab/apputils';
 import { nullTranslator } from '@jupyterlab/translation';
-import type { IClock } from '../../connection/clock';
 import {
   GuardDecision,
   LeadTimeTrigger,
@@ -14,10 +13,11 @@ import type {
 import { WorkGuard } from '../../features/guard/guard';
 import { CreditsModel, readonlyCredits } from '../../model/model';
 import { connectionStatus } from '../../model/state';
-import { until } from '../helpers/sse';
+import { ManualClock, until } from '../helpers/clock';
+import { feed } from '../helpers/documents';
 import { saveDocuments } from '../../features/guard/saver';
 import type { IOpenDocument } from '../../features/documents';
-import type { Estimate } from '../../model/estimate';
+import type { Estimate } from '../../model/types';
 
 const MIN = 60000;
 const trans = nullTranslator.load('test');
@@ -125,43 +125,6 @@ describe('saveDocuments', () => {
   });
 });
 
-/**
- * A clock the test moves: `advance` runs the timers that fall due, in order.
- */
-class ManualClock implements IClock {
-  t = 0;
-  now(): number {
-    return this.t;
-  }
-  setTimeout(callback: () => void, ms: number): unknown {
-    const timer = { at: this.t + ms, callback };
-    this._timers.push(timer);
-    return timer;
-  }
-  clearTimeout(handle: unknown): void {
-    this._timers = this._timers.filter(timer => timer !== handle);
-  }
-  advance(ms: number): void {
-    const end = this.t + ms;
-    for (;;) {
-      const due = this._timers
-        .filter(timer => timer.at <= end)
-        .sort((a, b) => a.at - b.at)[0];
-      if (!due) {
-        break;
-      }
-      this.clearTimeout(due);
-      this.t = due.at;
-      due.callback();
-    }
-    this.t = end;
-  }
-  get pending(): number {
-    return this._timers.length;
-  }
-  private _timers: { at: number; callback: () => void }[] = [];
-}
-
 const SETTINGS: IGuardSettings = {
   warn: true,
   warnLeadMs: 10 * MIN,
@@ -245,7 +208,6 @@ describe('GuardDecision', () => {
 describe('WorkGuard', () => {
   let clock: ManualClock;
   let model: CreditsModel;
-  let estimate: Estimate;
   let guard: WorkGuard;
   let saved: string[];
   let dirty: boolean;
@@ -253,17 +215,40 @@ describe('WorkGuard', () => {
   const notices = () =>
     Notification.manager.notifications.map(n => `${n.type}: ${n.message}`);
 
+  /**
+   * The server part predicts the stop `minutes` from now (its clock is the
+   * page's); the model counts down from there.
+   */
+  const predict = (minutes: number, state = 'live') => {
+    const stopAt = clock.now() + minutes * MIN;
+    feed(
+      model,
+      {
+        state,
+        estimate: {
+          kind: 'falling',
+          ratePerMinute: 1,
+          bill: 1,
+          periodMs: MIN,
+          msToStop: minutes * MIN,
+          stopAt,
+          earliest: stopAt,
+          latest: stopAt
+        }
+      },
+      clock.now()
+    );
+  };
+
   beforeEach(() => {
     Notification.dismiss();
     clock = new ManualClock();
-    model = new CreditsModel({ log: () => undefined, now: () => clock.now() });
+    model = new CreditsModel({ now: () => clock.now() });
     model.configure(
       { entries: [], warningPercent: 25, criticalPercent: 10 },
       null
     );
-    model.setStatus(connectionStatus('live', 0));
-    estimate = falling(60);
-    model.setEstimator(() => estimate);
+    predict(60);
     saved = [];
     dirty = true;
     guard = new WorkGuard({
@@ -293,9 +278,11 @@ describe('WorkGuard', () => {
   });
 
   it('looks again every 15 s on its clock: the warning comes as the estimate counts down', () => {
+    // The stop 10 min 10 s away: outside the 10 min lead, for 10 s.
+    predict(10 + 10 / 60);
     guard.check();
     expect(notices()).toEqual([]);
-    estimate = falling(9);
+    // No new document: the model's estimate counts down by itself.
     clock.advance(14999);
     expect(notices()).toEqual([]);
     clock.advance(1);
@@ -305,10 +292,9 @@ describe('WorkGuard', () => {
   });
 
   it('keeps one warning, updated in place, and saves at the crossing once', async () => {
-    estimate = falling(8);
+    predict(8);
     guard.check();
-    estimate = falling(2);
-    model.setStatus(connectionStatus('live', 1));
+    predict(2);
     await until(() => notices().length === 2);
     const warnings = notices().filter(n => n.startsWith('warning'));
     expect(warnings).toEqual([
@@ -326,17 +312,17 @@ describe('WorkGuard', () => {
   });
 
   it('the stop takes over: warning and save report dismissed', async () => {
-    estimate = falling(2);
+    predict(2);
     guard.check();
     await until(() => notices().length === 2);
-    model.setStatus(connectionStatus('stopped', 2));
+    predict(2, 'stopped');
     expect(notices()).toEqual([]);
   });
 
   it('stops looking once disposed', () => {
     guard.dispose();
     expect(clock.pending).toBe(0);
-    estimate = falling(1);
+    predict(1);
     clock.advance(60000);
     model.setStatus(connectionStatus('live', 3));
     expect(notices()).toEqual([]);

@@ -1,9 +1,5 @@
-import {
-  OWN_STOP_MS,
-  forgetOwnStop,
-  noteOwnStop
-} from '../../connection/ownstop';
 import '../helpers/jsdom';
+import { OWN_STOP_MS, forgetOwnStop, noteOwnStop } from '../../client/ownstop';
 import { Notification } from '@jupyterlab/apputils';
 import { nullTranslator } from '@jupyterlab/translation';
 import {
@@ -14,17 +10,18 @@ import {
 import { CreditsModel, readonlyCredits } from '../../model/model';
 import { connectionStatus } from '../../model/state';
 import type { Level } from '../../model/levels';
+import { feed, rawEntry } from '../helpers/documents';
 
 const trans = nullTranslator.load('test');
 
-function feed(levels: Level[]) {
+function track(levels: Level[]) {
   const tracker = new CrossingTracker();
   return levels.map(level => tracker.update(level));
 }
 
 describe('CrossingTracker', () => {
   it('fires once per crossing, not on every event', () => {
-    expect(feed(['ok', 'ok', 'warning', 'warning', 'warning'])).toEqual([
+    expect(track(['ok', 'ok', 'warning', 'warning', 'warning'])).toEqual([
       null,
       null,
       'warning',
@@ -34,7 +31,7 @@ describe('CrossingTracker', () => {
   });
 
   it('fires for warning, then for critical', () => {
-    expect(feed(['warning', 'critical', 'critical'])).toEqual([
+    expect(track(['warning', 'critical', 'critical'])).toEqual([
       'warning',
       'critical',
       null
@@ -42,7 +39,7 @@ describe('CrossingTracker', () => {
   });
 
   it('jumping straight to critical fires once', () => {
-    expect(feed(['ok', 'critical', 'warning'])).toEqual([
+    expect(track(['ok', 'critical', 'warning'])).toEqual([
       null,
       'critical',
       null
@@ -51,7 +48,7 @@ describe('CrossingTracker', () => {
 
   it('re-arms after a recovery', () => {
     expect(
-      feed(['warning', 'ok', 'warning', 'critical', 'warning', 'critical'])
+      track(['warning', 'ok', 'warning', 'critical', 'warning', 'critical'])
     ).toEqual(['warning', null, 'warning', 'critical', null, 'critical']);
   });
 });
@@ -60,22 +57,17 @@ describe('the notifiers', () => {
   let model: CreditsModel;
   const notices = () =>
     Notification.manager.notifications.map(n => `${n.type}: ${n.message}`);
-  const balance = (value: number) =>
-    model.applyEvent({
-      kind: 'snapshot',
-      entries: [
-        { name: null, balance: value, cap: 100, grant: null, project: null }
-      ]
-    });
+  /** The server part's document: this balance, in this state. */
+  const balance = (value: number, state = 'live') =>
+    feed(model, { state, entries: [rawEntry(value)] });
 
   beforeEach(() => {
     Notification.dismiss();
-    model = new CreditsModel({ log: () => undefined });
+    model = new CreditsModel();
     model.configure(
       { entries: [], warningPercent: 25, criticalPercent: 10 },
       null
     );
-    model.setStatus(connectionStatus('live', 0));
   });
 
   afterEach(() => Notification.dismiss());
@@ -114,10 +106,13 @@ describe('the notifiers', () => {
     });
 
     it('polled numbers are fresh: they notify too; stale ones do not', () => {
-      model.setStatus(connectionStatus('reconnecting', 1));
-      balance(20);
+      // The server part lost the hub: its last numbers are stale.
+      balance(20, 'reconnecting');
       expect(notices()).toEqual([]);
-      model.setStatus(connectionStatus('polling', 2));
+      // This page lost its server: the numbers it holds are stale too.
+      model.setStatus(connectionStatus('disconnected', 1));
+      expect(notices()).toEqual([]);
+      balance(20, 'polling');
       expect(notices()).toEqual(['warning: Your hub credits are running low.']);
     });
 
@@ -182,7 +177,10 @@ describe('the notifiers', () => {
 
     it('says once that the hub stopped the server, and what was lost', () => {
       balance(50);
-      model.setStatus(connectionStatus('stopped', 1));
+      // The server part heard the hub's stop, then says it again.
+      feed(model, { state: 'stopped', entries: [rawEntry(50)], seq: 2 });
+      feed(model, { state: 'stopped', entries: [rawEntry(50)], seq: 3 });
+      // This page then finds its server gone.
       model.setStatus(connectionStatus('stopped', 2));
       expect(notices()).toEqual([
         'error: The hub stopped this server: its credits ran out or it was stopped elsewhere. Unsaved changes in a.ipynb, b.py are lost. Start it again from the hub home page.'
@@ -247,51 +245,67 @@ describe('the notifiers', () => {
       }
     });
 
+    /** The server part's estimate: `bill` credits every `periodMs`. */
+    const falling = (bill: number, periodMs: number) => ({
+      kind: 'falling',
+      ratePerMinute: (bill * 60000) / periodMs,
+      bill,
+      periodMs,
+      msToStop: 0,
+      stopAt: 0,
+      earliest: 0,
+      latest: 0
+    });
+
     it('the credits could not pay the next bill: says that, from the estimate', () => {
-      model.setEstimator(() => ({
-        kind: 'falling',
-        ratePerMinute: 1,
-        bill: 5,
-        periodMs: 60000,
-        msToStop: 0,
-        stopAt: 0,
-        earliest: 0,
-        latest: 0
-      }));
+      const t = Date.now();
       balance(3);
-      model.setStatus(connectionStatus('stopped', 1));
+      // The hub's stop, as the server part says it: its history ends at 3
+      // credits and a bill is 5.
+      feed(
+        model,
+        {
+          state: 'stopped',
+          since: (t + 1000) / 1000,
+          entries: [rawEntry(3)],
+          history: [[t / 1000, 3]],
+          estimate: falling(5, 60000)
+        },
+        t + 1000
+      );
       expect(notices()[0]).toMatch(
         /^error: The hub stopped this server: its credits could not pay the next bill\./
       );
     });
 
     it('a late credit task bills the periods it missed at once: still "could not pay"', () => {
-      const falling = {
-        kind: 'falling' as const,
-        ratePerMinute: 60,
-        bill: 1,
-        periodMs: 1000,
-        msToStop: 0,
-        stopAt: 0,
-        earliest: 0,
-        latest: 0
-      };
-      model.setEstimator(() => falling);
-      balance(1);
-      const last = model.history[model.history.length - 1].t;
+      const t = Date.now();
+      const known = (history: [number, number][]) =>
+        feed(
+          model,
+          {
+            entries: [rawEntry(history[history.length - 1][1])],
+            history: history.map(([at, available]) => [at / 1000, available]),
+            estimate: falling(1, 1000)
+          },
+          t
+        );
+      known([[t, 1]]);
       // One bill was due: 1 credit paid it, so someone else stopped it.
-      model.setStatus(connectionStatus('stopped', last + 900));
+      model.setStatus(connectionStatus('stopped', t + 900));
       expect(notices()[0]).toMatch(/had not run out: it was stopped elsewhere/);
       Notification.dismiss();
       // The task ran 2 s late: 2 bills were due, 1 credit could not pay them.
-      model.setStatus(connectionStatus('live', last + 1000));
-      model.setStatus(connectionStatus('stopped', last + 2000));
+      model.setStatus(connectionStatus('live', t + 1000));
+      model.setStatus(connectionStatus('stopped', t + 2000));
       expect(notices()[0]).toMatch(/its credits could not pay the next bill/);
       Notification.dismiss();
       // Much more than any few bills: stopped elsewhere, however late.
-      balance(50);
-      const later = model.history[model.history.length - 1].t;
-      model.setStatus(connectionStatus('live', later + 1));
+      const later = t + 5000;
+      known([
+        [t, 1],
+        [later, 50]
+      ]);
       model.setStatus(connectionStatus('stopped', later + 60000));
       expect(notices()[0]).toMatch(/had not run out/);
     });

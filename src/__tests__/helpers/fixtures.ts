@@ -1,7 +1,7 @@
 /**
  * Values several specs share.
  */
-import type { IHubLocation } from '../../connection/hub';
+import type { IHubLocation } from '../../client/location';
 
 /**
  * alice's default server on a hub at `/hub/`, seen by alice.
@@ -12,6 +12,5 @@ export const HUB: IHubLocation = {
   user: 'alice',
   serverName: '',
   viewer: 'alice',
-  baseUrl: '/user/alice/',
-  trusted: true
+  baseUrl: '/user/alice/'
 };

@@ -21,7 +21,7 @@ describe('DetailsToggle', () => {
 
   beforeEach(() => {
     calls.length = 0;
-    const model = new CreditsModel({ log: () => undefined });
+    const model = new CreditsModel();
     model.setStatus(connectionStatus('live', 0));
     item = new Widget();
     item.node.tabIndex = 0;

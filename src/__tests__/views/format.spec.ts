@@ -2,7 +2,7 @@ import { nullTranslator } from '@jupyterlab/translation';
 import { formatBalance, formatEntries, statusText } from '../../views/format';
 import type { IDisplayOptions } from '../../views/format';
 import { levelOf, selectEntries, worstLevel } from '../../model/levels';
-import type { ICreditEntry } from '../../model/payload';
+import type { ICreditEntry } from '../../model/types';
 import type { ConnectionState, IConnectionStatus } from '../../model/state';
 import { formatDuration, formatGrant } from '../../views/durations';
 

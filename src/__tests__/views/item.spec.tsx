@@ -7,10 +7,13 @@ import { CreditsModel, readonlyCredits } from '../../model/model';
 import type { ConnectionState } from '../../model/state';
 import { CreditsStatusItem } from '../../views/item';
 import { CreditsViewModel } from '../../views/viewmodel';
-import { HUB } from '../helpers/fixtures';
+import { feed, rawEntry } from '../helpers/documents';
 
 const trans = nullTranslator.load('test');
 
+/**
+ * A state only the page sees (or one before any document), with a reason.
+ */
 function live(model: CreditsModel, state: ConnectionState = 'live') {
   model.setStatus({
     state,
@@ -19,6 +22,13 @@ function live(model: CreditsModel, state: ConnectionState = 'live') {
     nextAttemptAt: null,
     since: 0
   });
+}
+
+/**
+ * The server part's document: this balance, live.
+ */
+function show(model: CreditsModel, balance: number) {
+  feed(model, { entries: [rawEntry(balance)] });
 }
 
 // React 18 renders asynchronously; act() flushes the render.
@@ -55,7 +65,7 @@ describe('CreditsStatusItem', () => {
   let activated: number;
 
   beforeEach(() => {
-    model = new CreditsModel({ log: () => undefined });
+    model = new CreditsModel();
     model.configure(
       { entries: [], warningPercent: 25, criticalPercent: 10 },
       null
@@ -90,66 +100,32 @@ describe('CreditsStatusItem', () => {
   it('renders the hub balance as text and updates with the model', async () => {
     live(model);
     await described();
-    model.applyEvent({
-      kind: 'snapshot',
-      entries: [
-        { name: null, balance: 95, cap: 100, grant: null, project: null }
-      ]
-    });
+    show(model, 95);
     render(item);
     expect(text()).toBe('Credits: 95 / 100');
-    model.applyEvent({
-      kind: 'snapshot',
-      entries: [
-        { name: null, balance: 94, cap: 100, grant: null, project: null }
-      ]
-    });
+    show(model, 94);
     render(item);
     expect(text()).toBe('Credits: 94 / 100');
     expect(item.node.title).toContain('94 of 100 credits left');
   });
 
   it('never reads "no charge" before the hub has answered', async () => {
-    live(model);
+    // Live, but no numbers came yet (no update time).
+    feed(model, { entries: [], updated: null });
     await described();
     render(item);
     expect(text()).toBe('Credits: waiting…');
     expect(item.node.title).toContain("waiting for the hub's first numbers");
     expect(item.node.title).not.toContain('free of charge');
     // An empty list from the hub is how it says the server is free.
-    model.applyEvent({ kind: 'snapshot', entries: [] });
+    feed(model, { entries: [] });
     render(item);
     expect(text()).toBe('Credits: no charge');
     expect(item.node.title).toContain('free of charge');
   });
 
-  it('says in the tooltip when the hub URL of the settings gets no token', async () => {
-    model.configure(
-      { entries: [], warningPercent: 25, criticalPercent: 10 },
-      { ...HUB, host: 'https://elsewhere.example.org', trusted: false }
-    );
-    live(model);
-    await described();
-    render(item);
-    expect(item.node.title).toContain(
-      "The hub URL in the settings is not this hub's origin: no token sent."
-    );
-    model.configure(
-      { entries: [], warningPercent: 25, criticalPercent: 10 },
-      HUB
-    );
-    render(item);
-    expect(item.node.title).not.toContain('no token sent');
-  });
-
   it('applies display settings at once', () => {
-    live(model);
-    model.applyEvent({
-      kind: 'snapshot',
-      entries: [
-        { name: null, balance: 20, cap: 100, grant: null, project: null }
-      ]
-    });
+    show(model, 20);
     render(item);
     expect(item.node.querySelector('.jp-mod-warning')).not.toBeNull();
     view.display = { ...view.display, label: 'Budget', format: 'percent' };
@@ -164,22 +140,11 @@ describe('CreditsStatusItem', () => {
   });
 
   it('renders hub strings as text, never as HTML', () => {
-    live(model);
-    model.applyEvent({
-      kind: 'snapshot',
+    feed(model, {
       entries: [
-        {
-          name: null,
-          balance: 1,
-          cap: 2,
-          grant: null,
-          project: {
-            name: '<img src=x onerror=alert(1)>',
-            balance: 1,
-            cap: 1,
-            grant: null
-          }
-        }
+        rawEntry(1, 2, {
+          project: { name: '<img src=x onerror=alert(1)>', balance: 1, cap: 1 }
+        })
       ]
     });
     render(item);
@@ -200,12 +165,7 @@ describe('CreditsStatusItem', () => {
   it('has an accessible name that reads the balance and announces state changes politely', async () => {
     live(model);
     await described();
-    model.applyEvent({
-      kind: 'snapshot',
-      entries: [
-        { name: null, balance: 50, cap: 100, grant: null, project: null }
-      ]
-    });
+    show(model, 50);
     render(item);
     expect(item.node.getAttribute('aria-label')).toMatch(
       /^Credits: 50 \/ 100\./
@@ -213,17 +173,19 @@ describe('CreditsStatusItem', () => {
     const announce = item.node.querySelector('[aria-live="polite"]')!;
     // All well at start: nothing to announce.
     expect(announce.textContent).toBe('');
-    live(model, 'reconnecting');
+    // The server part lost the hub: it says so, with its last numbers.
+    const reconnecting = (balance: number) =>
+      feed(model, {
+        state: 'reconnecting',
+        reason: 'the hub went silent',
+        entries: [rawEntry(balance)]
+      });
+    reconnecting(50);
     render(item);
     expect(announce.textContent).toContain('reconnecting');
     // A new balance with the same state and level is not announced again.
     const before = announce.textContent;
-    model.applyEvent({
-      kind: 'snapshot',
-      entries: [
-        { name: null, balance: 49, cap: 100, grant: null, project: null }
-      ]
-    });
+    reconnecting(49);
     render(item);
     expect(announce.textContent).toBe(before);
   });
@@ -241,13 +203,8 @@ describe('CreditsStatusItem', () => {
       await act(() => Promise.resolve());
       expect(render).toHaveBeenCalledTimes(1);
       for (let balance = 90; balance > 85; balance--) {
-        model.applyEvent({
-          kind: 'snapshot',
-          entries: [
-            { name: null, balance, cap: 100, grant: null, project: null }
-          ]
-        });
-        // Each change in a task of its own, as network chunks come.
+        show(model, balance);
+        // Each change in a task of its own, as documents come.
         await act(() => Promise.resolve());
       }
       expect(render).toHaveBeenCalledTimes(1);

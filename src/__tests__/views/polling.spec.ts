@@ -1,14 +1,16 @@
 /**
  * What the item and its tooltip say in the reading rule's states: polled
  * numbers shown as they are (with how they are read), a guessed entry
- * named, a free server, a busy relay.
+ * named, a free server; and in the states only the page sees: its server
+ * out of reach, a server without the server part.
  */
 import { nullTranslator } from '@jupyterlab/translation';
 import { describeStatus, stateLine, statusTooltip } from '../../views/describe';
 import { statusText } from '../../views/format';
 import { CreditsModel } from '../../model/model';
-import type { ICreditEntry } from '../../model/payload';
+import type { ICreditEntry } from '../../model/types';
 import { connectionStatus, isFresh } from '../../model/state';
+import { feed, rawEntry } from '../helpers/documents';
 
 const trans = nullTranslator.load('test');
 const DISPLAY = { label: 'Credits', show: 'both', format: 'fraction' } as const;
@@ -20,7 +22,7 @@ const ENTRY: ICreditEntry = {
   project: null
 };
 
-describe('the polling and busy states', () => {
+describe('the polling, disconnected and noextension states', () => {
   it('polled numbers are shown as they are, and count as fresh', () => {
     const polling = connectionStatus('polling', 0, { nextAttemptAt: 60000 });
     expect(statusText(trans, polling, [ENTRY], DISPLAY)).toBe(
@@ -74,35 +76,52 @@ describe('the polling and busy states', () => {
     );
   });
 
-  it('a busy relay keeps the last numbers, marked', () => {
-    const busy = connectionStatus('busy', 0, {
-      reason: 'the Jupyter server has too many credit readers open',
+  it('a server out of reach keeps the last numbers, marked, with the next attempt', () => {
+    const disconnected = connectionStatus('disconnected', 0, {
+      reason: 'HTTP 502',
+      failures: 2,
       nextAttemptAt: 90000
     });
-    expect(statusText(trans, busy, [ENTRY], DISPLAY)).toBe(
-      'Credits: 5 / 100 (server busy)'
+    expect(statusText(trans, disconnected, [ENTRY], DISPLAY)).toBe(
+      'Credits: 5 / 100 (server not reachable)'
     );
-    expect(describeStatus(trans, busy, true)).toContain('too many');
+    const line = describeStatus(trans, disconnected, true);
+    expect(line).toContain('cannot reach its Jupyter server');
+    expect(line).toContain('HTTP 502');
+    expect(line).toContain(new Date(90000).toLocaleTimeString());
   });
 
-  it('a busy relay before any number says so', () => {
-    const busy = connectionStatus('busy', 0, {
-      reason: 'the Jupyter server has too many credit readers open',
-      nextAttemptAt: 90000
+  it('a server out of reach before any number says so', () => {
+    const disconnected = connectionStatus('disconnected', 0, {
+      reason: 'network error: Failed to fetch'
     });
-    expect(statusText(trans, busy, [], DISPLAY)).toBe('Credits: server busy');
+    expect(statusText(trans, disconnected, [], DISPLAY)).toBe(
+      'Credits: server not reachable'
+    );
+  });
+
+  it('a server without the server part says it is not set up, and how to fix it', () => {
+    const none = connectionStatus('noextension', 0);
+    expect(statusText(trans, none, [ENTRY], DISPLAY)).toBe(
+      'Credits: not set up on this server'
+    );
+    expect(describeStatus(trans, none, false)).toContain(
+      'pip install jupyterlab-hub-credits'
+    );
   });
 
   it('levels act on polled numbers', () => {
-    const model = new CreditsModel({ log: () => undefined });
+    const model = new CreditsModel();
     model.configure(
       { entries: [], warningPercent: 25, criticalPercent: 10 },
       null
     );
-    model.applyEvent({ kind: 'snapshot', entries: [ENTRY] });
-    model.setStatus(connectionStatus('polling', 0));
+    feed(model, { state: 'polling', entries: [rawEntry(5)] });
     expect(model.level).toBe('critical');
-    model.setStatus(connectionStatus('connecting', 0));
+    feed(model, { state: 'reconnecting', entries: [rawEntry(5)] });
+    expect(model.level).toBe('ok');
+    feed(model, { state: 'polling', entries: [rawEntry(5)] });
+    model.setStatus(connectionStatus('disconnected', 0));
     expect(model.level).toBe('ok');
   });
 });

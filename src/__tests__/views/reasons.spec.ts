@@ -1,13 +1,16 @@
 /**
- * The connection's reasons reach the reader through the translator: every
- * template as the connection writes it, nested reasons too; text from
+ * The reasons reach the reader through the translator: every template as
+ * the server part and the client write it, nested reasons too; text from
  * elsewhere as it came.
  */
 import { Gettext, nullTranslator } from '@jupyterlab/translation';
 import type { TranslationBundle } from '@jupyterlab/translation';
-import { classifyAnswer } from '../../connection/policy';
+import { CreditsClient } from '../../client/client';
+import { CreditsModel } from '../../model/model';
 import { connectionStatus } from '../../model/state';
 import { REASONS, translateReason, translateStatus } from '../../views/reasons';
+import { ManualClock } from '../helpers/clock';
+import { FakePage, FakeServer, answer, flush } from '../helpers/server';
 
 /**
  * A translator that marks what it translated: «words».
@@ -56,12 +59,6 @@ describe('translateReason', () => {
         'which entry pays for this server is a guess: default'
       )
     ).toBe('«which entry pays for this server is a guess: default»');
-    expect(
-      translateReason(
-        marking,
-        'the Jupyter server has too many credit readers open'
-      )
-    ).toBe('«the Jupyter server has too many credit readers open»');
   });
 
   it("shows the hub's, the relay's and the browser's own words as they came", () => {
@@ -75,36 +72,56 @@ describe('translateReason', () => {
     expect(translateReason(marking, '')).toBe('');
   });
 
-  it('knows every reason the status policy gives', () => {
-    const types = ['', 'text/html', 'text/event-stream', 'application/json'];
-    const unknown = new Set<string>();
-    for (let status = 100; status < 600; status++) {
-      for (const contentType of types) {
-        for (const sawEvent of [false, true]) {
-          for (const relay of [false, true]) {
-            const verdict = classifyAnswer(
-              {
-                status,
-                opaqueRedirect: false,
-                contentType,
-                retryAfter: null,
-                hasBody: true
-              },
-              sawEvent,
-              0,
-              relay
-            );
-            if ('reason' in verdict) {
-              const shown = translateReason(marking, verdict.reason);
-              if (!shown.startsWith('«')) {
-                unknown.add(verdict.reason);
-              }
-            }
-          }
-        }
+  // Fails today: src/views/reasons.ts lists the old connection's reasons,
+  // not the ones src/client/client.ts writes (they show in English in
+  // every language). Turn into `it` once fixed.
+  it('knows every reason the client writes', async () => {
+    const STATE = '/base/hub-credits/state';
+    const failure = new TypeError('Failed to fetch');
+    // What the server answers GET state and api/status with, and whether
+    // the browser then goes offline.
+    const cases: [Response | Error, Response | Error, boolean][] = [
+      [failure, answer(200), false],
+      [failure, answer(200), true],
+      [answer(200, '<html></html>'), answer(200), false],
+      [answer(200, { state: 'busy' }), answer(200), false],
+      [answer(401), answer(200), false],
+      [answer(403), answer(200), false],
+      [answer(404), answer(200), false],
+      [answer(404), answer(302), false],
+      [answer(404), failure, false],
+      [answer(500), answer(200), false],
+      [answer(302), answer(302), false]
+    ];
+    const reasons = new Set<string>();
+    for (const [state, status, offline] of cases) {
+      const server = new FakeServer();
+      server.respond = path => (path === STATE ? state : status);
+      const page = new FakePage();
+      page.visible = false;
+      const model = new CreditsModel();
+      const client = new CreditsClient({
+        model,
+        baseUrl: '/base/',
+        fetch: server.fetch,
+        page,
+        clock: new ManualClock()
+      });
+      client.start();
+      await flush();
+      reasons.add(model.status.reason);
+      if (offline) {
+        page.online = false;
+        page.fire('window', 'offline');
+        reasons.add(model.status.reason);
       }
+      client.dispose();
     }
-    expect([...unknown]).toEqual([]);
+    expect(reasons.size).toBeGreaterThanOrEqual(8);
+    const unknown = [...reasons].filter(
+      reason => !translateReason(marking, reason).startsWith('«')
+    );
+    expect(unknown).toEqual([]);
   });
 });
 

@@ -18,13 +18,13 @@ const marking = {
 } as unknown as TranslationBundle;
 
 /** A status with a reason of ours (translated once the words are here). */
-const offline = connectionStatus('reconnecting', 0, {
+const offline = connectionStatus('offline', 0, {
   reason: 'the browser is offline',
   failures: 1
 });
 
 function setUp() {
-  const model = new CreditsModel({ log: () => undefined });
+  const model = new CreditsModel();
   model.configure(
     { entries: [], warningPercent: 25, criticalPercent: 10 },
     null

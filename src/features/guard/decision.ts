@@ -4,8 +4,8 @@
  * memory (the lead-time trigger, the last save); time comes from an
  * injected clock, so a test drives it.
  */
-import type { IClock } from '../../connection/clock';
-import type { Estimate } from '../../model/estimate';
+import type { IClock } from '../clock';
+import type { Estimate } from '../../model/types';
 import type { Level } from '../../model/levels';
 import type { ConnectionState } from '../../model/state';
 

@@ -7,7 +7,7 @@ import { LEVEL_RANK } from '../../model/levels';
 import type { Level } from '../../model/levels';
 import { isFresh } from '../../model/state';
 import type { ICreditsModel } from '../../tokens';
-import { takeOwnStop } from '../../connection/ownstop';
+import { takeOwnStop } from '../../client/ownstop';
 import { ModelWatcher } from '../watcher';
 
 /**

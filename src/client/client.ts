@@ -1,0 +1,458 @@
+/**
+ * The page's client of its own server part: it reads `GET hub-credits/state`
+ * and never the hub.
+ *
+ * - First paint and every change come from `GET state`; the server part
+ *   signals each change on Jupyter Server's event bus (`{seq, start}`,
+ *   no numbers), which every JupyterLab page already holds open.
+ * - A visible page claims live numbers when it becomes visible and every
+ *   30 s; a hidden page that guards work sends a lease every 5 minutes; a
+ *   page with nothing to guard sends nothing. Each answer carries the
+ *   latest `{seq, start}`: a page that missed events catches up.
+ * - When its server cannot be reached the page says so, and tells a
+ *   stopped server (`saysGone`) from a network error; it retries with a
+ *   backoff, and at once when the browser is back online or visible.
+ */
+import type { IDisposable } from '@lumino/disposable';
+import { systemClock } from '../features/clock';
+import type { IClock } from '../features/clock';
+import type { ISignal } from '@lumino/signaling';
+import type { CreditsModel } from '../model/model';
+import { connectionStatus } from '../model/state';
+import type { ConnectionState } from '../model/state';
+import { parseState } from './document';
+import { probe, saysGone } from './server';
+import type { ServerFetch } from './server';
+
+/** The schema of the server part's change events (`events.py`). */
+export const CHANGED_SCHEMA =
+  'https://events.jupyter.org/jupyterlab_hub_credits/changed/v1';
+/** A visible page renews its claim this often (the server keeps it 90 s). */
+export const CLAIM_EVERY_MS = 30_000;
+/** A hidden page that guards work renews its lease this often... */
+export const LEASE_EVERY_MS = 300_000;
+/** ...for this long. */
+export const LEASE_SECONDS = 600;
+/** Retries after a failure: from 5 s, doubling, up to 60 s. */
+export const RETRY_BASE_MS = 5_000;
+export const RETRY_CAP_MS = 60_000;
+/** Near a predicted stop (this close), a visible page reads this often. */
+export const STOP_NEAR_MS = 120_000;
+export const STOP_READ_EVERY_MS = 5_000;
+
+/**
+ * What the client listens to on the page, injectable for tests.
+ */
+export interface IPage {
+  readonly visible: boolean;
+  readonly online: boolean;
+  listen(
+    target: 'window' | 'document',
+    type: string,
+    listener: (event: Event) => void
+  ): () => void;
+}
+
+/**
+ * One event of Jupyter Server's event bus.
+ */
+export interface IEmission {
+  readonly schema_id: string;
+  readonly [key: string]: unknown;
+}
+
+export class CreditsClient implements IDisposable {
+  constructor(options: CreditsClient.IOptions) {
+    this._options = options;
+    this._clock = options.clock ?? systemClock;
+  }
+
+  get isDisposed(): boolean {
+    return this._disposed;
+  }
+
+  /**
+   * Starts: the first read, the claim or lease, and the page's events.
+   */
+  start(): void {
+    const { page, events, connectionFailure } = this._options;
+    events?.connect(this._onEmission, this);
+    connectionFailure?.connect(this._onFailureSignal, this);
+    this._unlisten = [
+      page.listen('document', 'visibilitychange', () => this._onVisibility()),
+      page.listen('window', 'online', () => this._wake()),
+      page.listen('window', 'offline', () => this._onOffline()),
+      page.listen('window', 'pageshow', () => this._wake()),
+      page.listen('document', 'resume', () => this._wake())
+    ];
+    if (!page.online) {
+      this._onOffline();
+    }
+    this._read();
+    this._schedulePresence(true);
+  }
+
+  /**
+   * How many minutes ahead the page guards work (0: nothing to guard):
+   * a hidden page then sends leases.
+   */
+  setLeadMinutes(minutes: number): void {
+    const had = this._leadMinutes > 0;
+    this._leadMinutes = minutes;
+    if (had !== minutes > 0 && !this._options.page.visible) {
+      this._schedulePresence(true);
+    }
+  }
+
+  /**
+   * A user's Reconnect: the server part leaves a terminal state, then the
+   * page reads again.
+   */
+  reconnect(): void {
+    if (this._disposed) {
+      return;
+    }
+    const read = () => {
+      this._terminal = false;
+      this._failures = 0;
+      this._read();
+      this._schedulePresence(true);
+    };
+    this._options
+      .fetch(`${this._options.baseUrl}hub-credits/reconnect`, {
+        method: 'POST'
+      })
+      .then(read, read);
+  }
+
+  dispose(): void {
+    if (this._disposed) {
+      return;
+    }
+    this._disposed = true;
+    this._options.events?.disconnect(this._onEmission, this);
+    this._options.connectionFailure?.disconnect(this._onFailureSignal, this);
+    this._unlisten.forEach(stop => stop());
+    this._clearTimer('_retryTimer');
+    this._clearTimer('_presenceTimer');
+    this._clearTimer('_stopTimer');
+  }
+
+  private _onEmission(_: unknown, emission: IEmission): void {
+    if (emission.schema_id !== CHANGED_SCHEMA) {
+      return;
+    }
+    this._catchUp(emission.seq, emission.start);
+  }
+
+  private _onFailureSignal(): void {
+    // JupyterLab lost its server: see what it is now.
+    if (this._failures === 0) {
+      this._read();
+    }
+  }
+
+  /**
+   * Reads again when `{seq, start}` says something changed since.
+   */
+  private _catchUp(seq: unknown, start: unknown): void {
+    if (typeof seq !== 'number' || typeof start !== 'string') {
+      return;
+    }
+    if (start !== this._start || seq > this._seq) {
+      this._read();
+    }
+  }
+
+  private _onVisibility(): void {
+    this._schedulePresence(true);
+    if (this._options.page.visible && this._failures > 0) {
+      this._read();
+    }
+  }
+
+  private _onOffline(): void {
+    this._options.model.setStatus(
+      connectionStatus('offline', this._clock.now(), {
+        reason: 'the browser is offline'
+      })
+    );
+  }
+
+  private _wake(): void {
+    if (this._failures > 0 || this._options.model.state === 'offline') {
+      this._read();
+    }
+    this._schedulePresence(true);
+  }
+
+  /**
+   * `GET state`, one at a time (a change meanwhile reads once more after).
+   */
+  private _read(): void {
+    if (this._disposed || this._terminal) {
+      return;
+    }
+    if (this._reading) {
+      this._again = true;
+      return;
+    }
+    this._reading = true;
+    this._clearTimer('_retryTimer');
+    void this._readOnce().finally(() => {
+      this._reading = false;
+      if (this._again && !this._disposed) {
+        this._again = false;
+        this._read();
+      }
+    });
+  }
+
+  private async _readOnce(): Promise<void> {
+    const { fetch, baseUrl, model, page } = this._options;
+    let response: Response;
+    try {
+      response = await fetch(`${baseUrl}hub-credits/state`, {
+        method: 'GET',
+        redirect: 'manual',
+        cache: 'no-store'
+      });
+    } catch (error) {
+      if (!this._disposed) {
+        this._fail(
+          page.online ? 'disconnected' : 'offline',
+          Private.text(error)
+        );
+      }
+      return;
+    }
+    if (this._disposed) {
+      return;
+    }
+    if (response.status === 200) {
+      let value: unknown = null;
+      try {
+        value = await response.json();
+      } catch {
+        // an answer that is no JSON: below
+      }
+      if (this._disposed) {
+        return;
+      }
+      const document = parseState(value, this._clock.now());
+      if (document === null) {
+        this._fail(
+          'disconnected',
+          'this Jupyter server answered something else than its credits state'
+        );
+        return;
+      }
+      if (document.start === this._start && document.seq < this._seq) {
+        return; // an older answer overtaken by a newer one
+      }
+      this._failures = 0;
+      this._seq = document.seq;
+      this._start = document.start;
+      model.apply(document);
+      this._watchStop();
+      return;
+    }
+    void response.body?.cancel().catch(() => undefined);
+    if (response.status === 401 || response.status === 403) {
+      this._end(
+        'unauthorized',
+        `this Jupyter server refused the page (HTTP ${response.status})`
+      );
+    } else if (response.status === 404) {
+      // No route: no server part here, unless the server itself is gone.
+      const status = await probe(fetch, baseUrl);
+      if (this._disposed) {
+        return;
+      }
+      if (status === 'running') {
+        this._end(
+          'noextension',
+          'this Jupyter server has no jupyterlab-hub-credits server part'
+        );
+      } else if (status === 'gone') {
+        this._end('stopped', 'the server is not running');
+      } else {
+        this._fail('disconnected', 'HTTP 404');
+      }
+    } else if (saysGone(response)) {
+      this._end('stopped', 'the server is not running');
+    } else {
+      this._fail('disconnected', `HTTP ${response.status}`);
+    }
+  }
+
+  /**
+   * While a visible page's numbers say the hub stops the server within two
+   * minutes, it reads its state every 5 s: the server may be gone before
+   * it can tell (reading its own server costs the hub nothing).
+   */
+  private _watchStop(): void {
+    this._clearTimer('_stopTimer');
+    const estimate = this._options.model.estimate(this._clock.now());
+    if (
+      estimate.kind !== 'falling' ||
+      estimate.msToStop > STOP_NEAR_MS ||
+      !this._options.page.visible
+    ) {
+      return;
+    }
+    this._stopTimer = this._clock.setTimeout(() => {
+      this._stopTimer = null;
+      this._read();
+    }, STOP_READ_EVERY_MS);
+  }
+
+  /**
+   * A state that stays until the user's Reconnect.
+   */
+  private _end(state: ConnectionState, reason: string): void {
+    this._terminal = true;
+    this._clearTimer('_presenceTimer');
+    this._options.model.setStatus(
+      connectionStatus(state, this._clock.now(), { reason })
+    );
+  }
+
+  /**
+   * A failure: said, and retried after the backoff.
+   */
+  private _fail(state: ConnectionState, reason: string): void {
+    const random = this._options.random ?? Math.random;
+    const wait = Math.min(
+      RETRY_CAP_MS,
+      RETRY_BASE_MS * 2 ** Math.min(this._failures, 10)
+    );
+    this._failures++;
+    const delay = Math.round(wait * (0.5 + random() / 2));
+    const now = this._clock.now();
+    const previous = this._options.model.status;
+    this._options.model.setStatus(
+      connectionStatus(state, previous.state === state ? previous.since : now, {
+        reason,
+        failures: this._failures,
+        nextAttemptAt: now + delay
+      })
+    );
+    this._clearTimer('_retryTimer');
+    this._retryTimer = this._clock.setTimeout(() => {
+      this._retryTimer = null;
+      this._read();
+    }, delay);
+  }
+
+  /**
+   * The claim (visible) or lease (hidden, guarding work) now and on its
+   * period; nothing for a hidden page with nothing to guard.
+   */
+  private _schedulePresence(now: boolean): void {
+    this._clearTimer('_presenceTimer');
+    if (this._disposed || this._terminal) {
+      return;
+    }
+    const visible = this._options.page.visible;
+    if (!visible && this._leadMinutes <= 0) {
+      return;
+    }
+    if (now) {
+      this._present(visible);
+    }
+    this._presenceTimer = this._clock.setTimeout(
+      () => {
+        this._presenceTimer = null;
+        this._schedulePresence(true);
+      },
+      visible ? CLAIM_EVERY_MS : LEASE_EVERY_MS
+    );
+  }
+
+  private _present(visible: boolean): void {
+    const { fetch, baseUrl } = this._options;
+    const query = visible ? '' : `?lease=${LEASE_SECONDS}`;
+    fetch(`${baseUrl}hub-credits/claim${query}`, { method: 'POST' }).then(
+      async response => {
+        if (response.status !== 200) {
+          void response.body?.cancel().catch(() => undefined);
+          this._read(); // says what is wrong
+          return;
+        }
+        try {
+          const answer = (await response.json()) as Record<string, unknown>;
+          this._catchUp(answer?.seq, answer?.start);
+        } catch {
+          this._read();
+        }
+      },
+      () => this._read()
+    );
+  }
+
+  private _clearTimer(
+    name: '_retryTimer' | '_presenceTimer' | '_stopTimer'
+  ): void {
+    if (this[name] !== null) {
+      this._clock.clearTimeout(this[name]);
+      this[name] = null;
+    }
+  }
+
+  private _options: CreditsClient.IOptions;
+  private _clock: IClock;
+  private _unlisten: (() => void)[] = [];
+  private _disposed = false;
+  private _reading = false;
+  private _again = false;
+  private _terminal = false;
+  private _failures = 0;
+  private _seq = -1;
+  private _start = '';
+  private _leadMinutes = 0;
+  private _retryTimer: unknown = null;
+  private _presenceTimer: unknown = null;
+  private _stopTimer: unknown = null;
+}
+
+export namespace CreditsClient {
+  export interface IOptions {
+    model: CreditsModel;
+    /** This server's base URL (leading and trailing slash). */
+    baseUrl: string;
+    fetch: ServerFetch;
+    page: IPage;
+    /** The event bus's stream (`app.serviceManager.events.stream`). */
+    events?: ISignal<unknown, IEmission> | null;
+    /** JupyterLab lost its server (`app.serviceManager.connectionFailure`). */
+    connectionFailure?: ISignal<unknown, Error> | null;
+    clock?: IClock;
+    random?: () => number;
+  }
+}
+
+/**
+ * The browser page, as the client listens to it.
+ */
+export function browserPage(): IPage {
+  return {
+    get visible() {
+      return document.visibilityState === 'visible';
+    },
+    get online() {
+      return navigator.onLine;
+    },
+    listen: (target, type, listener) => {
+      const on = target === 'window' ? window : document;
+      on.addEventListener(type, listener);
+      return () => on.removeEventListener(type, listener);
+    }
+  };
+}
+
+namespace Private {
+  export function text(error: unknown): string {
+    return `network error: ${error instanceof Error ? error.message : String(error)}`;
+  }
+}
