@@ -72,10 +72,11 @@ from .store import HistoryStore
 
 log = logging.getLogger(__name__)
 
-#: States a listener can be told. ``refused``, ``unavailable`` and
+#: States a listener can be told (codes of protocol.json's list).
+#: ``unreachable`` (the hub refuses the server's token), ``unavailable`` and
 #: ``stopped`` are terminal: the relay makes no further attempt until a new
 #: listener asks.
-TERMINAL = frozenset({"refused", "unavailable", "stopped"})
+TERMINAL = frozenset({"unreachable", "unavailable", "stopped"})
 MODES = ("stream", "poll", "off")
 READINGS = ("auto", "poll")
 
@@ -236,8 +237,11 @@ class CreditsRelay:
         #: When the state was entered (epoch s).
         self.since = self._clock.time()
         self.entry: Optional[Choice] = None
-        #: The valid entries of the last list the hub answered.
+        #: The valid entries of the last list the hub answered, and whether
+        #: one was read (a stream states no names and no grants: the list is
+        #: read once, at least the backoff base after the stream opened).
         self._listed: list[dict[str, Any]] = []
+        self._learned = False
         self.free = False
         self._last_state = self._state_message()
         self._last_snapshot: Optional[Message] = None
@@ -733,7 +737,7 @@ class CreditsRelay:
                 # too, and the hub is not asked twice in a breath.
                 self._not_before = now + self._backoff(0.0)
                 return self._not_before
-            self._set_state("refused", verdict.reason)
+            self._set_state("unreachable", verdict.reason)
             self._terminal_wait(now)
             return -1
         if verdict.kind == "end":
@@ -854,7 +858,7 @@ class CreditsRelay:
             self._opened_at = self._clock.monotonic()
             self._set_state("live")
             watchdog = Watchdog(self._clock, self.timings.heartbeat_timeout)
-            return await watchdog.run(self._read_stream(response, watchdog)), self._hint
+            return await watchdog.run(self._read_stream(response, watchdog, client)), self._hint
         except Late:
             return Verdict("retry", "the hub went silent"), self._hint
         except Unreadable as error:
@@ -864,7 +868,9 @@ class CreditsRelay:
         finally:
             await _closed(response)
 
-    async def _read_stream(self, response: httpx.Response, watchdog: Watchdog) -> Verdict:
+    async def _read_stream(
+        self, response: httpx.Response, watchdog: Watchdog, client: httpx.AsyncClient
+    ) -> Verdict:
         """The events of an open stream, until it ends or a stop event."""
         last: Optional[float] = None
         seen = 0
@@ -896,7 +902,35 @@ class CreditsRelay:
                 self._streamed_unmatched = True
                 self.free = False
                 self._deliver(json.dumps(value, separators=(",", ":")), value)
+                if not self._learned and now - self._opened_at >= self.timings.backoff_base:
+                    await self._learn(client)
+                    watchdog.feed()
         return Verdict("retry", "the hub closed the stream")
+
+    async def _learn(self, client: httpx.AsyncClient) -> None:
+        """Once: the hub's list while streaming, for the name of the entry
+        that pays and its grants (and the user's other entries). Whatever
+        fails, the stream goes on; it is not asked again."""
+        self._learned = True
+        self.polls += 1
+        try:
+            status, content_type, body, _ = await Watchdog(
+                self._clock, self.timings.connect_timeout
+            ).run(self._get_list(client))
+            if status != 200 or content_type.lower().startswith("text/html"):
+                return
+            entries = parse_list(read_json(body))
+        except (Late, Unreadable, httpx.HTTPError):
+            return
+        if not entries:
+            return
+        self._listed = entries
+        self._matched = match_entry(entries, self._streamed, self._matched) or self._matched
+        self._streamed_unmatched = False
+        choice = choose_entry(entries, self._matched)
+        if choice is not None:
+            self.entry = choice
+        self._changed_now()
 
     # -- one poll ------------------------------------------------------------
 
@@ -941,6 +975,7 @@ class CreditsRelay:
         if entries is None:
             return Verdict("retry", "the hub answered no credit list"), 0.0
         self._listed = entries
+        self._learned = True
         if self._streamed_unmatched:
             self._matched = match_entry(entries, self._streamed, self._matched) or self._matched
             self._streamed_unmatched = False

@@ -35,8 +35,8 @@ REFUSED_HINT = (
 def code_of(relay: CreditsRelay) -> tuple[str, str]:
     """The relay's state as a code of the shared list, and its reason."""
     state, reason = relay.state, relay.reason
-    if state == "refused":
-        return "unreachable", f"{reason}; {REFUSED_HINT}" if reason else REFUSED_HINT
+    if state == "unreachable":
+        return state, f"{reason}; {REFUSED_HINT}" if reason else REFUSED_HINT
     if relay.snapshot is None and not relay.free and state in ("connecting", "live", "polling"):
         # Never "free" (nor fresh) before the hub said so.
         return "connecting", WAITING_REASON

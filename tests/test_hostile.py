@@ -46,17 +46,9 @@ NUMBERS = Reading(poll_default=60, poll_min=30, visible_poll_min=10, task_interv
 #: A small cap keeps 10,000 cases fast; lines past it are drawn.
 LIMIT = 2048
 SECONDS = 120
-STATES = {
-    "connecting",
-    "waiting",
-    "live",
-    "polling",
-    "reconnecting",
-    "refused",
-    "unavailable",
-    "stopped",
-}
-FINE = {"connecting", "waiting", "live", "polling"}
+#: The codes the server part says (of protocol.json's one list).
+STATES = {"connecting", "live", "polling", "reconnecting", "unavailable", "unreachable", "stopped"}
+FINE = {"connecting", "live", "polling"}
 
 # -- what the hub may send ----------------------------------------------------
 #

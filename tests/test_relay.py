@@ -165,7 +165,7 @@ async def test_a_silent_hub_is_left_after_the_heartbeat_timeout(fake_hub: FakeHu
 
 @pytest.mark.parametrize(
     "status, state",
-    [(403, "refused"), (401, "refused"), (302, "refused"), (404, "unavailable")],
+    [(403, "unreachable"), (401, "unreachable"), (302, "unreachable"), (404, "unavailable")],
 )
 async def test_a_refusal_is_terminal_and_said_once(fake_hub: FakeHub, connect, status, state):
     # Refused by the stream and by the list alike (a stream refused alone
@@ -238,7 +238,7 @@ async def test_the_token_never_reaches_a_client(fake_hub: FakeHub, connect, jp_f
     fake_hub.list_status = 403
     fake_hub.script(Answer(status=403))
     client = connect()
-    await until(lambda: client.states() and client.states()[-1] == "refused")
+    await until(lambda: client.states() and client.states()[-1] == "unreachable")
     status = (await jp_fetch("hub-credits", "status")).body.decode()
     for text in (client.raw, status, json.dumps(client.events)):
         assert HUB_TOKEN not in text
