@@ -1,16 +1,16 @@
 /**
  * The wheel built by the test command loads in the oldest supported
  * JupyterLab (4.0.0) and in the latest (the demo's 4.6.6), and Notebook 7
- * loads cleanly with it. The hub is faked at the network edge: PageConfig
- * injected into the page, one credits event per stream connection.
+ * loads cleanly with it. The hub is faked at the server part's network
+ * edge (HubEdge), PageConfig's hub values injected into the page.
  */
 import { expect, test } from '@playwright/test';
 import type { ConsoleMessage, Page } from '@playwright/test';
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { REPO, TestLab } from './servers';
-import { ITEM_TEXT, mockStream, pretendHub } from './helpers';
+import { HubEdge, REPO, TestLab } from './servers';
+import { ITEM_TEXT, pretendHub } from './helpers';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -37,12 +37,13 @@ for (const { venv, version } of [
   test(`JupyterLab ${version}: the plugin activates and the item renders`, async ({
     page
   }) => {
-    const lab = new TestLab(venv);
+    const edge = new HubEdge(() => EVENT);
+    await edge.start();
+    const lab = new TestLab(venv, 'lab', [], edge.env());
     await lab.start();
     try {
       const messages = watchConsole(page);
       await pretendHub(page);
-      await mockStream(page, () => EVENT);
       await page.goto(lab.url);
       await expect(page.locator(ITEM_TEXT)).toContainText(
         'Credits: 95 / 100 · community1: 1,000 / 1,000'
@@ -70,6 +71,7 @@ for (const { venv, version } of [
       expect(problems).toEqual([]);
     } finally {
       await lab.dispose();
+      await edge.dispose();
     }
   });
 }
@@ -77,12 +79,13 @@ for (const { venv, version } of [
 test('Notebook 7 loads cleanly and shows the credits in its top area', async ({
   page
 }) => {
-  const notebook = new TestLab('.venv', 'notebook');
+  const edge = new HubEdge(() => EVENT);
+  await edge.start();
+  const notebook = new TestLab('.venv', 'notebook', [], edge.env());
   await notebook.start();
   try {
     const messages = watchConsole(page);
     await pretendHub(page);
-    await mockStream(page, () => EVENT);
     await page.goto(notebook.url);
     const item = page.locator('#top-panel .jp-CreditsStatus-top');
     await expect(item.locator('.jp-CreditsStatus-text')).toContainText(
@@ -115,6 +118,7 @@ test('Notebook 7 loads cleanly and shows the credits in its top area', async ({
     expect(errors).toEqual([]);
   } finally {
     await notebook.dispose();
+    await edge.dispose();
   }
 });
 

@@ -8,14 +8,8 @@ import { expect, test } from './fixtures';
 import type { Page } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
-import { TestLab } from './servers';
-import {
-  ITEM_TEXT,
-  login,
-  mockStream,
-  pretendHub,
-  writeNotebook
-} from './helpers';
+import { HubEdge, TestLab } from './servers';
+import { ITEM_TEXT, login, pretendHub, writeNotebook } from './helpers';
 
 const SHOTS = path.resolve(__dirname, '..', '.test-output', 'screenshots');
 const MARK = 'print("typed, never saved by hand")';
@@ -36,11 +30,20 @@ const noJupyterLabAutosave = [
   { autosave: false }
 ] as const;
 
-test.describe('with the stream mocked at the network edge', () => {
+test.describe("with the hub faked at the server part's network edge", () => {
   let lab: TestLab;
+  // A balance that falls 2 credits a second.
+  let start = Date.now();
+  let events = 0;
+  const edge = new HubEdge(() => {
+    events++;
+    const balance = Math.max(0, 300 - Math.floor((Date.now() - start) / 500));
+    return `{"balance": ${balance}, "cap": 300}`;
+  });
 
   test.beforeAll(async () => {
-    lab = new TestLab();
+    await edge.start();
+    lab = new TestLab('.venv', 'lab', [], edge.env());
     // JupyterLab's own autosave must not be the one that saves.
     lab.userSettings(...noJupyterLabAutosave);
     writeNotebook(path.join(lab.root, 'work.ipynb'));
@@ -49,6 +52,7 @@ test.describe('with the stream mocked at the network edge', () => {
 
   test.afterAll(async () => {
     await lab?.dispose();
+    await edge.dispose();
   });
 
   test('a falling balance warns, then saves the dirty notebook to disk', async ({
@@ -56,15 +60,7 @@ test.describe('with the stream mocked at the network edge', () => {
   }) => {
     fs.mkdirSync(SHOTS, { recursive: true });
     await pretendHub(page);
-    // Each connection gets one snapshot of a balance that falls 2 credits a
-    // second, however soon the client reconnects after the stream ends.
-    const start = Date.now();
-    let requests = 0;
-    await mockStream(page, () => {
-      requests++;
-      const balance = Math.max(0, 300 - Math.floor((Date.now() - start) / 500));
-      return `{"balance": ${balance}, "cap": 300}`;
-    });
+    start = Date.now();
 
     await page.goto(
       `http://127.0.0.1:${lab.port}/lab/tree/work.ipynb?token=${lab.token}`
@@ -107,7 +103,7 @@ test.describe('with the stream mocked at the network edge', () => {
     await expect(warning).toHaveCount(1);
     // The balance fell through many snapshots (the save may come within
     // seconds now that the estimate is known from the second step).
-    await expect.poll(() => requests, { timeout: 30000 }).toBeGreaterThan(10);
+    await expect.poll(() => events, { timeout: 30000 }).toBeGreaterThan(10);
   });
 });
 

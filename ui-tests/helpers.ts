@@ -105,24 +105,6 @@ export async function pretendHub(
 }
 
 /**
- * Serves the per-server credits stream of `user` at the network edge: each
- * connection gets one event from `next()`, then the stream ends.
- */
-export async function mockStream(
-  page: Page,
-  next: () => string,
-  user = 'tester'
-): Promise<void> {
-  await page.route(`**/hub/api/credits/sseserver/${user}`, route =>
-    route.fulfill({
-      status: 200,
-      headers: { 'Content-Type': 'text/event-stream' },
-      body: `\n\ndata: ${next()}\n\n`
-    })
-  );
-}
-
-/**
  * Opens JupyterLab's command palette (Ctrl+Shift+C), retrying the shortcut
  * until the palette shows: it toggles, and a press during a focus change
  * can be lost.

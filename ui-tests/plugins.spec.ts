@@ -5,8 +5,8 @@
 import { expect, test } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
-import { TestLab } from './servers';
-import { ITEM, ITEM_TEXT, mockStream, pretendHub } from './helpers';
+import { HubEdge, TestLab } from './servers';
+import { ITEM, ITEM_TEXT, pretendHub } from './helpers';
 
 const GUARD = 'jupyterlab-hub-credits:guard';
 
@@ -16,9 +16,16 @@ type App = {
 
 test.describe('with the work guard switched off', () => {
   let lab: TestLab;
+  // Falling fast enough that the guard would warn and save at once.
+  let balance = 300;
+  const edge = new HubEdge(() => {
+    balance = Math.max(1, balance - 1);
+    return `{"balance": ${balance}, "cap": 300}`;
+  });
 
   test.beforeAll(async () => {
-    lab = new TestLab('.venv', 'lab', [GUARD]);
+    await edge.start();
+    lab = new TestLab('.venv', 'lab', [GUARD], edge.env());
     lab.userSettings('@jupyterlab/docmanager-extension', 'plugin', {
       autosave: false
     });
@@ -28,18 +35,13 @@ test.describe('with the work guard switched off', () => {
 
   test.afterAll(async () => {
     await lab?.dispose();
+    await edge.dispose();
   });
 
   test('the item, details and notices work; no run-out warning, no automatic save', async ({
     page
   }) => {
     await pretendHub(page);
-    // Falling fast enough that the guard would warn and save at once.
-    let balance = 300;
-    await mockStream(page, () => {
-      balance = Math.max(1, balance - 1);
-      return `{"balance": ${balance}, "cap": 300}`;
-    });
     await page.goto(
       `http://127.0.0.1:${lab.port}/lab/tree/notes.txt?token=${lab.token}`
     );

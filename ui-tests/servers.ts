@@ -6,6 +6,7 @@
 import { ChildProcess, spawn } from 'child_process';
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
+import * as http from 'http';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
@@ -497,4 +498,77 @@ export class TestLab {
   }
 
   private _child: ChildProcess | null = null;
+}
+
+/**
+ * A hub at the network edge of a plain JupyterLab's server part, for
+ * faults and numbers a real hub is not made to produce: it serves the
+ * per-server credits stream (one event from `next()` at once and then
+ * every `everyMs`) and the credit list (the last event, named `default`).
+ * The server part finds it through the JUPYTERHUB_* variables of `env()`.
+ */
+export class HubEdge {
+  constructor(
+    /** The data of the next event, e.g. `{"balance": 95, "cap": 100}`. */
+    public next: () => string,
+    readonly everyMs = 1000
+  ) {}
+
+  port = 0;
+  private _server: http.Server | null = null;
+  private _last = '';
+  private _timers = new Set<ReturnType<typeof setInterval>>();
+
+  async start(): Promise<void> {
+    this.port = await freePort();
+    this._server = http.createServer((request, response) => {
+      const url = request.url ?? '';
+      if (url.startsWith('/hub/api/credits/sseserver/')) {
+        response.writeHead(200, { 'Content-Type': 'text/event-stream' });
+        const send = () => {
+          this._last = this.next();
+          response.write(`data: ${this._last}\n\n`);
+        };
+        response.write('\n\n');
+        send();
+        const timer = setInterval(send, this.everyMs);
+        this._timers.add(timer);
+        request.on('close', () => {
+          clearInterval(timer);
+          this._timers.delete(timer);
+        });
+      } else if (url === '/hub/api/credits') {
+        const last = this._last || this.next();
+        response.writeHead(200, { 'Content-Type': 'application/json' });
+        response.end(
+          `[${JSON.stringify({ name: 'default', ...JSON.parse(last) })}]`
+        );
+      } else {
+        response.writeHead(404, { 'Content-Type': 'application/json' });
+        response.end('{"message": "Not Found"}');
+      }
+    });
+    await new Promise<void>(resolve =>
+      this._server!.listen(this.port, '127.0.0.1', resolve)
+    );
+  }
+
+  /**
+   * What jupyterhub-singleuser would give the server of `user`.
+   */
+  env(user = 'tester'): Record<string, string> {
+    return {
+      JUPYTERHUB_API_URL: `http://127.0.0.1:${this.port}/hub/api`,
+      JUPYTERHUB_API_TOKEN: randomBytes(16).toString('hex'),
+      JUPYTERHUB_USER: user,
+      JUPYTERHUB_SERVER_NAME: ''
+    };
+  }
+
+  async dispose(): Promise<void> {
+    this._timers.forEach(timer => clearInterval(timer));
+    this._timers.clear();
+    this._server?.closeAllConnections();
+    await new Promise(resolve => this._server?.close(resolve));
+  }
 }
