@@ -902,9 +902,15 @@ class CreditsRelay:
                 self._streamed_unmatched = True
                 self.free = False
                 self._deliver(json.dumps(value, separators=(",", ":")), value)
-                if not self._learned and now - self._opened_at >= self.timings.backoff_base:
-                    await self._learn(client)
-                    watchdog.feed()
+            # A snapshot or a keepalive (every 8 s) at least the backoff base
+            # after the stream opened: the list, once.
+            if (
+                not (self._learned or self.always_stream)
+                and self._streamed is not None
+                and self._clock.monotonic() - self._opened_at >= self.timings.backoff_base
+            ):
+                await self._learn(client)
+                watchdog.feed()
         return Verdict("retry", "the hub closed the stream")
 
     async def _learn(self, client: httpx.AsyncClient) -> None:

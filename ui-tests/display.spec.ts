@@ -91,8 +91,7 @@ test('settings changed in the Settings Editor change the item at once, without a
   await page.check(`${FORM}_enabled`);
   await expect(text).toHaveText('Budget: 100 / 100 · community1: 0 / 1,000');
 
-  // The per-user stream also carries the grant schedules.
-  await page.selectOption(`${FORM}_endpoint`, 'user');
+  // The server part read the hub's list once: the grant schedules too.
   await hub.setProjectCredits('community1', { balance: 1000 });
   await expect(text).toHaveText(
     'Budget: 100 / 100 · community1: 1,000 / 1,000'

@@ -249,7 +249,7 @@ export async function relayStatus(
 export function hubApiRequests(context: BrowserContext): string[] {
   const urls: string[] = [];
   context.on('request', request => {
-    if (/\/hub\/api\//.test(new URL(request.url()).pathname)) {
+    if (/\/hub\/api\/credits/.test(new URL(request.url()).pathname)) {
       urls.push(request.url());
     }
   });
