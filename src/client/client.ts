@@ -14,8 +14,8 @@
  *   backoff, and at once when the browser is back online or visible.
  */
 import type { IDisposable } from '@lumino/disposable';
-import { systemClock } from '../features/clock';
-import type { IClock } from '../features/clock';
+import { systemClock } from './clock';
+import type { IClock } from './clock';
 import type { ISignal } from '@lumino/signaling';
 import type { CreditsModel } from '../model/model';
 import { connectionStatus } from '../model/state';

@@ -11,9 +11,12 @@ import type {
   IBalanceSample,
   ICreditEntry,
   IGrant,
-  IProjectCredits
+  IProjectCredits,
+  IStateDocument
 } from '../model/types';
 import type { ConnectionState } from '../model/state';
+
+export type { IStateDocument } from '../model/types';
 
 /**
  * The state codes the server part can say (`protocol.json` lists them all;
@@ -28,29 +31,6 @@ const SERVER_STATES: ReadonlySet<string> = new Set([
   'unreachable',
   'stopped'
 ]);
-
-/**
- * What one state document says, times in ms of this browser's clock.
- */
-export interface IStateDocument {
-  readonly state: ConnectionState;
-  readonly reason: string;
-  readonly since: number;
-  readonly failures: number;
-  readonly nextAttemptAt: number | null;
-  /** When the last numbers came, `null` before the first. */
-  readonly updated: number | null;
-  /** Every entry, the one that pays first. */
-  readonly entries: readonly ICreditEntry[];
-  readonly stopMessage: string;
-  readonly history: readonly IBalanceSample[];
-  readonly estimate: Estimate;
-  /** Whether this page's user may stop the server (decided by the server). */
-  readonly canStop: boolean;
-  /** Which change this is, and which run of the server part. */
-  readonly seq: number;
-  readonly start: string;
-}
 
 /**
  * Reads a state document; `received` is this browser's time when it came

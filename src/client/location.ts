@@ -2,28 +2,9 @@
  * Where this server runs under its hub, from PageConfig: for the hub's home
  * link and this server's own URLs. The page sends nothing to the hub.
  */
+import type { IHubLocation } from '../model/types';
 
-/**
- * What the single-user server told the page about its hub.
- */
-export interface IHubLocation {
-  /** Origin of the hub when it differs from the page's, e.g. `https://hub.example.org`; else `''`. */
-  readonly host: string;
-  /** Path prefix of the hub with leading and trailing slash, e.g. `/hub/`. */
-  readonly prefix: string;
-  /** The server's owner (whose credits pay for it). */
-  readonly user: string;
-  /** The named server, `''` for the default server. */
-  readonly serverName: string;
-  /**
-   * Who is looking, as PageConfig names them (on JupyterHub 6 a display
-   * name): for words only. Who may stop the server is the server's
-   * decision (`ICreditsModel.canStop`).
-   */
-  readonly viewer: string;
-  /** This server's base URL (a path with leading and trailing slash). */
-  readonly baseUrl: string;
-}
+export type { IHubLocation } from '../model/types';
 
 /**
  * Reads a PageConfig option; `PageConfig.getOption` in the browser.

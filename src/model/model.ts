@@ -6,14 +6,18 @@
  */
 import { Signal } from '@lumino/signaling';
 import type { ISignal } from '@lumino/signaling';
-import type { IStateDocument } from '../client/document';
-import type { IHubLocation } from '../client/location';
 import { selectEntries, worstLevel } from './levels';
 import type { IThresholds, Level } from './levels';
 import { connectionStatus, isFresh } from './state';
 import type { ConnectionState, IConnectionStatus } from './state';
-import type { Estimate, IBalanceSample, ICreditEntry } from './types';
-import type { ICreditsModel } from '../tokens';
+import type {
+  Estimate,
+  IBalanceSample,
+  ICreditEntry,
+  IHubLocation,
+  IStateDocument
+} from './types';
+import type { ICreditsModel } from './api';
 
 /**
  * What the settings say about the shown entries and their level.

@@ -1,6 +1,7 @@
 /**
  * The values the model holds, as the server part computed them.
  */
+import type { ConnectionState } from './state';
 
 /**
  * A balance and the most it can hold.
@@ -71,3 +72,48 @@ export type Estimate =
       readonly earliest: number;
       readonly latest: number;
     };
+
+/**
+ * What the single-user server told the page about its hub.
+ */
+export interface IHubLocation {
+  /** Origin of the hub when it differs from the page's, e.g. `https://hub.example.org`; else `''`. */
+  readonly host: string;
+  /** Path prefix of the hub with leading and trailing slash, e.g. `/hub/`. */
+  readonly prefix: string;
+  /** The server's owner (whose credits pay for it). */
+  readonly user: string;
+  /** The named server, `''` for the default server. */
+  readonly serverName: string;
+  /**
+   * Who is looking, as PageConfig names them (on JupyterHub 6 a display
+   * name): for words only. Who may stop the server is the server's
+   * decision (`ICreditsModel.canStop`).
+   */
+  readonly viewer: string;
+  /** This server's base URL (a path with leading and trailing slash). */
+  readonly baseUrl: string;
+}
+
+/**
+ * What one state document says, times in ms of this browser's clock.
+ */
+export interface IStateDocument {
+  readonly state: ConnectionState;
+  readonly reason: string;
+  readonly since: number;
+  readonly failures: number;
+  readonly nextAttemptAt: number | null;
+  /** When the last numbers came, `null` before the first. */
+  readonly updated: number | null;
+  /** Every entry, the one that pays first. */
+  readonly entries: readonly ICreditEntry[];
+  readonly stopMessage: string;
+  readonly history: readonly IBalanceSample[];
+  readonly estimate: Estimate;
+  /** Whether this page's user may stop the server (decided by the server). */
+  readonly canStop: boolean;
+  /** Which change this is, and which run of the server part. */
+  readonly seq: number;
+  readonly start: string;
+}

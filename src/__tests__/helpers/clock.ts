@@ -1,7 +1,7 @@
 /**
  * Time a test drives.
  */
-import type { IClock } from '../../features/clock';
+import type { IClock } from '../../client/clock';
 
 /**
  * A clock the test moves: `advance` runs the timers that fall due, in order.

@@ -4,7 +4,7 @@
  * memory (the lead-time trigger, the last save); time comes from an
  * injected clock, so a test drives it.
  */
-import type { IClock } from '../clock';
+import type { IClock } from '../../client/clock';
 import type { Estimate } from '../../model/types';
 import type { Level } from '../../model/levels';
 import type { ConnectionState } from '../../model/state';

@@ -5,8 +5,8 @@
  * `GuardDecision` and done by `GuardNotices` and `DocumentSaver`.
  */
 import type { TranslationBundle } from '@jupyterlab/translation';
-import { systemClock } from '../clock';
-import type { IClock } from '../clock';
+import { systemClock } from '../../client/clock';
+import type { IClock } from '../../client/clock';
 import type { ICreditsModel } from '../../tokens';
 import type { IOpenDocument } from '../documents';
 import { ModelWatcher } from '../watcher';

@@ -2,7 +2,7 @@
  * The work guard's saver: saves the dirty documents and remembers what it
  * has already told the user about.
  */
-import type { IClock } from '../clock';
+import type { IClock } from '../../client/clock';
 import type { IOpenDocument } from '../documents';
 
 /**
