@@ -17,7 +17,7 @@ from typing import Optional
 from jupyter_server.extension.application import ExtensionApp
 from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_unix_socket
-from traitlets import Bool, Enum, Float, Int
+from traitlets import Bool, Enum, Float
 
 from . import protocol
 from .events import Signals
@@ -56,10 +56,7 @@ class HubCreditsApp(ExtensionApp):
     grace_seconds = Float(
         protocol.LIVE_GRACE_SECONDS,
         config=True,
-        help="Keep the hub stream this long after the last live listener left or hid.",
-    )
-    max_listeners = Int(
-        100, config=True, help="Refuse stream listeners beyond this many (HTTP 503)."
+        help="Keep the hub stream this long after the last visible page's claim lapsed.",
     )
     backoff_base_seconds = Float(
         protocol.TIMINGS["backoffBaseSeconds"],
@@ -162,7 +159,6 @@ class HubCreditsApp(ExtensionApp):
             # Registered now: a page's event socket opened later receives them.
             self.relay.on_change(Signals(self.serverapp.event_logger, self.relay.start))
         self.settings["hub_credits_relay"] = self.relay
-        self.settings["hub_credits_max_listeners"] = self.max_listeners
         if self.relay is None:
             self.log.info("jupyterlab_hub_credits: not under a hub: idle")
         else:

@@ -1,10 +1,5 @@
 """The relay's routes in the single-user server, all under ``{base_url}hub-credits/``.
 
-- ``GET stream?live=1|0``: this server's credits as ``text/event-stream``.
-  Snapshots (per-server shaped) as ``data:`` events, the relay's state as
-  ``event: relay`` with ``{"state", "reason"}``, a keepalive every 8 s.
-  ``live=0``: the tab is hidden and needs only periodic numbers. Over the
-  listener cap: 503, ``{"message"}``, ``X-Hub-Credits-Busy: listeners``.
 - ``GET state[?watch=<s>&wait=1&critical=<pct>&warning=<pct>]``: the
   state document of ``state.py``, from memory (pages, and running code:
   ``credits.py``). ``watch`` keeps numbers coming that long; ``watch`` or
@@ -29,7 +24,6 @@ so an open tab never keeps an idle server from being culled.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import math
@@ -39,16 +33,13 @@ from typing import Any, Optional
 from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 from tornado import web
-from tornado.iostream import StreamClosedError
 
 from . import protocol
-from .relay import CreditsRelay, Listener
+from .relay import CreditsRelay
 from .state import state_json
 
 log = logging.getLogger(__name__)
 
-KEEPALIVE_SECONDS = protocol.KEEPALIVE_SECONDS
-BUSY_HEADER = "X-Hub-Credits-Busy"
 #: The longest ``watch`` one ``GET state`` may ask for (a kernel renews it).
 MAX_WATCH_SECONDS = protocol.TASK_INTERVAL_MAX_SECONDS
 DEFAULT_CRITICAL_PERCENT = 10.0
@@ -173,60 +164,9 @@ def identity_name(user: Any) -> Optional[str]:
     return name if isinstance(name, str) and name else None
 
 
-class StreamHandler(RelayHandler):
-    _listener: Optional[Listener] = None
-
-    @web.authenticated
-    @authorized
-    async def get(self) -> None:
-        relay = self.relay
-        live = self.get_query_argument("live", "1") != "0"
-        if relay.listeners >= self.settings.get("hub_credits_max_listeners", 100):
-            self.set_status(503)
-            self.set_header(BUSY_HEADER, "listeners")
-            self.set_header("Retry-After", "60")
-            self.finish(
-                json.dumps({"message": "too many listeners on this server's credits relay"})
-            )
-            return
-        self.set_header("Content-Type", "text/event-stream")
-        self.set_header("Cache-Control", "no-cache")
-        # No buffering in a proxy between here and the browser.
-        self.set_header("X-Accel-Buffering", "no")
-        listener = self._listener = relay.subscribe(live=live)
-        try:
-            self.write("\n\n")
-            await self.flush()
-            while True:
-                try:
-                    message = await asyncio.wait_for(listener.queue.get(), KEEPALIVE_SECONDS)
-                except asyncio.TimeoutError:
-                    self.write("\n\n")
-                else:
-                    if message is None:
-                        break
-                    if message.kind == "state":
-                        self.write(f"event: relay\ndata: {message.body}\n\n")
-                    else:
-                        self.write(f"data: {message.body}\n\n")
-                await self.flush()
-        except StreamClosedError:
-            pass
-        finally:
-            relay.unsubscribe(listener)
-            self._listener = None
-        if not self._finished:
-            self.finish(set_content_type="text/event-stream")
-
-    def on_connection_close(self) -> None:
-        if self._listener is not None:
-            self._listener.close()
-
-
 def handlers() -> list[tuple[str, type[RelayHandler]]]:
     """The routes, relative to the server's base URL."""
     return [
-        (r"/hub-credits/stream", StreamHandler),
         (r"/hub-credits/state", StateHandler),
         (r"/hub-credits/stop", StopHandler),
         (r"/hub-credits/reconnect", ReconnectHandler),

@@ -55,3 +55,7 @@ TASK_INTERVAL_MAX_SECONDS: float = READING["taskIntervalMaxSeconds"]
 RESTART_SPREAD_TASK_INTERVALS: float = READING["restartSpreadTaskIntervals"]
 #: ...but never longer than this: a lost connection is not left for hours.
 RESTART_SPREAD_MAX_SECONDS: float = READING["restartSpreadMaxSeconds"]
+
+PRESENCE: dict[str, float] = PROTOCOL["presence"]
+#: A visible page's claim holds this long (it renews it every 30 s).
+CLAIM_SECONDS: float = PRESENCE["claimSeconds"]

@@ -1,38 +1,36 @@
-"""The credits relay: one reader of the hub per single-user server, fanned out.
+"""The credits relay: the one reader of the hub per single-user server.
 
 The hub's credit routes answer no CORS, and its per-server stream resolves
 the server among the *requesting* user's servers. A browser on the server's
 own origin (``subdomain_host``), a guest of a shared server and an admin
 therefore cannot read the credits of this server from the hub. The server
 can: with its own token at the hub's internal URL (``hubenv.HubEnv``). The
-token never leaves the server.
+token never leaves the server. Pages and kernels read what it keeps
+(``GET hub-credits/state``, ``state.py``) and learn of changes on Jupyter
+Server's event bus (``events.py``).
 
 Every held per-server stream costs the hub two synchronous database
 refreshes per credit-task run, all at the same moment; a REST poll costs
 a few statements at a random moment and nothing after. So the upstream
-follows the reading rule (the browser's direct path follows the same one):
+follows the reading rule, from who needs numbers and how soon:
 
-- ``stream`` while some listener is live (a visible tab), and ``grace``
-  seconds after the last one stops being live;
+- ``stream`` while a visible page's claim holds (``claim``: 90 s, renewed
+  every 30 s), and ``grace`` seconds after it lapsed;
 - ``poll`` (``GET {api}/credits``, jittered, about once per inferred task
-  interval) while only hidden tabs listen or a kernel ``watch`` is on;
-- ``off``: nobody listens, no hub request at all.
+  interval) while a hidden page's lease or a kernel's ``watch`` holds;
+- ``off``: nobody needs numbers, no hub request at all (a page's
+  ``GET state`` with nothing recent kicks one poll).
 
-``reading="poll"`` (the admin setting for the biggest hubs) polls for live
-listeners too, more often; ``always_stream=True`` is the behaviour before
-the rule (a stream while anyone listens, the first retry window the backoff
-base whatever the task interval), kept for the hub-load benchmark.
-
-Listeners receive ``Message``\\ s: relay states and per-server-shaped
-snapshots (polled entries are converted, ``entries.py``); a late joiner
-gets the current state and the last snapshot at once.
+``reading="poll"`` (the admin setting for the biggest hubs) polls for
+claims too, more often; ``always_stream=True`` is the behaviour before the
+rule (a stream for claims and leases alike, the first retry window the
+backoff base whatever the task interval), kept for the hub-load benchmark.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
-import json
 import logging
 import math
 import random as _random
@@ -42,7 +40,7 @@ import time
 import uuid
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Optional
 
 import httpx
@@ -72,10 +70,10 @@ from .store import HistoryStore
 
 log = logging.getLogger(__name__)
 
-#: States a listener can be told (codes of protocol.json's list).
+#: The relay's states (codes of protocol.json's list).
 #: ``unreachable`` (the hub refuses the server's token), ``unavailable`` and
-#: ``stopped`` are terminal: the relay makes no further attempt until a new
-#: listener asks.
+#: ``stopped`` are terminal: the relay makes no further attempt until a
+#: user's Reconnect (``reconnect()``).
 TERMINAL = frozenset({"unreachable", "unavailable", "stopped"})
 MODES = ("stream", "poll", "off")
 READINGS = ("auto", "poll")
@@ -88,7 +86,7 @@ HISTORY_LIMIT = 2000
 GAPS_KEPT = 15
 FREE_REASON = "no credit entry pays for this server: it is free"
 #: A visible page's claim holds this long (it renews it every 30 s).
-CLAIM_SECONDS = 90.0
+CLAIM_SECONDS = protocol.CLAIM_SECONDS
 #: Snapshots closer than this are no credit-task interval (a hub sending several at once).
 MIN_GAP_SECONDS = 1.0
 #: A stream counts as healthy (its failures forgotten) once it stayed open this long.
@@ -150,37 +148,6 @@ class Watchdog:
 
 
 @dataclass(frozen=True)
-class Message:
-    """What a listener receives: a relay state or a hub event's data."""
-
-    kind: str  # "state" or "data"
-    body: str
-
-
-@dataclass(eq=False)
-class Listener:
-    """One browser connection on the relay; ``live``: someone looks at it."""
-
-    live: bool = True
-    queue: asyncio.Queue[Optional[Message]] = field(
-        default_factory=lambda: asyncio.Queue(maxsize=64)
-    )
-
-    def put(self, message: Optional[Message]) -> None:
-        """Queues a message; a listener too slow to keep up loses its oldest."""
-        while True:
-            try:
-                self.queue.put_nowait(message)
-                return
-            except asyncio.QueueFull:
-                self.queue.get_nowait()
-
-    def close(self) -> None:
-        """Ends the listener's stream (the server stops or it disconnected)."""
-        self.put(None)
-
-
-@dataclass(frozen=True)
 class Reading:
     """The reading rule's numbers, in seconds (defaults: protocol.json)."""
 
@@ -193,7 +160,7 @@ class Reading:
 
 
 class CreditsRelay:
-    """One upstream per server, every event to every listener (see the module)."""
+    """One upstream per server, for every page and kernel (see the module)."""
 
     def __init__(
         self,
@@ -222,12 +189,11 @@ class CreditsRelay:
         self._transport = transport
         self._random = random
         self._clock = clock or Clock()
-        self._listeners: set[Listener] = set()
         self._task: Optional[asyncio.Task[None]] = None
         self._changed_event: Optional[asyncio.Event] = None
         self._news: list[asyncio.Future[None]] = []
-        #: Until when (monotonic) the stream is kept after the last live
-        #: listener (in ``always_stream``: after the last listener).
+        #: Until when (monotonic) the pages' claims (with the grace) and the
+        #: leases and watches hold.
         self._live_until = 0.0
         self._watch_until = 0.0
         self._once = False
@@ -243,8 +209,6 @@ class CreditsRelay:
         self._listed: list[dict[str, Any]] = []
         self._learned = False
         self.free = False
-        self._last_state = self._state_message()
-        self._last_snapshot: Optional[Message] = None
         self._snapshot: Optional[dict[str, Any]] = None
         #: When the last snapshot arrived (epoch s / monotonic s).
         self.updated: Optional[float] = None
@@ -261,16 +225,16 @@ class CreditsRelay:
         self._streamed_unmatched = False
         self._matched: Optional[str] = None
         #: Failed attempts in a row and the earliest time (monotonic) of the
-        #: next hub request: the relay's, kept across runs of its loop, new
-        #: listeners, kernels' watches and ``GET state``.
+        #: next hub request: the relay's, kept across runs of its loop,
+        #: claims, watches and ``GET state``.
         self._failures = 0
         self._not_before = 0.0
         self._hint = 0.0
         #: When the current stream opened (monotonic; ``inf``: none open).
         self._opened_at = math.inf
         self._stop_checks = 0
-        #: Why the hub refused this server's stream, if it did: live
-        #: listeners are polled from then on.
+        #: Why the hub refused this server's stream, if it did: claims are
+        #: polled from then on.
         self.stream_refused: Optional[str] = None
         self._saw_event = False
         self._stop_event = False
@@ -283,30 +247,11 @@ class CreditsRelay:
         self.start = uuid.uuid4().hex
         self._on_change: list[Callable[[int], None]] = []
 
-    # -- listeners -----------------------------------------------------------
-
-    @property
-    def listeners(self) -> int:
-        return len(self._listeners)
-
-    @property
-    def live_listeners(self) -> int:
-        return sum(1 for listener in self._listeners if listener.live)
+    # -- who needs numbers --------------------------------------------------
 
     @property
     def upstream_running(self) -> bool:
         return self._task is not None and not self._task.done()
-
-    def subscribe(self, live: bool = True) -> Listener:
-        """A new listener: the current state and last snapshot at once."""
-        listener = Listener(live=live)
-        self._listeners.add(listener)
-        listener.put(self._last_state)
-        if self._last_snapshot is not None:
-            listener.put(self._last_snapshot)
-        # A terminal state stays until someone asks to reconnect (``reconnect``).
-        self._touch()
-        return listener
 
     def on_change(self, callback: Callable[[int], None]) -> None:
         """Calls ``callback(seq)`` after each change (the event bus's signal)."""
@@ -333,21 +278,6 @@ class CreditsRelay:
         self._touch()
         return True
 
-    def set_live(self, listener: Listener, live: bool) -> None:
-        """The listener's tab became visible (``True``) or hidden."""
-        if listener.live != live:
-            was_live = self.live_listeners > 0
-            listener.live = live
-            self._after_leave(was_live)
-            self._touch()
-
-    def unsubscribe(self, listener: Listener) -> None:
-        if listener in self._listeners:
-            was_live = self.live_listeners > 0
-            self._listeners.discard(listener)
-            self._after_leave(was_live)
-            self._touch()
-
     def claim(self) -> None:
         """A visible page says someone looks: live numbers (the hub's stream)
         for ``CLAIM_SECONDS``, then the grace. Pages renew it every 30 s; no
@@ -357,7 +287,7 @@ class CreditsRelay:
         self._touch()
 
     def watch(self, seconds: float) -> None:
-        """Keeps numbers coming for ``seconds`` (a kernel's ``on_low``), with no listener."""
+        """Keeps numbers coming for ``seconds`` (a hidden page's lease, a kernel's ``on_low``)."""
         if seconds > 0:
             self._watch_until = max(self._watch_until, self._clock.monotonic() + seconds)
             self._touch()
@@ -443,12 +373,9 @@ class CreditsRelay:
         return status, f"{text}: {detail}"[: protocol.MAX_MESSAGE_LENGTH] if detail else text
 
     async def close(self) -> None:
-        """Stops the upstream and ends every listener (server shutdown)."""
+        """Stops the upstream (server shutdown); the history is saved."""
         if self._store is not None and self.history:
             self._store.save(self.history, self._clock.time())
-        for listener in list(self._listeners):
-            listener.close()
-        self._listeners.clear()
         await self._cancel()
 
     # -- what the routes show -----------------------------------------------
@@ -518,8 +445,8 @@ class CreditsRelay:
             "reason": self.reason,
             "mode": self.mode,
             "reading": self.reading,
-            "listeners": self.listeners,
-            "live_listeners": self.live_listeners,
+            # A page's claim or its grace holds: live numbers wanted.
+            "claimed": self._clock.monotonic() < self._live_until,
             "upstream_running": self.upstream_running,
             "hub_connections": self.connections,
             "hub_polls": self.polls,
@@ -529,29 +456,20 @@ class CreditsRelay:
 
     # -- the reading rule ----------------------------------------------------
 
-    def _after_leave(self, was_live: bool) -> None:
-        now = self._clock.monotonic()
-        if self.always_stream:
-            if not self._listeners:
-                self._live_until = now + self.grace
-        elif was_live and self.live_listeners == 0:
-            self._live_until = now + self.grace
-
     def _wanted_mode(self, now: float) -> str:
+        """``stream`` while a page's claim (and its grace) holds, ``poll``
+        while a lease or a kernel's watch does, ``off`` otherwise
+        (``always_stream``: a stream for either)."""
+        live = now < self._live_until
         watching = now < self._watch_until or self._once
         if self.always_stream:
-            if self._listeners or watching or now < self._live_until:
-                return "stream"
-            return "off"
-        live = self.live_listeners > 0 or now < self._live_until
+            return "stream" if live or watching else "off"
         if live:
             return "poll" if self._polls_for_live() else "stream"
-        if self._listeners or watching:
-            return "poll"
-        return "off"
+        return "poll" if watching else "off"
 
     def _polls_for_live(self) -> bool:
-        """Live listeners are polled too: the admin's setting, or a hub that
+        """Claims are polled too: the admin's setting, or a hub that
         refuses this server's stream but lists its credits (credit service
         0.3.x wants ``read:servers``, which the server's token lacks)."""
         return self.reading == "poll" or self.stream_refused is not None
@@ -626,7 +544,7 @@ class CreditsRelay:
                 self.mode,
             )
         finally:
-            # Nothing awaited from here on: a listener that came while this
+            # Nothing awaited from here on: a claim that came while this
             # task was winding down gets a new one.
             if self._task is asyncio.current_task():
                 self._task = None
@@ -674,7 +592,7 @@ class CreditsRelay:
                     if mode != "stream" and attempt is not None:
                         await _cancelled(attempt)
                         attempt = None
-                        continue  # listeners may have changed meanwhile
+                        continue  # claims may have changed meanwhile
                     if mode == "off":
                         return
                     if attempt is None and now >= next_try:
@@ -808,7 +726,7 @@ class CreditsRelay:
 
     def _poll_floor(self, now: float) -> float:
         n = self.numbers
-        if self._polls_for_live() and (self.live_listeners > 0 or now < self._live_until):
+        if self._polls_for_live() and now < self._live_until:
             return n.visible_poll_min
         return n.poll_min
 
@@ -885,7 +803,6 @@ class CreditsRelay:
                 kind, value = server_event(data)
                 if kind == "stopped":
                     self._stop_event = True
-                    self._broadcast(Message("data", json.dumps({"error": value})))
                     return Verdict("end", value, state="stopped")
                 # The first snapshot comes on connect, at any phase of the
                 # credit task: gaps count from the second one on.
@@ -901,7 +818,7 @@ class CreditsRelay:
                 self._streamed = value
                 self._streamed_unmatched = True
                 self.free = False
-                self._deliver(json.dumps(value, separators=(",", ":")), value)
+                self._deliver(value)
             # A snapshot or a keepalive (every 8 s) at least the backoff base
             # after the stream opened: the list, once.
             if (
@@ -931,7 +848,10 @@ class CreditsRelay:
         if not entries:
             return
         self._listed = entries
-        self._matched = match_entry(entries, self._streamed, self._matched) or self._matched
+        # The entry the stream shows; the only one is the one (its numbers
+        # may have moved between the two answers).
+        only = entries[0]["name"] if len(entries) == 1 else None
+        self._matched = match_entry(entries, self._streamed, self._matched) or self._matched or only
         self._streamed_unmatched = False
         choice = choose_entry(entries, self._matched)
         if choice is not None:
@@ -992,7 +912,7 @@ class CreditsRelay:
         self.entry, self.free = choice, False
         snapshot = to_snapshot(choice.entry)
         self._set_state("polling", choice.reason())
-        self._deliver(json.dumps(snapshot, separators=(",", ":")), snapshot)
+        self._deliver(snapshot)
         return Verdict("ok"), 0.0
 
     async def _get_list(self, client: httpx.AsyncClient) -> tuple[int, str, bytes, Optional[str]]:
@@ -1006,27 +926,22 @@ class CreditsRelay:
                 response.headers.get("retry-after"),
             )
 
-    # -- fan-out -------------------------------------------------------------
+    # -- state and deliveries -------------------------------------------------
 
     def _entry_reason(self) -> str:
         if self.free:
             return FREE_REASON
         return self.entry.reason() if self.entry is not None else ""
 
-    def _state_message(self) -> Message:
-        return Message("state", json.dumps({"state": self.state, "reason": self.reason}))
-
     def _set_state(self, state: str, reason: str = "") -> None:
         if (state, reason) != (self.state, self.reason):
             if state != self.state:
                 self.since = self._clock.time()
             self.state, self.reason = state, reason
-            self._last_state = self._state_message()
-            self._fan_out(self._last_state)
             self._notify_news()
             self._changed_now()
 
-    def _deliver(self, body: str, snapshot: dict[str, Any]) -> None:
+    def _deliver(self, snapshot: dict[str, Any]) -> None:
         self._once = False
         self._snapshot = snapshot
         self.updated = self._clock.time()
@@ -1036,7 +951,6 @@ class CreditsRelay:
             self.history.append((self.updated, amount))
             if self._store is not None:
                 self._store.maybe_save(self.history, self.updated, self._clock.monotonic())
-        self._broadcast(Message("data", body))
         self._notify_news()
         self._changed_now()
 
@@ -1045,24 +959,11 @@ class CreditsRelay:
         self.entry, self.free = None, True
         self._listed = []
         self._snapshot = None
-        self._last_snapshot = None
         self.updated = self._clock.time()
         self._updated_mono = self._clock.monotonic()
         self._set_state("polling", FREE_REASON)
-        # Listeners that showed an entry's numbers: nothing pays any more.
-        self._broadcast(Message("data", "[]"))
-        self._last_snapshot = None
         self._notify_news()
         self._changed_now()
-
-    def _broadcast(self, message: Message) -> None:
-        if message.kind == "data":
-            self._last_snapshot = message
-        self._fan_out(message)
-
-    def _fan_out(self, message: Message) -> None:
-        for listener in list(self._listeners):
-            listener.put(message)
 
     def _notify_news(self) -> None:
         news, self._news = self._news, []

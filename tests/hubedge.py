@@ -56,6 +56,15 @@ class FakeClock(Clock):
         self.now = target
         await self.settle()
 
+    def jump(self, seconds: float) -> None:
+        """Moves the clock and wakes the sleepers due by then, letting no
+        task run yet: the test chooses how far the woken ones get."""
+        self.now += seconds
+        while self._sleepers and self._sleepers[0][0] <= self.now:
+            _, _, future = heapq.heappop(self._sleepers)
+            if not future.done():
+                future.set_result(None)
+
     async def settle(self) -> None:
         """Between two wake-ups: lets ready tasks run."""
         await settle()

@@ -4,18 +4,21 @@ A fake hub at the network edge (an in-process ``httpx`` transport) draws
 every answer: status, headers (``Retry-After`` of any form, content types,
 compression), bodies (valid and broken JSON, SSE framing cut anywhere,
 lines past the cap, deep nesting, wrong types, odd numbers), delays and
-disconnects, all on the relay's fake clock. Who listens is drawn too: a
-visible tab, a hidden one, or only a kernel asking ``GET state``.
+disconnects, all on the relay's fake clock. Who needs numbers is drawn
+too: a visible page (its claim renewed every 30 s), a hidden one (its
+lease of 600 s renewed every 300 s), or only a kernel asking ``GET state``.
 
 The invariants are checked on what the relay hands out (``GET state``'s
-JSON and the listeners' messages) and on the requests the hub saw, so the
-one-brain split of ``relay.py`` does not force a rewrite:
+JSON, and what a page reads at each change signal) and on the requests
+the hub saw:
 
 - no two hub requests closer than the backoff's first window, at most 6 in
   any 60 s of clock time;
 - the state is always a defined one, with a reason where it is not fine;
 - ``GET state`` is always valid JSON (no ``NaN``/``Infinity``) and never an error;
-- every listener queue, the history and the waiters stay within their sizes;
+- at each change signal (its ``seq`` counting up) the state is defined and
+  the numbers valid (or none);
+- the history and the waiters stay within their sizes;
 - no exception escapes: none reaches the event loop, none is "unexpected".
 """
 
@@ -34,6 +37,7 @@ import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from jupyterlab_hub_credits import protocol
 from jupyterlab_hub_credits.hubenv import HubEnv
 from jupyterlab_hub_credits.policy import Timings
 from jupyterlab_hub_credits.relay import HISTORY_LIMIT, CreditsRelay, Reading
@@ -46,6 +50,10 @@ NUMBERS = Reading(poll_default=60, poll_min=30, visible_poll_min=10, task_interv
 #: A small cap keeps 10,000 cases fast; lines past it are drawn.
 LIMIT = 2048
 SECONDS = 120
+#: How a visible page renews its claim, and a hidden page its lease (s).
+CLAIM_EVERY = int(protocol.PRESENCE["claimEverySeconds"])
+LEASE = protocol.PRESENCE["leaseSeconds"]
+LEASE_EVERY = int(protocol.PRESENCE["leaseEverySeconds"])
 #: The codes the server part says (of protocol.json's one list).
 STATES = {"connecting", "live", "polling", "reconnecting", "unavailable", "unreachable", "stopped"}
 FINE = {"connecting", "live", "polling"}
@@ -303,25 +311,29 @@ async def scenario(
         clock=clock,
         limit=LIMIT,
     )
-    listener = relay.subscribe(live=who == "visible") if who != "kernel" else None
-    documents, messages = [], []
+    changes: list[tuple[int, str, str, Any, bool]] = []
+
+    def changed(seq: int) -> None:
+        # What a page reads when the change signal comes.
+        changes.append((seq, relay.state, relay.reason, relay.snapshot, relay.free))
+
+    relay.on_change(changed)
+    documents: list[str] = []
     pending: list[asyncio.Future[None]] = []
     try:
         for step in range(SECONDS // 10):
             if presses >> step & 1:
                 relay.reconnect()  # a user pressing Reconnect
+            if who == "visible" and step % (CLAIM_EVERY // 10) == 0:
+                relay.claim()  # every 30 s
+            if who == "hidden" and step % (LEASE_EVERY // 10) == 0:
+                relay.watch(LEASE)  # 600 s, every 300 s
             if who == "kernel":
                 pending = [p for p in pending if not p.done()]
                 pending.append(asyncio.ensure_future(relay.fresh(watch=0.0)))
             await clock.advance(10)
             documents.append(state_json(relay, 10.0, 25.0, clock.time()))
             assert len(relay._news) <= len(pending) + 1
-            if listener is not None:
-                assert listener.queue.qsize() <= listener.queue.maxsize
-                while not listener.queue.empty():
-                    message = listener.queue.get_nowait()
-                    if message is not None:
-                        messages.append(message)
             assert len(relay.history) <= HISTORY_LIMIT
             assert relay.state in STATES
             assert relay.state in FINE or relay.reason
@@ -330,7 +342,7 @@ async def scenario(
         for p in pending:
             p.cancel()
         await quiet()
-    return {"requests": hub.requests, "documents": documents, "messages": messages}
+    return {"requests": hub.requests, "documents": documents, "changes": changes}
 
 
 def check(result: dict[str, Any]) -> None:
@@ -347,16 +359,16 @@ def check(result: dict[str, Any]) -> None:
         if snapshot is not None:
             assert isinstance(snapshot["balance"], (int, float)) and snapshot["balance"] >= 0
             assert isinstance(snapshot["cap"], (int, float)) and snapshot["cap"] >= 0
-    for message in result["messages"]:
-        body = strict(message.body)
-        if message.kind == "state":
-            assert body["state"] in STATES and isinstance(body["reason"], str)
-        elif isinstance(body, dict) and "error" in body:
-            assert isinstance(body["error"], str)
-        elif body != []:
-            assert isinstance(body, dict)
-            assert isinstance(body["balance"], (int, float)) and body["balance"] >= 0
-            assert isinstance(body["cap"], (int, float)) and body["cap"] >= 0
+    seqs = [seq for seq, *_ in result["changes"]]
+    assert seqs == list(range(1, len(seqs) + 1))
+    for _, state, reason, snapshot, free in result["changes"]:
+        assert state in STATES and isinstance(reason, str)
+        assert state in FINE or reason
+        if snapshot is not None:
+            assert not free
+            snapshot = strict(json.dumps(snapshot, allow_nan=False))
+            assert isinstance(snapshot["balance"], (int, float)) and snapshot["balance"] >= 0
+            assert isinstance(snapshot["cap"], (int, float)) and snapshot["cap"] >= 0
 
 
 def run(script: list[dict[str, Any]], who: str, seed: int, presses: int = 0) -> dict[str, Any]:

@@ -69,7 +69,7 @@ async def test_row_1_a_list_on_the_stream_is_retried_with_the_backoff():
     clock = QuietClock()
     hub = HostileHub(clock, [answer(body=b"\n\ndata: []\n\n")])
     relay = relay_for(hub, clock)
-    relay.subscribe(live=True)
+    relay.claim()
     await clock.advance(60)
     requests = len(hub.requests)
     assert 1 < requests <= 6
@@ -126,7 +126,7 @@ async def test_row_3_compressed_bodies_are_capped_after_decoding():
     relay = relay_for(hub, clock)
     tracemalloc.start()
     try:
-        relay.subscribe(live=True)
+        relay.claim()
         await clock.advance(1)
         assert "larger than 1 MB" in relay.reason and relay.snapshot is None
         status, _ = await relay.stop_server()  # a 300-MB answer to the stop
@@ -168,7 +168,7 @@ async def test_row_5_odd_numbers_are_unreadable_never_shown(event):
     clock = QuietClock()
     hub = HostileHub(clock, [answer(body=b"data: " + event + b"\n\n")])
     relay = relay_for(hub, clock)
-    relay.subscribe(live=True)
+    relay.claim()
     await clock.advance(1)
     document = strict(state_json(relay, 10, 25, clock.time()))
     assert document["snapshot"] is None and document["history"] == []

@@ -184,7 +184,7 @@ async def test_a_client_that_cannot_be_built_is_retried_with_the_backoff(monkeyp
 
     monkeypatch.setattr(relay_module.httpx, "AsyncClient", Broken)
     relay = relay_for(HostileHub(clock, [answer()]), clock)
-    relay.subscribe(live=True)
+    relay.claim()
     await clock.advance(60)
     assert 1 < len(built) <= 6
     assert all(b - a >= 5 for a, b in zip(built, built[1:]))
@@ -199,7 +199,7 @@ async def test_odd_answers_are_retried_not_terminal(status, kind):
     clock = QuietClock()
     hub = HostileHub(clock, [answer(status, b"{}", type=kind, then="end")])
     relay = relay_for(hub, clock)
-    relay.subscribe(live=True)
+    relay.claim()
     await clock.advance(60)
     assert relay.state == "reconnecting"
     assert 1 < len(hub.requests) <= 6
@@ -210,7 +210,7 @@ async def test_reconnects_pressed_into_a_terminal_answer_back_off():
     clock = QuietClock()
     hub = HostileHub(clock, [answer(409, b"{}", type="application/json", then="end")])
     relay = relay_for(hub, clock)
-    relay.subscribe(live=True)
+    relay.claim()
     for _ in range(300):  # Reconnect every 0.2 s for a minute
         relay.reconnect()
         await clock.advance(0.2)
@@ -224,7 +224,7 @@ async def test_extreme_but_valid_numbers_keep_the_snapshot():
     clock = QuietClock()
     body = b'data: {"balance": 1e308, "cap": 1e308, "grant_value": 1e308, "grant_interval": 60}\n\n'
     relay = relay_for(HostileHub(clock, [answer(body=body)]), clock)
-    relay.subscribe(live=True)
+    relay.claim()
     await clock.advance(30)
     document = json.loads(state_json(relay, 10, 25, clock.time()))
     assert document["snapshot"]["balance"] == 1e308

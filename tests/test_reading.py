@@ -1,22 +1,30 @@
 """The reading rule of the relay's upstream, on a fake hub and a fake clock.
 
-Streamed while a listener is live (and a grace period after), polled for
-hidden listeners and kernels' watches, nothing when nobody listens; the
-entry that pays chosen from the list; reconnects spread after an outage.
+Streamed while a visible page's claim holds (90 s, renewed every 30 s, and
+a grace period after), polled for a hidden page's lease and kernels'
+watches, nothing when nobody needs numbers; the entry that pays chosen
+from the list; reconnects spread after an outage.
+
+A page is played as the page does it: visible, it renews its claim every
+30 s (``visible_for``); hidden, it stops renewing (the stream lasts until
+the last claim and the grace ran out) and, guarding work, holds a lease
+(``relay.watch``); closed, it renews nothing. What it reads is what a
+page learns on each change signal (``Changes``, from ``relay.on_change``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 from collections import Counter
+from typing import Any
 
 import pytest
 
 from jupyterlab_hub_credits import protocol
 from jupyterlab_hub_credits.policy import Timings
-from jupyterlab_hub_credits.relay import FREE_REASON, CreditsRelay, Listener, Reading
+from jupyterlab_hub_credits.relay import CLAIM_SECONDS, FREE_REASON, CreditsRelay, Reading
+from jupyterlab_hub_credits.state import STATES, state_document
 
 from hubedge import TOKEN, EdgeHub, FakeClock, entry, settle
 
@@ -51,13 +59,49 @@ def make(hub: EdgeHub, clock: FakeClock, rand=lambda: 0.5, **options) -> Credits
     return relay
 
 
-def drain(listener: Listener) -> list[tuple[str, object]]:
-    out = []
-    while not listener.queue.empty():
-        message = listener.queue.get_nowait()
-        assert message is not None, "the listener was ended"
-        out.append((message.kind, json.loads(message.body)))
-    return out
+#: A visible page renews its claim this often (30 s); a hidden one that
+#: guards work holds a lease this long (600 s).
+RENEW = protocol.PRESENCE["claimEverySeconds"]
+LEASE = protocol.PRESENCE["leaseSeconds"]
+
+
+class Changes:
+    """What a page learns: at each change signal (``on_change``), the
+    relay's state and reason (each new pair) and, at each delivery, the
+    numbers (``[]`` once the server is free)."""
+
+    def __init__(self, relay: CreditsRelay):
+        self.relay = relay
+        self.seqs: list[int] = []
+        self.states: list[tuple[str, str]] = []
+        self.data: list[Any] = []
+        self._updated = relay.updated
+        relay.on_change(self)
+
+    def __call__(self, seq: int) -> None:
+        relay = self.relay
+        self.seqs.append(seq)
+        if not self.states or self.states[-1] != (relay.state, relay.reason):
+            self.states.append((relay.state, relay.reason))
+        if relay.updated != self._updated:
+            self._updated = relay.updated
+            self.data.append([] if relay.free else relay.snapshot)
+
+
+async def visible_for(clock: FakeClock, seconds: float, *relays: CreditsRelay) -> None:
+    """A visible page on each relay for ``seconds``: a claim every 30 s."""
+    done = 0.0
+    while done < seconds:
+        for relay in relays:
+            relay.claim()
+        step = min(RENEW, seconds - done)
+        await clock.advance(step)
+        done += step
+
+
+def document(relay: CreditsRelay, clock: FakeClock) -> dict[str, Any]:
+    """What a page's ``GET state`` answers now."""
+    return state_document(relay, 10.0, 25.0, clock.time())
 
 
 @pytest.fixture
@@ -70,28 +114,35 @@ def hub(clock):
     return EdgeHub(clock)
 
 
-async def stream_for(hub, clock, relay, seconds, every=10.0, bill=1.0):
-    """The hub's credit task runs every ``every`` s for ``seconds``."""
+async def stream_for(hub, clock, relay, seconds, every=10.0, bill=1.0, renew=False):
+    """The hub's credit task runs every ``every`` s for ``seconds``; with
+    ``renew`` a visible page renews its claim meanwhile (tests longer than
+    a claim)."""
     for _ in range(int(seconds // every)):
-        await clock.advance(every)
+        if renew:
+            await visible_for(clock, every, relay)
+        else:
+            await clock.advance(every)
         hub.bill(bill)
         await settle()
 
 
 async def test_a_visible_tab_gets_the_stream_and_no_poll(hub, clock):
     relay = make(hub, clock)
-    tab = relay.subscribe(live=True)
+    changes = Changes(relay)
+    relay.claim()
     await settle()
     assert relay.mode == "stream"
     assert hub.kinds("stream") == [clock.now] and hub.kinds("list") == []
     assert hub.auth == [f"token {TOKEN}"]
     await stream_for(hub, clock, relay, 30)
-    snapshots = [body for kind, body in drain(tab) if kind == "data"]
-    assert snapshots[-1] == {"balance": 92, "cap": 100}
+    assert changes.data[-1] == relay.snapshot == {"balance": 92, "cap": 100}
+    assert document(relay, clock)["snapshot"] == {"balance": 92, "cap": 100}
     # One read of the list, for the entry's name and grants, no sooner than
     # the backoff base after the stream opened; never again.
     (learn,) = hub.kinds("list")
     assert learn - hub.kinds("stream")[0] >= 5
+    assert relay.entries()[0]["name"] == "default"
     assert relay.state == "live" and len(hub.requests) == 2
     await relay.close()
 
@@ -99,11 +150,12 @@ async def test_a_visible_tab_gets_the_stream_and_no_poll(hub, clock):
 async def test_a_hidden_tab_is_polled_jittered_about_once_a_task_interval(hub, clock):
     jitter = iter([0.0, 0.99, 0.5] * 20)
     relay = make(hub, clock, rand=lambda: next(jitter))
-    tab = relay.subscribe(live=False)
+    changes = Changes(relay)
+    relay.watch(LEASE)  # a hidden page's lease
     await settle()
     assert relay.mode == "poll" and relay.state == "polling"
     assert hub.kinds("stream") == []
-    assert [body for kind, body in drain(tab) if kind == "data"] == [
+    assert changes.data == [
         {
             "balance": 95,
             "cap": 100,
@@ -123,70 +175,82 @@ async def test_a_hidden_tab_is_polled_jittered_about_once_a_task_interval(hub, c
     await relay.close()
 
 
-async def test_no_hub_request_at_all_when_nobody_listens(hub, clock):
+async def test_no_hub_request_at_all_when_nobody_needs_numbers(hub, clock):
     relay = make(hub, clock)
-    tab = relay.subscribe(live=False)
+    await clock.advance(3600)
+    assert hub.requests == [] and relay.mode == "off" and not relay.upstream_running
+    # A hidden page's lease, then the page closes: nothing renews it.
+    relay.watch(LEASE)
     await settle()
-    relay.unsubscribe(tab)
+    assert len(hub.requests) == 1
+    await clock.advance(LEASE)
+    assert relay.mode == "off" and not relay.upstream_running
     before = len(hub.requests)
     await clock.advance(3600)
-    assert relay.mode == "off" and not relay.upstream_running
-    assert len(hub.requests) == before == 1
+    assert len(hub.requests) == before
 
 
-async def test_the_stream_is_kept_for_the_grace_period_then_polled(hub, clock):
+async def test_the_stream_is_kept_for_the_claim_and_the_grace_period_then_polled(hub, clock):
     relay = make(hub, clock)
-    tab = relay.subscribe(live=True)
+    changes = Changes(relay)
+    relay.claim()
     await stream_for(hub, clock, relay, 50)
     learned = hub.kinds("list")  # the one read for names and grants
     assert len(learned) == 1
-    relay.set_live(tab, False)
-    await clock.advance(59)
+    # The tab hides at 1050 s (its lease asks for polled numbers): its last
+    # claim (1000 s) holds 90 s, then the grace (60 s): the stream lasts
+    # until 1150 s.
+    relay.watch(LEASE)
+    await clock.advance(1000 + CLAIM_SECONDS + 60 - 1 - clock.now)
     assert relay.mode == "stream" and len(hub.open) == 1
     assert hub.kinds("list") == learned
-    # Back within the grace period: the same stream, no new connection.
-    relay.set_live(tab, True)
-    relay.set_live(tab, False)
-    await clock.advance(59)
+    # Back within the grace period (a claim), hidden again: the same
+    # stream, no new connection, until that claim and the grace ran out.
+    relay.claim()
+    await clock.advance(CLAIM_SECONDS + 60 - 1)
     assert hub.kinds("stream") == [1000.0] and len(hub.open) == 1
     await clock.advance(2)
     assert relay.mode == "poll" and len(hub.open) == 0
-    # One poll at once (it matches the entry), the listener still there.
+    assert relay.status()["claimed"] is False
+    # One poll at once (it matches the entry), the lease still there.
     assert len(hub.kinds("list")) == len(learned) + 1
-    states = [body["state"] for kind, body in drain(tab) if kind == "state"]
-    assert states[-1] == "polling"
-    assert relay.listeners == 1
+    assert changes.states[-1][0] == "polling"
+    assert relay.upstream_running
     await relay.close()
 
 
 async def test_a_tab_that_becomes_visible_is_live_at_once_and_had_the_last_balance(hub, clock):
     relay = make(hub, clock)
-    hidden = relay.subscribe(live=False)
+    relay.watch(LEASE)  # a hidden page
     await settle()
     hub.bill(5, push=False)
     await clock.advance(45)
-    # A second tab, visible: the last polled balance at once, then live.
-    tab = relay.subscribe(live=True)
-    first = drain(tab)
-    assert first[0] == ("state", {"state": "polling", "reason": ""})
-    assert first[1][0] == "data"
+    # A second page, visible: its GET state has the last polled balance at
+    # once, then it is live.
+    relay.claim()
+    first = document(relay, clock)
+    assert (first["state"], first["reason"]) == ("polling", "")
+    assert first["snapshot"]["balance"] == 95
     await settle()
     assert relay.mode == "stream" and hub.kinds("stream") == [clock.now]
-    assert drain(tab)[-1] == ("data", {"balance": 90, "cap": 100})
-    assert relay.state == "live" and relay.listeners == 2
-    drain(hidden)
+    assert document(relay, clock)["snapshot"] == {"balance": 90, "cap": 100}
+    assert relay.state == "live" and relay.status()["claimed"] is True
     await relay.close()
 
 
 async def test_the_poll_period_follows_the_task_interval_the_stream_showed(hub, clock):
     relay = make(hub, clock, grace=0.0)
-    tab = relay.subscribe(live=True)
-    await stream_for(hub, clock, relay, 200, every=45)
+    relay.claim()
+    await stream_for(hub, clock, relay, 200, every=45, renew=True)
     assert relay.task_interval == pytest.approx(45)
-    relay.set_live(tab, False)
+    # The tab hides (its lease asks for polled numbers): the stream lasts
+    # until its last claim ran out (no grace here), then polls.
+    hidden = clock.now
+    relay.watch(3600)
     await settle()
     await clock.advance(1000)
     polls = hub.kinds("list")[1:]  # after the one read while streaming
+    assert hidden < polls[0] <= hidden + CLAIM_SECONDS
     gaps = [b - a for a, b in zip(polls, polls[1:])]
     assert gaps and all(g == pytest.approx(45) for g in gaps)  # jitter 0.5 -> x1.0
     await relay.close()
@@ -194,13 +258,16 @@ async def test_the_poll_period_follows_the_task_interval_the_stream_showed(hub, 
 
 async def test_never_polls_more_often_than_the_minimum(hub, clock):
     relay = make(hub, clock, grace=0.0)
-    tab = relay.subscribe(live=True)
+    relay.claim()
     await stream_for(hub, clock, relay, 50, every=2)
     assert relay.task_interval == pytest.approx(2)
-    relay.set_live(tab, False)
+    # Hidden at 1050 s: streamed until the claim ran out (1090 s, no grace
+    # here), then polled for the lease.
+    relay.watch(LEASE)
     await settle()
-    await clock.advance(300)
+    await clock.advance(1000 + CLAIM_SECONDS - clock.now + 300)
     polls = hub.kinds("list")[1:]  # after the one read while streaming
+    assert polls[0] == 1000 + CLAIM_SECONDS
     assert all(b - a >= 30 for a, b in zip(polls, polls[1:]))
     assert len(polls) == 1 + 300 // 30
     await relay.close()
@@ -210,7 +277,7 @@ async def test_a_kernels_watch_is_polled_with_no_browser_and_ends(hub, clock):
     relay = make(hub, clock)
     relay.watch(300)
     await settle()
-    assert relay.mode == "poll" and relay.listeners == 0
+    assert relay.mode == "poll" and relay.status()["claimed"] is False
     assert relay.snapshot == {
         "balance": 95,
         "cap": 100,
@@ -247,10 +314,12 @@ async def test_the_entry_the_stream_showed_is_the_one_polled(hub, clock):
     ]
     hub.paying = "gpu"
     relay = make(hub, clock, grace=0.0)
-    tab = relay.subscribe(live=True)
+    relay.claim()
     await stream_for(hub, clock, relay, 20)
-    relay.set_live(tab, False)
-    await settle()
+    # Hidden (a lease): streamed until the claim ran out (no grace), then polled.
+    relay.watch(LEASE)
+    await clock.advance(1000 + CLAIM_SECONDS - clock.now)
+    assert relay.mode == "poll"
     assert relay.entry_info() == {"name": "gpu", "ambiguous": False}
     assert relay.snapshot["balance"] == 38 and relay.snapshot["project"]["name"] == "lab"
     assert relay.reason == ""
@@ -258,7 +327,7 @@ async def test_the_entry_the_stream_showed_is_the_one_polled(hub, clock):
     await clock.advance(61)
     assert relay.snapshot["balance"] == 35
     # Streamed again: the estimate still gets the grants the list stated.
-    relay.set_live(tab, True)
+    relay.claim()
     await settle()
     assert relay.mode == "stream" and "grant_value" not in relay.snapshot
     assert relay.paying()["grant_value"] == 10
@@ -268,11 +337,13 @@ async def test_the_entry_the_stream_showed_is_the_one_polled(hub, clock):
 async def test_with_no_snapshot_to_match_the_choice_is_a_guess_and_said(hub, clock):
     hub.entries = [entry("gpu", 40, 50), entry("default", 95, 100)]
     relay = make(hub, clock)
-    tab = relay.subscribe(live=False)
+    changes = Changes(relay)
+    relay.watch(LEASE)
     await settle()
     assert relay.entry_info() == {"name": "default", "ambiguous": True}
     assert relay.reason == "which entry pays for this server is a guess: default"
-    assert ("state", {"state": "polling", "reason": relay.reason}) in drain(tab)
+    assert ("polling", relay.reason) in changes.states
+    assert document(relay, clock)["entry"] == {"name": "default", "ambiguous": True}
     await relay.close()
 
 
@@ -283,7 +354,7 @@ async def test_with_no_snapshot_to_match_the_choice_is_a_guess_and_said(hub, clo
 async def test_a_server_no_entry_pays_for_is_free(hub, clock, status, body):
     hub.list_status, hub.list_body = status, body
     relay = make(hub, clock)
-    relay.subscribe(live=False)
+    relay.watch(LEASE)
     await settle()
     assert relay.free and relay.snapshot is None and relay.entry_info() is None
     assert (relay.state, relay.reason) == ("polling", FREE_REASON)
@@ -302,16 +373,18 @@ async def test_a_server_no_entry_pays_for_is_free(hub, clock, status, body):
 async def test_a_refused_or_missing_list_is_terminal(hub, clock, status, body, state):
     hub.list_status, hub.list_body = status, body
     relay = make(hub, clock)
-    relay.subscribe(live=False)
+    relay.watch(LEASE)
     await settle()
-    await clock.advance(600)
+    await clock.advance(300)
+    relay.watch(LEASE)  # renewed by the page: still no request
+    await clock.advance(300)
     assert relay.state == state and len(hub.requests) == 1
 
 
 async def test_a_list_larger_than_1_mb_is_not_read(hub, clock):
     hub.list_body = b"[" + b" " * (1 << 20) + b"]"
     relay = make(hub, clock)
-    relay.subscribe(live=False)
+    relay.watch(LEASE)
     await settle()
     assert relay.state == "reconnecting"
     assert "larger than 1 MB" in relay.reason
@@ -322,9 +395,9 @@ async def test_the_admins_poll_only_reading_polls_visible_tabs_too(hub, clock):
     # No stream, so no task interval is learned: the default period, as in
     # the browser (at 5,000 servers a 10-s period saturated the hub).
     relay = make(hub, clock, reading="poll")
-    relay.subscribe(live=True)
+    relay.claim()
     await settle()
-    await clock.advance(600)
+    await visible_for(clock, 600, relay)
     assert hub.kinds("stream") == []
     polls = hub.kinds("list")
     assert [b - a for a, b in zip(polls, polls[1:])] == [60.0] * 10
@@ -333,30 +406,48 @@ async def test_the_admins_poll_only_reading_polls_visible_tabs_too(hub, clock):
 
 async def test_always_stream_keeps_the_behaviour_before_the_rule(hub, clock):
     relay = make(hub, clock, always_stream=True, grace=30.0)
-    tab = relay.subscribe(live=False)
+    # A hidden page's lease is streamed too, until it runs out (no grace:
+    # the grace follows claims).
+    relay.watch(100)
     await settle()
     assert relay.mode == "stream" and hub.kinds("list") == []
-    relay.unsubscribe(tab)
-    await clock.advance(29)
+    await clock.advance(99)
     assert len(hub.open) == 1
     await clock.advance(2)
     assert len(hub.open) == 0 and relay.mode == "off"
-    relay.watch(100)
+    # A visible page's claim: the stream, kept for the grace after it lapsed.
+    relay.claim()
     await settle()
     assert relay.mode == "stream" and len(hub.kinds("stream")) == 2
+    await clock.advance(CLAIM_SECONDS + 30 - 1)
+    assert len(hub.open) == 1
+    await clock.advance(2)
+    assert len(hub.open) == 0 and relay.mode == "off"
+    # A kernel's watch.
+    relay.watch(100)
+    await settle()
+    assert relay.mode == "stream" and len(hub.kinds("stream")) == 3
     assert hub.kinds("list") == []
     await relay.close()
 
 
-async def test_mode_switches_never_end_a_listener(hub, clock):
+async def test_claims_and_leases_coming_and_going_keep_one_reading(hub, clock):
+    """Mode switches (stream, poll, stream, ...) never end the reading nor
+    leave a second stream open; the change signals count up."""
     relay = make(hub, clock, grace=5.0)
-    tab = relay.subscribe(live=True)
-    for live in (False, True, False, True, False):
-        await clock.advance(7)
-        relay.set_live(tab, live)
+    changes = Changes(relay)
+    relay.watch(LEASE)  # a hidden page guards work throughout
+    for visible in (True, False, True, False, True):
+        if visible:
+            relay.claim()
         await settle()
-    drain(tab)  # asserts none of the messages ended the listener
-    assert relay.listeners == 1
+        assert relay.mode == ("stream" if visible else "poll") and relay.upstream_running
+        assert relay.state in ("live", "polling") and len(hub.open) == (1 if visible else 0)
+        await clock.advance(CLAIM_SECONDS + 5 + 1)  # the claim and its grace ran out
+        assert relay.mode == "poll" and not hub.open and relay.state == "polling"
+    assert len(hub.kinds("stream")) == 3
+    assert changes.seqs == sorted(set(changes.seqs)) and changes.seqs[-1] == relay.seq
+    assert all(state in STATES for state, _ in changes.states)
     await relay.close()
 
 
@@ -368,10 +459,8 @@ async def test_reconnects_after_an_outage_spread_over_the_task_interval(clock):
     rng = random.Random(7)
     hubs = [EdgeHub(clock, user=f"u{i}") for i in range(50)]
     relays = [make(h, clock, rand=rng.random) for h in hubs]
-    for relay in relays:
-        relay.subscribe(live=True)
     for _ in range(5):
-        await clock.advance(20)
+        await visible_for(clock, 20, *relays)
         for h in hubs:
             h.bill(1)
         await settle()
@@ -382,7 +471,7 @@ async def test_reconnects_after_an_outage_spread_over_the_task_interval(clock):
     await settle()
     window = 20 * protocol.RESTART_SPREAD_TASK_INTERVALS
     base = TIMINGS.backoff_base
-    await clock.advance(base + window + 5)
+    await visible_for(clock, base + window + 5, *relays)
     retries = [h.kinds("stream")[1] - outage for h in hubs]
     # Over the whole spread, after the first window: [base, base + spread].
     assert min(retries) >= base and max(retries) <= base + window
@@ -405,9 +494,8 @@ async def test_with_a_long_task_interval_the_first_retry_stays_within_the_cap(cl
     (5 min, after the first window of 5 s)."""
     hub = EdgeHub(clock, user="slow")
     relay = make(hub, clock, rand=lambda: 0.999)
-    relay.subscribe(live=True)
     for _ in range(5):
-        await clock.advance(600)
+        await visible_for(clock, 600, relay)
         hub.bill(1)
         await settle()
     assert relay.task_interval == pytest.approx(600)
@@ -415,9 +503,9 @@ async def test_with_a_long_task_interval_the_first_retry_stays_within_the_cap(cl
     hub.drop_all()
     await settle()
     cap = TIMINGS.backoff_base + protocol.RESTART_SPREAD_MAX_SECONDS
-    await clock.advance(0.99 * cap)
+    await visible_for(clock, 0.99 * cap, relay)
     assert len(hub.kinds("stream")) == 1
-    await clock.advance(0.01 * cap + 1)
+    await visible_for(clock, 0.01 * cap + 1, relay)
     assert len(hub.kinds("stream")) == 2
     assert hub.kinds("stream")[1] - outage <= cap
     await relay.close()
@@ -428,7 +516,7 @@ async def test_before_the_interval_is_known_the_first_retry_is_within_one_to_two
     hub, clock, rand, first
 ):
     relay = make(hub, clock, rand=lambda: rand)
-    relay.subscribe(live=True)
+    relay.claim()
     await settle()
     hub.drop_all()
     await settle()
@@ -450,14 +538,17 @@ async def test_stop_asks_the_hub_with_the_servers_token(hub, clock):
 
 
 @pytest.mark.parametrize("rounds", range(8))
-async def test_a_listener_that_comes_while_the_upstream_winds_down_is_served(hub, clock, rounds):
+async def test_a_claim_that_comes_while_the_upstream_winds_down_is_served(hub, clock, rounds):
     relay = make(hub, clock, grace=0.0)
-    tab = relay.subscribe(live=True)
+    relay.claim()
     await settle()
-    relay.unsubscribe(tab)
+    # The page hid: its claim runs out (no grace here) and the upstream
+    # winds down; after ``rounds`` steps of the loop the page is back.
+    await clock.advance(CLAIM_SECONDS - 1)
+    clock.jump(1)
     for _ in range(rounds):
         await asyncio.sleep(0)
-    relay.subscribe(live=True)
+    relay.claim()
     await settle()
     assert relay.mode == "stream" and relay.state == "live" and len(hub.open) == 1
 
@@ -466,7 +557,7 @@ async def test_state_for_a_live_stream_that_sends_nothing_returns_soon(hub, cloc
     hub.entries = []  # a free server: the stream sends keepalives only
     hub.snapshot = lambda: None
     relay = make(hub, clock, always_stream=True)
-    relay.subscribe(live=True)
+    relay.claim()
     await settle()
     asking = asyncio.ensure_future(relay.fresh())
     await clock.advance(0.9)
@@ -477,7 +568,7 @@ async def test_state_for_a_live_stream_that_sends_nothing_returns_soon(hub, cloc
 
 async def test_always_stream_retries_as_before_within_the_backoff_base(hub, clock):
     relay = make(hub, clock, always_stream=True, rand=lambda: 0.999)
-    relay.subscribe(live=True)
+    relay.claim()
     await stream_for(hub, clock, relay, 60, every=20)
     assert relay.task_interval == pytest.approx(20)
     hub.drop_all()
@@ -486,32 +577,33 @@ async def test_always_stream_retries_as_before_within_the_backoff_base(hub, cloc
     assert len(hub.kinds("stream")) == 2
 
 
-async def test_a_hub_that_refuses_the_stream_but_lists_credits_is_polled_for_live_tabs(hub, clock):
+async def test_a_hub_that_refuses_the_stream_but_lists_credits_is_polled_for_claims(hub, clock):
     # Credit service 0.3.x: the stream wants read:servers, the server's token lacks it.
     hub.stream_status = 403
     relay = make(hub, clock)
-    tab = relay.subscribe(live=True)
+    changes = Changes(relay)
+    relay.claim()
     await settle()
     # The list is asked no sooner than a retry would come (5 s x 1.5 here).
     assert relay.mode == "poll" and hub.kinds("list") == []
     await clock.advance(7.6)
     assert relay.state == "polling" and hub.kinds("list") == [1007.5]
     assert "HTTP 403" in relay.status()["stream_refused"]
-    await clock.advance(180)
+    await visible_for(clock, 180, relay)
     assert len(hub.kinds("stream")) == 1
     polls = hub.kinds("list")
     assert [b - a for a, b in zip(polls, polls[1:])] == [60.0, 60.0, 60.0]
-    assert [body for kind, body in drain(tab) if kind == "data"][-1]["balance"] == 95
+    assert changes.data[-1]["balance"] == 95
     # Refused there too: refused.
     hub.list_status, hub.list_body = 403, b"{}"
-    await clock.advance(60)
+    await visible_for(clock, 60, relay)
     assert relay.state == "unreachable"
 
 
 async def test_always_stream_takes_a_refused_stream_as_refused(hub, clock):
     hub.stream_status = 403
     relay = make(hub, clock, always_stream=True)
-    relay.subscribe(live=True)
+    relay.claim()
     await settle()
     assert relay.state == "unreachable" and hub.kinds("list") == []
 
@@ -519,28 +611,33 @@ async def test_always_stream_takes_a_refused_stream_as_refused(hub, clock):
 async def test_a_failed_poll_comes_back_no_sooner_than_the_next_poll_would(hub, clock):
     # After a hub restart the pollers keep their usual rate: no wave of retries.
     relay = make(hub, clock, reading="poll")
-    relay.subscribe(live=True)
+    relay.claim()
     await settle()
     hub.list_status = 503
-    await clock.advance(60)
+    await visible_for(clock, 60, relay)
     assert relay.state == "reconnecting"
-    await clock.advance(59)
+    await visible_for(clock, 59, relay)
     assert len(hub.kinds("list")) == 2
-    await clock.advance(1)
+    await visible_for(clock, 1, relay)
     polls = hub.kinds("list")
     assert [b - a for a, b in zip(polls, polls[1:])] == [60.0, 60.0]
     await relay.close()
 
 
-async def test_a_listener_that_showed_numbers_is_told_when_the_server_becomes_free(hub, clock):
+async def test_a_page_that_showed_numbers_learns_when_the_server_becomes_free(hub, clock):
     relay = make(hub, clock)
-    tab = relay.subscribe(live=False)
+    changes = Changes(relay)
+    relay.watch(LEASE)
     await settle()
-    assert [body for kind, body in drain(tab) if kind == "data"][-1]["balance"] == 95
+    assert changes.data[-1]["balance"] == 95
+    shown = len(changes.data)
     hub.list_status, hub.list_body = 404, b'{"message": "No credit entry found for user"}'
     await clock.advance(60)
     assert relay.free
-    assert [body for kind, body in drain(tab) if kind == "data"] == [[]]
+    assert changes.data[shown:] == [[]]
+    now = document(relay, clock)
+    assert now["free"] is True and now["snapshot"] is None and now["entries"] == []
+    assert (now["state"], now["reason"]) == ("polling", FREE_REASON)
     await relay.close()
 
 
@@ -550,13 +647,13 @@ async def test_a_tab_becoming_visible_after_a_failed_poll_is_live_when_the_backo
     """Not after the poll period (60 s), but not before the backoff either:
     a page coming back never resets the relay's failures."""
     relay = make(hub, clock, rand=lambda: 0.5)
-    tab = relay.subscribe(live=False)
+    relay.watch(LEASE)  # hidden
     await settle()
     hub.list_status = 503
     await clock.advance(60)
     assert relay.state == "reconnecting"
     failed = hub.kinds("list")[-1]
-    relay.set_live(tab, True)
+    relay.claim()  # visible
     await settle()
     assert hub.kinds("stream") == [] and relay.mode == "stream"
     await clock.advance(failed + 7.5 - clock.now + 0.1)  # the first window, 5 s x 1.5

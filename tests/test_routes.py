@@ -1,6 +1,7 @@
 """The relay's routes in a real Jupyter Server against a fake hub:
-``state`` for running code, ``stream?live=0`` polled, ``stop`` for the
-owner only, the listener cap, and no route counting as user activity."""
+``state`` for running code and pages, ``claim`` (streamed) and
+``claim?lease`` (polled), ``stop`` for the owner only, and no route
+counting as user activity."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import httpx
 import pytest
 from tornado.httpclient import HTTPClientError
 
-from conftest import HUB_TOKEN, OWNER, Answer, FakeHub, server_config, until
+from conftest import HUB_TOKEN, OWNER, Answer, FakeHub, until
 
 pytestmark = pytest.mark.timeout(20)
 
@@ -20,37 +21,12 @@ SNAPSHOT = '{"balance": 95, "cap": 100}'
 
 
 @pytest.fixture
-def jp_server_config(fake_hub, monkeypatch):
-    return server_config(fake_hub, monkeypatch, max_listeners=2)
-
-
-@pytest.fixture
 def base(jp_serverapp, http_server_client, jp_base_url, jp_http_port) -> str:
     return f"http://127.0.0.1:{jp_http_port}{jp_base_url}"
 
 
-_READERS: dict[int, Any] = {}
-
-
-@pytest.fixture(autouse=True)
-def forget_readers():
-    yield
-    _READERS.clear()
-
-
-async def read_events(response: httpx.Response, count: int) -> list[tuple[str, Any]]:
-    """The next ``count`` events of an SSE response: (event name, data).
-
-    The reader stays open between calls (closing it would close the response).
-    """
-    from httpx_sse import EventSource
-
-    reader = _READERS.setdefault(id(response), EventSource(response).aiter_sse())
-    events: list[tuple[str, Any]] = []
-    while len(events) < count:
-        event = await reader.__anext__()
-        events.append((event.event, json.loads(event.data)))
-    return events
+def relay_of(jp_serverapp) -> Any:
+    return jp_serverapp.web_app.settings["hub_credits_relay"]
 
 
 async def test_state_without_readers_polls_the_hub_once(fake_hub: FakeHub, jp_fetch):
@@ -92,41 +68,37 @@ async def test_state_refuses_bad_numbers(fake_hub: FakeHub, jp_fetch, query):
     assert fake_hub.polls == []
 
 
-async def test_a_hidden_tab_is_polled_and_a_visible_one_streamed(
-    fake_hub: FakeHub, base, jp_auth_header
-):
-    fake_hub.script(Answer(events=[SNAPSHOT]))
-    async with httpx.AsyncClient(timeout=10, headers=jp_auth_header) as client:
-        async with client.stream("GET", f"{base}hub-credits/stream?live=0") as hidden:
-            events = await read_events(hidden, 3)
-            assert events[0] == ("relay", {"state": "connecting", "reason": ""})
-            assert events[-1] == ("message", {"balance": 95, "cap": 100})
-            assert ("relay", {"state": "polling", "reason": ""}) in events
-            assert fake_hub.requests == [] and len(fake_hub.polls) == 1
-            async with client.stream("GET", f"{base}hub-credits/stream?live=1") as visible:
-                seen = await read_events(visible, 3)
-                assert seen[0] == ("relay", {"state": "polling", "reason": ""})
-                assert seen[1][0] == "message"  # the last balance at once
-                assert ("relay", {"state": "live", "reason": ""}) in seen
-                assert len(fake_hub.requests) == 1
+@pytest.mark.parametrize("lease", ["x", "-1", "3601", "inf", "nan"])
+async def test_claim_refuses_bad_leases(fake_hub: FakeHub, jp_serverapp, jp_fetch, lease):
+    with pytest.raises(HTTPClientError) as refused:
+        await jp_fetch("hub-credits", "claim", method="POST", body="", params={"lease": lease})
+    assert refused.value.code == 400
+    assert relay_of(jp_serverapp).status()["claimed"] is False
+    assert fake_hub.polls == [] and fake_hub.requests == []
 
 
-async def test_over_the_listener_cap_the_relay_answers_busy(
-    fake_hub: FakeHub, base, jp_auth_header
+async def test_a_hidden_pages_lease_is_polled_and_a_visible_pages_claim_streamed(
+    fake_hub: FakeHub, jp_serverapp, jp_fetch
 ):
+    relay = relay_of(jp_serverapp)
+    states: list[tuple[str, str]] = []
+    relay.on_change(lambda seq: states.append((relay.state, relay.reason)))
     fake_hub.script(Answer(events=[SNAPSHOT]))
-    async with httpx.AsyncClient(timeout=10, headers=jp_auth_header) as client:
-        async with client.stream("GET", f"{base}hub-credits/stream") as one:
-            await read_events(one, 1)
-            async with client.stream("GET", f"{base}hub-credits/stream") as two:
-                await read_events(two, 1)
-                third = await client.get(f"{base}hub-credits/stream")
-                assert third.status_code == 503
-                assert third.headers["X-Hub-Credits-Busy"] == "listeners"
-                assert "too many listeners" in third.json()["message"]
-        # Room again once they left.
-        async with client.stream("GET", f"{base}hub-credits/stream") as again:
-            assert again.status_code == 200
+    lease = await jp_fetch("hub-credits", "claim", method="POST", body="", params={"lease": "600"})
+    assert json.loads(lease.body) == {"seq": relay.seq, "start": relay.start}
+    await until(lambda: relay.snapshot is not None)
+    hidden = json.loads((await jp_fetch("hub-credits", "state")).body)
+    assert (hidden["state"], hidden["reason"]) == ("polling", "")
+    assert hidden["snapshot"]["balance"] == 95 and hidden["mode"] == "poll"
+    assert ("polling", "") in states
+    assert fake_hub.requests == [] and len(fake_hub.polls) == 1
+    await jp_fetch("hub-credits", "claim", method="POST", body="")
+    # The last balance at once, then live.
+    visible = json.loads((await jp_fetch("hub-credits", "state")).body)
+    assert visible["snapshot"]["balance"] == 95
+    await until(lambda: relay.state == "live")
+    assert ("live", "") in states
+    assert len(fake_hub.requests) == 1
 
 
 async def test_the_owner_stops_the_server_through_the_hub_with_the_servers_token(
@@ -196,8 +168,9 @@ async def test_the_relays_routes_are_not_user_activity(
     before = settings.get("api_last_activity")
     last = jp_serverapp.web_app.last_activity()
     async with httpx.AsyncClient(timeout=10, headers=jp_auth_header) as client:
-        async with client.stream("GET", f"{base}hub-credits/stream") as tab:
-            await read_events(tab, 2)
+        for route in ("claim", "claim?lease=600"):
+            assert (await client.post(f"{base}hub-credits/{route}")).status_code == 200
+        await until(lambda: fake_hub.open == 1)
         for route in ("status", "state", "state?watch=1"):
             assert (await client.get(f"{base}hub-credits/{route}")).status_code == 200
         await client.post(f"{base}hub-credits/stop", headers={"X-Test-User": "bob"})
@@ -213,6 +186,7 @@ async def test_the_servers_token_is_in_no_answer(fake_hub: FakeHub, jp_fetch):
     answers = [
         (await jp_fetch("hub-credits", "state", params={"watch": "1"})).body,
         (await jp_fetch("hub-credits", "status")).body,
+        (await jp_fetch("hub-credits", "claim", method="POST", body="")).body,
     ]
     with pytest.raises(HTTPClientError) as refused:
         await jp_fetch("hub-credits", "stop", method="POST", body="")

@@ -62,7 +62,7 @@ async def test_a_restarted_server_part_has_the_history_of_the_last_run(tmp_path)
     hub = EdgeHub(clock)
     store = HistoryStore(tmp_path / "h.json")
     relay = CreditsRelay(hub.env, transport=hub.transport, clock=clock, store=store)
-    relay.subscribe(live=True)
+    relay.claim()
     for _ in range(3):
         await clock.advance(10)
         hub.bill(1)

@@ -225,7 +225,7 @@ export async function relayStatus(
   page: Page,
   owner: string
 ): Promise<{
-  listeners: number;
+  claimed: boolean;
   hub_connections: number;
   hub_polls: number;
   state: string;

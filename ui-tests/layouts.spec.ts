@@ -68,9 +68,9 @@ test.describe('servers on their own origins (subdomain_host)', () => {
       });
     }
     const status = await relayStatus(pages[0], 'carol');
-    // No page holds a connection of its own; the relay holds one hub stream.
-    expect(status.listeners).toBe(0);
+    // No page holds a connection of its own; their claims keep one hub stream.
     expect(status.hub_connections).toBe(1);
+    expect(status.claimed).toBe(true);
     expect(status.state).toBe('live');
     for (const page of pages) {
       await page.context().close();

@@ -20,6 +20,7 @@ import type { ISignal } from '@lumino/signaling';
 import type { CreditsModel } from '../model/model';
 import { connectionStatus } from '../model/state';
 import type { ConnectionState } from '../model/state';
+import protocol from '../protocol.json';
 import { parseState } from './document';
 import { probe, saysGone } from './server';
 import type { ServerFetch } from './server';
@@ -27,15 +28,16 @@ import type { ServerFetch } from './server';
 /** The schema of the server part's change events (`events.py`). */
 export const CHANGED_SCHEMA =
   'https://events.jupyter.org/jupyterlab_hub_credits/changed/v1';
+const { presence, timings } = protocol;
 /** A visible page renews its claim this often (the server keeps it 90 s). */
-export const CLAIM_EVERY_MS = 30_000;
+export const CLAIM_EVERY_MS = presence.claimEverySeconds * 1000;
 /** A hidden page that guards work renews its lease this often... */
-export const LEASE_EVERY_MS = 300_000;
+export const LEASE_EVERY_MS = presence.leaseEverySeconds * 1000;
 /** ...for this long. */
-export const LEASE_SECONDS = 600;
+export const LEASE_SECONDS = presence.leaseSeconds;
 /** Retries after a failure: from 5 s, doubling, up to 60 s. */
-export const RETRY_BASE_MS = 5_000;
-export const RETRY_CAP_MS = 60_000;
+export const RETRY_BASE_MS = timings.backoffBaseSeconds * 1000;
+export const RETRY_CAP_MS = timings.backoffCapSeconds * 1000;
 /** Near a predicted stop (this close), a visible page reads this often. */
 export const STOP_NEAR_MS = 120_000;
 export const STOP_READ_EVERY_MS = 5_000;
@@ -325,7 +327,7 @@ export class CreditsClient implements IDisposable {
     const random = this._options.random ?? Math.random;
     const wait = Math.min(
       RETRY_CAP_MS,
-      RETRY_BASE_MS * 2 ** Math.min(this._failures, 10)
+      RETRY_BASE_MS * timings.backoffFactor ** Math.min(this._failures, 10)
     );
     this._failures++;
     const delay = Math.round(wait * (0.5 + random() / 2));

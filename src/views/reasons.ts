@@ -111,63 +111,16 @@ export const REASONS: readonly (readonly [string, Translate])[] = [
     t => t.__('credits are disabled on this hub')
   ],
   [
-    'the hub did not answer with a credit list (%1)',
-    (t, a) => t.__('the hub did not answer with a credit list (%1)', a)
-  ],
-  [
-    'the Jupyter server has too many credit readers open',
-    t => t.__('the Jupyter server has too many credit readers open')
-  ],
-  [
     'which entry pays for this server is a guess: %1',
     (t, a) => t.__('which entry pays for this server is a guess: %1', a)
   ],
   ['no content type', t => t.__('no content type')],
-  [
-    'this Jupyter server has no credits relay (install jupyterlab-hub-credits 0.2 or later where it runs)',
-    t =>
-      t.__(
-        'this Jupyter server has no credits relay (install jupyterlab-hub-credits 0.2 or later where it runs)'
-      )
-  ],
-  [
-    "the hub cannot be read from this page's origin (%1)",
-    (t, a) => t.__("the hub cannot be read from this page's origin (%1)", a)
-  ],
   ['network error: %1', (t, a) => t.__('network error: %1', a)],
   ['connection lost: %1', (t, a) => t.__('connection lost: %1', a)],
-  [
-    'a line or event from the hub is larger than 1 MB',
-    t => t.__('a line or event from the hub is larger than 1 MB')
-  ],
   ['the hub closed the stream', t => t.__('the hub closed the stream')],
   ['no response from the hub', t => t.__('no response from the hub')],
   ['the hub went silent', t => t.__('the hub went silent')],
-  [
-    'the server is reconnecting to the hub: %1',
-    (t, a) => t.__('the server is reconnecting to the hub: %1', a)
-  ],
-  [
-    'the server is reconnecting to the hub',
-    t => t.__('the server is reconnecting to the hub')
-  ],
-  [
-    'the relay sent a state this page does not know',
-    t => t.__('the relay sent a state this page does not know')
-  ],
   ['the browser is offline', t => t.__('the browser is offline')],
-  [
-    'the page is in the back/forward cache',
-    t => t.__('the page is in the back/forward cache')
-  ],
-  [
-    'token authentication is chosen but the page has no token',
-    t => t.__('token authentication is chosen but the page has no token')
-  ],
-  [
-    'the tab that reads the credits stopped answering',
-    t => t.__('the tab that reads the credits stopped answering')
-  ],
   [
     'this Jupyter server does not run under JupyterHub',
     t => t.__('this Jupyter server does not run under JupyterHub')

@@ -455,7 +455,13 @@ def _readable(pipe) -> bool:
 
 
 def collect(workers) -> dict[str, Any]:
-    total: dict[str, Any] = {"states": {}, "modes": {}, "reasons": {}, "hub_connections": 0, "relays": 0}
+    total: dict[str, Any] = {
+        "states": {},
+        "modes": {},
+        "reasons": {},
+        "hub_connections": 0,
+        "relays": 0,
+    }
     for _process, pipe in workers:
         last = None
         while _readable(pipe):
@@ -505,9 +511,6 @@ def run_row(ctx, hub: Hub, servers, row: Row, n: int, directory: Path) -> Result
     result = Result(n=n, row=row.name)
     workers = []
     if row.kind is not None:
-        if row.kind != "always" and not readers.new_api():
-            result.note = "relay.py has no reading rule yet"
-            return result
         workers = start_readers(ctx, hub, servers, row, plan, seed=n)
     try:
         _measure_row(hub, row, n, directory, plan, result, workers)

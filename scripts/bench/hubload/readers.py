@@ -2,21 +2,23 @@
 
 Each worker runs one asyncio loop with a ``CreditsRelay`` (and its upstream)
 per server of its share, exactly as the single-user server's extension
-builds it, and one listener per relay: a visible tab (``live=True``) or a
-hidden one (``live=False``). It reports a summary of its relays every two
-seconds through a pipe and stops (closing every relay) on any message.
+builds it, and one page per relay as the page's client behaves: a visible
+tab claims live numbers at once and every 30 s (``POST claim``), a hidden
+tab that guards work (the default settings) sends a lease of 600 s every
+300 s (``POST claim?lease=600``). It reports a summary of its relays every
+two seconds through a pipe and stops (closing every relay) on any message.
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
-import inspect
 import os
 import time
 from collections import Counter
 from typing import Any
-from urllib.parse import quote
+
+from jupyterlab_hub_credits import protocol
 
 #: Row kinds: which relay and which setting.
 #:   always  today's behaviour: a held stream whatever the tab, the first retry
@@ -24,14 +26,6 @@ from urllib.parse import quote
 #:   auto    the reading rule: stream while a tab is visible, poll otherwise
 #:   poll    the admin's poll-only setting: visible tabs poll too
 KINDS = ("always", "auto", "poll")
-
-
-def new_api() -> bool:
-    """Whether relay.py has the reading rule's API (``CreditsRelay(hub, ...)``)."""
-    from jupyterlab_hub_credits import relay
-
-    params = inspect.signature(relay.CreditsRelay).parameters
-    return "always_stream" in params
 
 
 def make_relay(api_url: str, user: str, token: str, kind: str):
@@ -43,27 +37,32 @@ def make_relay(api_url: str, user: str, token: str, kind: str):
         timings = dataclasses.replace(DEFAULT_TIMINGS, backoff_base=1.0)
     else:
         timings = DEFAULT_TIMINGS
-    if new_api():
-        from jupyterlab_hub_credits.hubenv import HubEnv
+    from jupyterlab_hub_credits.hubenv import HubEnv
 
-        hub = HubEnv(api_url=api_url, token=token, user=user, server_name="", ssl_context=None)
-        return relay_module.CreditsRelay(
-            hub,
-            timings=timings,
-            reading="poll" if kind == "poll" else "auto",
-            always_stream=kind == "always",
-        )
-    if kind != "always":
-        raise RuntimeError("relay.py has no reading rule yet (CreditsRelay(hub, ...))")
-    url = f"{api_url}/credits/sseserver/{quote(user, safe='')}"
-    return relay_module.CreditsRelay(url, token, timings=timings)
+    hub = HubEnv(api_url=api_url, token=token, user=user, server_name="", ssl_context=None)
+    return relay_module.CreditsRelay(
+        hub,
+        timings=timings,
+        reading="poll" if kind == "poll" else "auto",
+        always_stream=kind == "always",
+    )
 
 
-def subscribe(relay, visible: bool):
-    try:
-        return relay.subscribe(live=visible)
-    except TypeError:
-        return relay.subscribe()
+#: As the page's client (src/client/client.ts), from protocol.json.
+PRESENCE = protocol.PRESENCE
+CLAIM_EVERY = PRESENCE["claimEverySeconds"]
+LEASE_EVERY = PRESENCE["leaseEverySeconds"]
+LEASE_SECONDS = PRESENCE["leaseSeconds"]
+
+
+async def page(relay, visible: bool) -> None:
+    """One page of the server: its claims (visible) or leases (hidden)."""
+    while True:
+        if visible:
+            relay.claim()
+        else:
+            relay.watch(LEASE_SECONDS)
+        await asyncio.sleep(CLAIM_EVERY if visible else LEASE_EVERY)
 
 
 def summary(relays) -> dict[str, Any]:
@@ -71,7 +70,7 @@ def summary(relays) -> dict[str, Any]:
     modes: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
     connections = polls = running = 0
-    for relay, _listener in relays:
+    for relay, _page in relays:
         status = relay.status()
         states[status.get("state", "?")] += 1
         if status.get("reason"):
@@ -92,19 +91,11 @@ def summary(relays) -> dict[str, Any]:
     }
 
 
-async def _drain(listener) -> None:
-    while True:
-        message = await listener.queue.get()
-        if message is None:
-            return
-
-
 async def _run(conn, api_url: str, servers, kind: str, ramp: float) -> None:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     loop.add_reader(conn.fileno(), stop.set)
     relays: list = []
-    drains: list = []
     started = time.monotonic()
 
     async def start_all() -> None:
@@ -113,9 +104,7 @@ async def _run(conn, api_url: str, servers, kind: str, ramp: float) -> None:
             if wait > 0:
                 await asyncio.sleep(wait)
             relay = make_relay(api_url, user, token, kind)
-            listener = subscribe(relay, visible)
-            relays.append((relay, listener))
-            drains.append(asyncio.ensure_future(_drain(listener)))
+            relays.append((relay, asyncio.ensure_future(page(relay, visible))))
 
     async def report() -> None:
         while True:
@@ -128,13 +117,13 @@ async def _run(conn, api_url: str, servers, kind: str, ramp: float) -> None:
     starter.cancel()
     reporter.cancel()
     conn.send(summary(relays))
+    for _, task in relays:
+        task.cancel()
     closing = [relay.close() for relay, _ in relays]
     try:
         await asyncio.wait_for(asyncio.gather(*closing, return_exceptions=True), 15)
     except asyncio.TimeoutError:
         pass
-    for drain in drains:
-        drain.cancel()
 
 
 def worker_main(conn, api_url: str, servers, kind: str, ramp: float) -> None:
