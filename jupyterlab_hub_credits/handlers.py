@@ -58,6 +58,11 @@ class RelayHandler(APIHandler):
             raise web.HTTPError(404, "this server does not run under JupyterHub")
         return relay
 
+    @property
+    def is_owner(self) -> bool:
+        """Whether the request comes from the server's owner (who alone may stop it)."""
+        return identity_name(self.current_user) == self.relay.hub.user
+
     def number(self, name: str, default: float, low: float, high: float) -> float:
         """A query parameter as a number in [low, high] (400 otherwise)."""
         text = self.get_query_argument(name, None)
@@ -96,8 +101,7 @@ class StateHandler(RelayHandler):
         else:
             # A page never waits: the change event brings what comes.
             relay.kick()
-        can_stop = identity_name(self.current_user) == relay.hub.user
-        self.finish(state_json(relay, critical, warning, time.time(), can_stop))
+        self.finish(state_json(relay, critical, warning, time.time(), self.is_owner))
 
 
 class ClaimHandler(RelayHandler):
@@ -133,7 +137,7 @@ class StopHandler(RelayHandler):
     @authorized
     async def post(self) -> None:
         relay = self.relay
-        if identity_name(self.current_user) != relay.hub.user:
+        if not self.is_owner:
             raise web.HTTPError(403, "only the server's owner may stop it")
         status, message = await relay.stop_server()
         if status in (202, 204):

@@ -84,7 +84,12 @@ export class CreditsClient implements IDisposable {
       page.listen('document', 'visibilitychange', () => this._onVisibility()),
       page.listen('window', 'online', () => this._wake()),
       page.listen('window', 'offline', () => this._onOffline()),
-      page.listen('window', 'pageshow', () => this._wake()),
+      // Back from the back/forward cache (not the first show at load).
+      page.listen('window', 'pageshow', event => {
+        if ((event as PageTransitionEvent).persisted) {
+          this._wake();
+        }
+      }),
       page.listen('document', 'resume', () => this._wake())
     ];
     if (!page.online) {

@@ -511,10 +511,19 @@ describe('reconnect', () => {
     ]);
   });
 
-  // Fails today: src/client/client.ts `_end` clears the claim timer and
-  // `reconnect` never schedules it again, so a visible page stops claiming
-  // after a Reconnect from a terminal state (until a visibility change or
-  // an online/pageshow/resume event). Turn into `it` once fixed.
+  // `_end` clears the claim timer: a Reconnect schedules it again.
+  it('claims once at load, and again only on a pageshow from the back/forward cache', async () => {
+    const t = setUp();
+    await t.start();
+    expect(t.claims()).toBe(1);
+    t.page.fire('window', 'pageshow', false);
+    await flush();
+    expect(t.claims()).toBe(1);
+    t.page.fire('window', 'pageshow', true);
+    await flush();
+    expect(t.claims()).toBe(2);
+  });
+
   it('a visible page claims again every 30 s after a Reconnect from a terminal state', async () => {
     const t = setUp();
     t.routes[`GET ${STATE}`] = () => answer(401);

@@ -123,12 +123,16 @@ export class FakePage implements IPage {
     return () => set.delete(listener);
   }
 
-  /** Fires an event, as the browser would. */
-  fire(target: 'window' | 'document', type: string): void {
+  /** Fires an event, as the browser would (`persisted`: a pageshow from the back/forward cache). */
+  fire(target: 'window' | 'document', type: string, persisted?: boolean): void {
+    const event = new Event(type);
+    if (persisted !== undefined) {
+      Object.defineProperty(event, 'persisted', { value: persisted });
+    }
     for (const listener of [
       ...(this._listeners.get(`${target}:${type}`) ?? [])
     ]) {
-      listener(new Event(type));
+      listener(event);
     }
   }
 
