@@ -905,6 +905,9 @@ class CreditsRelay:
         if self._streamed_unmatched:
             self._matched = match_entry(entries, self._streamed, self._matched) or self._matched
             self._streamed_unmatched = False
+        if len(entries) == 1:
+            # The only entry is the one that pays, whatever a stream shows later.
+            self._matched = entries[0]["name"]
         choice = choose_entry(entries, self._matched)
         if choice is None:
             self._deliver_free()

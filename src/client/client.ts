@@ -95,8 +95,12 @@ export class CreditsClient implements IDisposable {
     if (!page.online) {
       this._onOffline();
     }
-    this._read();
-    this._schedulePresence(true);
+    // A visible page claims first: the claim's answer brings the first
+    // read, so the server part is not asked for a one-off poll it would
+    // make before the claim arrives.
+    if (!this._schedulePresence(true)) {
+      this._read();
+    }
   }
 
   /**
@@ -354,16 +358,17 @@ export class CreditsClient implements IDisposable {
 
   /**
    * The claim (visible) or lease (hidden, guarding work) now and on its
-   * period; nothing for a hidden page with nothing to guard.
+   * period; nothing for a hidden page with nothing to guard. Returns
+   * whether one was sent now.
    */
-  private _schedulePresence(now: boolean): void {
+  private _schedulePresence(now: boolean): boolean {
     this._clearTimer('_presenceTimer');
     if (this._disposed || this._terminal) {
-      return;
+      return false;
     }
     const visible = this._options.page.visible;
     if (!visible && this._leadMinutes <= 0) {
-      return;
+      return false;
     }
     if (now) {
       this._present(visible);
@@ -375,6 +380,7 @@ export class CreditsClient implements IDisposable {
       },
       visible ? CLAIM_EVERY_MS : LEASE_EVERY_MS
     );
+    return now;
   }
 
   private _present(visible: boolean): void {

@@ -112,21 +112,31 @@ function setUp(options: { visible?: boolean; online?: boolean } = {}) {
 }
 
 describe('reading the state', () => {
-  it('reads GET state first, as the page (no cache, no redirect followed), and shows it', async () => {
+  it('a visible page claims first and reads GET state once the claim answers (no cache, no redirect followed)', async () => {
     const t = setUp();
     expect(t.server.requests).toHaveLength(0);
     expect(t.model.state).toBe('connecting');
     t.client.start();
-    expect(t.server.log[0]).toBe(`GET ${STATE}`);
-    expect(t.server.requests[0].init).toMatchObject({
+    expect(t.server.log).toEqual([`POST ${CLAIM}`]);
+    await flush();
+    expect(t.server.log).toEqual([`POST ${CLAIM}`, `GET ${STATE}`]);
+    expect(t.server.requests[1].init).toMatchObject({
       method: 'GET',
       redirect: 'manual',
       cache: 'no-store'
     });
-    await flush();
     expect(t.model.state).toBe('live');
     expect(t.model.entries.map(e => e.balance)).toEqual([80]);
     expect(t.reads()).toBe(1);
+  });
+
+  it('a hidden page with nothing to guard reads GET state at once, and sends nothing else', async () => {
+    const t = setUp({ visible: false });
+    t.client.start();
+    expect(t.server.log).toEqual([`GET ${STATE}`]);
+    await flush();
+    expect(t.model.state).toBe('live');
+    expect(t.server.log).toEqual([`GET ${STATE}`]);
   });
 
   it('a change event with a higher seq or from another run reads again; an equal, older or foreign one does not', async () => {
