@@ -1,9 +1,10 @@
 """The relay's routes in the single-user server, all under ``{base_url}hub-credits/``.
 
-- ``GET state[?watch=<s>&wait=1&critical=<pct>&warning=<pct>]``: the
+- ``GET state[?watch=<s>&wait=1&after=<t>&critical=<pct>&warning=<pct>]``: the
   state document of ``state.py``, from memory (pages, and running code:
   ``credits.py``). ``watch`` keeps numbers coming that long; ``watch`` or
-  ``wait`` waits a moment for the first numbers (a page never waits).
+  ``wait`` waits a moment for the first numbers (a page never waits);
+  ``after``: only the history samples after that time.
   ``seq`` and ``start`` say which change it is (``events.py`` signals each
   one on Jupyter Server's event bus); ``can_stop``: whether *this requester*
   may stop the server (the owner only, decided here).
@@ -101,7 +102,9 @@ class StateHandler(RelayHandler):
         else:
             # A page never waits: the change event brings what comes.
             relay.kick()
-        self.finish(state_json(relay, critical, warning, time.time(), self.is_owner))
+        # A page that has the history up to ``after`` gets only what came since.
+        after = self.number("after", 0.0, 0.0, 1e11)
+        self.finish(state_json(relay, critical, warning, time.time(), self.is_owner, after))
 
 
 class ClaimHandler(RelayHandler):

@@ -44,13 +44,18 @@ def code_of(relay: CreditsRelay) -> tuple[str, str]:
 
 
 def state_json(
-    relay: CreditsRelay, critical: float, warning: float, now: float, can_stop: bool = False
+    relay: CreditsRelay,
+    critical: float,
+    warning: float,
+    now: float,
+    can_stop: bool = False,
+    after: float = 0.0,
 ) -> str:
     """``state_document`` as JSON that every browser reads: never ``NaN`` or
     ``Infinity``, and never an error (a state that cannot be written is
     written as ``unreachable`` with the reason)."""
     try:
-        document = state_document(relay, critical, warning, now)
+        document = state_document(relay, critical, warning, now, after)
         document["can_stop"] = can_stop
         try:
             return json.dumps(document, allow_nan=False)
@@ -110,14 +115,15 @@ def level_of(snapshot: Optional[dict[str, Any]], critical: float, warning: float
 
 
 def state_document(
-    relay: CreditsRelay, critical: float, warning: float, now: float
+    relay: CreditsRelay, critical: float, warning: float, now: float, after: float = 0.0
 ) -> dict[str, Any]:
     """What ``GET state`` answers (times in seconds since the epoch; the
-    estimate's in ms, as the page reads it)."""
+    estimate's in ms, as the page reads it). ``after``: only the history
+    samples after that time (a page that has the ones before)."""
     snapshot = relay.snapshot
-    history = [[t, a] for t, a in relay.history]
+    history = [[t, a] for t, a in relay.history if t > after]
     prediction = None
-    if snapshot is not None and history:
+    if snapshot is not None and relay.history:
         samples = [(t * 1000, a) for t, a in relay.history]
         try:
             prediction = estimate_for(samples, now * 1000, relay.paying())
@@ -138,6 +144,7 @@ def state_document(
         "free": relay.free,
         "stop_message": relay.reason if state == "stopped" and relay.stop_event else "",
         "history": history,
+        "history_after": after,
         "estimate": prediction,
         "level": level_of(snapshot, critical, warning),
         "thresholds": {"critical": critical, "warning": warning},

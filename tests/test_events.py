@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pytest
+from tornado.httpclient import HTTPClientError
 
 from jupyterlab_hub_credits.events import SCHEMA_ID, Signals, register
 
@@ -120,3 +121,21 @@ async def test_the_claim_route_is_not_user_activity(fake_hub: FakeHub, jp_server
     )
     assert response.code == 200
     assert jp_serverapp.web_app.settings.get("api_last_activity") == before
+
+
+async def test_get_state_after_a_time_gives_only_the_newer_samples(
+    fake_hub: FakeHub, jp_serverapp, jp_fetch
+):
+    relay = relay_of(jp_serverapp)
+    relay.history.extend([(1000.0, 90.0), (1010.0, 85.0), (1020.0, 80.0)])
+    # (A page's GET state may kick one poll: its sample comes last.)
+    whole = json.loads((await jp_fetch("hub-credits", "state")).body)
+    assert [a for _, a in whole["history"][:3]] == [90.0, 85.0, 80.0]
+    assert whole["history_after"] == 0
+    newer = json.loads((await jp_fetch("hub-credits", "state", params={"after": "1010"})).body)
+    assert newer["history"][0] == [1020.0, 80.0] and newer["history_after"] == 1010
+    assert all(t > 1010 for t, _ in newer["history"])
+    for bad in ("x", "-1", "inf"):
+        with pytest.raises(HTTPClientError) as refused:
+            await jp_fetch("hub-credits", "state", params={"after": bad})
+        assert refused.value.code == 400

@@ -511,33 +511,38 @@ export class HubEdge {
   constructor(
     /** The data of the next event, e.g. `{"balance": 95, "cap": 100}`. */
     public next: () => string,
+    /** How often each stream gets an event (0: only on `push()`). */
     readonly everyMs = 1000
   ) {}
 
   port = 0;
+  /** Stream connections opened, and list requests answered. */
+  streams = 0;
+  lists = 0;
   private _server: http.Server | null = null;
   private _last = '';
-  private _timers = new Set<ReturnType<typeof setInterval>>();
+  private _open = new Set<http.ServerResponse>();
 
   async start(): Promise<void> {
     this.port = await freePort();
     this._server = http.createServer((request, response) => {
       const url = request.url ?? '';
       if (url.startsWith('/hub/api/credits/sseserver/')) {
+        this.streams++;
         response.writeHead(200, { 'Content-Type': 'text/event-stream' });
-        const send = () => {
-          this._last = this.next();
-          response.write(`data: ${this._last}\n\n`);
-        };
         response.write('\n\n');
-        send();
-        const timer = setInterval(send, this.everyMs);
-        this._timers.add(timer);
+        this._open.add(response);
+        this._send(response, this.next());
+        const timer =
+          this.everyMs > 0
+            ? setInterval(() => this._send(response, this.next()), this.everyMs)
+            : setInterval(() => response.write('\n\n'), 8000);
         request.on('close', () => {
           clearInterval(timer);
-          this._timers.delete(timer);
+          this._open.delete(response);
         });
       } else if (url === '/hub/api/credits') {
+        this.lists++;
         const last = this._last || this.next();
         response.writeHead(200, { 'Content-Type': 'application/json' });
         response.end(
@@ -553,6 +558,17 @@ export class HubEdge {
     );
   }
 
+  /** Sends `next()` on every open stream now. */
+  push(): void {
+    const data = this.next();
+    this._open.forEach(response => this._send(response, data));
+  }
+
+  /** Stream connections open now. */
+  get open(): number {
+    return this._open.size;
+  }
+
   /**
    * What jupyterhub-singleuser would give the server of `user`.
    */
@@ -566,9 +582,13 @@ export class HubEdge {
   }
 
   async dispose(): Promise<void> {
-    this._timers.forEach(timer => clearInterval(timer));
-    this._timers.clear();
+    this._open.forEach(response => response.end());
     this._server?.closeAllConnections();
     await new Promise(resolve => this._server?.close(resolve));
+  }
+
+  private _send(response: http.ServerResponse, data: string): void {
+    this._last = data;
+    response.write(`data: ${data}\n\n`);
   }
 }

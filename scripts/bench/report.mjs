@@ -27,25 +27,25 @@ const size = browser.size;
 const kb = n => `${(n / 1024).toFixed(1)} KB`;
 const r = browser.render;
 const l = browser.latency;
-const rc = node.reconnect;
+const c = browser;
 const rows = [
   [
     'JS loaded at start',
     `${kb(phaseGzip(size.startup))} gzip (${size.startup.length} files)`,
-    '≤ 12 KB gzip',
+    '≤ 9 KB gzip',
     'loaded before JupyterLab restored its layout, Chromium; gzip -9 each'
   ],
   [
     'JS loaded after start',
     `${kb(phaseGzip(size.afterStart))} gzip (${size.afterStart.length} files)`,
     '',
-    'under a hub, after restore: the connection, notices, guard, the details and their words'
+    'under a hub, after restore: the client, notices, guard, the details and their words'
   ],
   [
     'JS loaded on first use',
     `${kb(phaseGzip(size.onUse))} gzip (${size.onUse.length} files)`,
     '',
-    'what the bench opened after that (the details load after start under a hub)'
+    'what the bench opened after that'
   ],
   [
     'Shipped JS (static/*.js)',
@@ -54,16 +54,22 @@ const rows = [
     'every file; the stop command and others load only when used'
   ],
   [
-    'Parse + model update',
-    `${node.costPerEvent.medianUs.toFixed(2)} µs/event`,
-    '≤ 20 µs',
-    `median of ${node.costPerEvent.runs} runs × ${node.costPerEvent.events} events, Node ${process.version}`
+    'First numbers after restored',
+    `${Math.round(browser.firstNumbers.afterRestoredMs)} ms`,
+    '≤ 300 ms',
+    'page open, the server part already reading: JupyterLab restored → the balance in the item'
   ],
   [
-    'DOM updates at 1,000 events/s',
-    `${r.domUpdates} updates in ${r.frames} frames (${(r.domUpdates / r.frames).toFixed(2)}/frame), ${r.events} events`,
+    'Parse + apply one state document',
+    `${node.costPerDocument.medianUs.toFixed(1)} µs`,
+    '',
+    `median of ${node.costPerDocument.runs} runs × ${node.costPerDocument.documents} documents of ${node.costPerDocument.samples} history samples, Node ${process.version}`
+  ],
+  [
+    'DOM updates at 1,000 hub events/s',
+    `${r.domUpdates} updates in ${r.frames} frames (${(r.domUpdates / r.frames).toFixed(2)}/frame), ${r.stateReads} GET state for ${r.events} events`,
     '≤ 1 per frame',
-    '5 s into the real item, MutationObserver + rAF count, Chromium'
+    '5 s; the server part streams, the page reads on change events (one read at a time)'
   ],
   [
     'Long tasks during that',
@@ -72,22 +78,21 @@ const rows = [
     'PerformanceObserver longtask'
   ],
   [
-    'Latency bytes → text',
+    'Latency hub event → text',
     `p50 ${l.p50Ms.toFixed(1)} ms, p99 ${l.p99Ms.toFixed(1)} ms`,
-    'p99 ≤ 16 ms',
-    `${l.events} events 50 ms apart, fetch tap → MutationObserver`
+    'p99 ≤ 200 ms',
+    `${l.events} events 200 ms apart: the hub's write → the server part → event bus → GET state → MutationObserver`
   ],
   [
-    'Hub connections, 1 / 3 / 10 tabs',
-    `${browser.connections1.openConnections} / ${browser.connections3.openConnections} / ${browser.connections10.openConnections}`,
+    'Hub streams, 1×1 / 1×3 / 1×10 / 2×3 browsers × tabs',
+    [c.connections1x1, c.connections1x3, c.connections1x10, c.connections2x3]
+      .map(x => x.openHubStreams)
+      .join(' / '),
     '1 each',
-    'open SSE connections at the fake hub'
-  ],
-  [
-    'Hub connections, relay, 2 browsers × 2 tabs',
-    `${browser.relay.openConnections} (${browser.relay.requests} requests)`,
-    '1',
-    'open SSE connections at the fake hub, all from the relay in the server'
+    'open streams at the hub (all from the server part); list reads: ' +
+      [c.connections1x1, c.connections1x3, c.connections1x10, c.connections2x3]
+        .map(x => x.hubListReads)
+        .join(' / ')
   ],
   ...Object.entries(prediction).map(([setup, p]) => [
     `Prediction error, ${setup}`,
@@ -96,26 +101,8 @@ const rows = [
     'last predicted stop minus the real stop, real JupyterHub + credit service'
   ]),
   [
-    'Attempts in a 5-min outage',
-    `median ${rc.attemptsMedian}, max ${rc.attemptsMax} per client`,
-    '≤ 15',
-    `${rc.clients} clients on a simulated clock, default policy`
-  ],
-  [
-    'Hub return → first good event',
-    `median ${rc.returnToEventMedianS.toFixed(1)} s, max ${rc.returnToEventMaxS.toFixed(1)} s`,
-    '≤ 60 s (cap)',
-    'same simulation'
-  ],
-  [
-    'First reconnects after return',
-    `p10 ${rc.firstReconnectP10S.toFixed(1)} s, p50 ${rc.firstReconnectP50S.toFixed(1)} s, p90 ${rc.firstReconnectP90S.toFixed(1)} s; peak ${rc.firstReconnectPeakPerSecond}/s of ${rc.clients}`,
-    'no spike',
-    'same simulation, 1-s buckets'
-  ],
-  [
     'Heap growth',
-    `${node.memory.heapGrowthKB.toFixed(0)} KB after ${node.memory.events} events + ${node.memory.reconnects} reconnects; history ${node.memory.historySamples} samples`,
+    `${node.memory.heapGrowthKB.toFixed(0)} KB after ${node.memory.documents} documents; history ${node.memory.historySamples} samples`,
     '< 1 MB',
     'process.memoryUsage after gc(), Node'
   ]

@@ -170,7 +170,10 @@ export class CreditsClient implements IDisposable {
     if (typeof seq !== 'number' || typeof start !== 'string') {
       return;
     }
-    if (start !== this._start || seq > this._seq) {
+    if (start !== this._start) {
+      this._start = ''; // another run of the server part: a whole read
+      this._read();
+    } else if (seq > this._seq) {
       this._read();
     }
   }
@@ -223,7 +226,10 @@ export class CreditsClient implements IDisposable {
     const { fetch, baseUrl, model, page } = this._options;
     let response: Response;
     try {
-      response = await fetch(`${baseUrl}hub-credits/state`, {
+      // Only the history samples this page does not have yet.
+      const end = this._start ? model.historyEnd : null;
+      const query = end === null ? '' : `?after=${end}`;
+      response = await fetch(`${baseUrl}hub-credits/state${query}`, {
         method: 'GET',
         redirect: 'manual',
         cache: 'no-store'
@@ -260,6 +266,12 @@ export class CreditsClient implements IDisposable {
       }
       if (document.start === this._start && document.seq < this._seq) {
         return; // an older answer overtaken by a newer one
+      }
+      if (document.historyAfter > 0 && document.start !== this._start) {
+        // Another run of the server part: read its whole history.
+        this._start = '';
+        this._again = true;
+        return;
       }
       this._failures = 0;
       this._seq = document.seq;

@@ -70,6 +70,8 @@ export function parseState(
     entries,
     stopMessage: Private.text(value.stop_message, protocol.maxMessageLength),
     history: Private.history(value.history, shift),
+    historyAfter: Private.number(value.history_after) ?? 0,
+    historyEnd: Private.lastTime(value.history),
     estimate: Private.estimate(value.estimate, shift, received),
     canStop: value.can_stop === true,
     seq: Private.number(value.seq) ?? 0,
@@ -167,6 +169,14 @@ namespace Private {
       grant: grant(value),
       project: project(value.project)
     });
+  }
+
+  /**
+   * The last sample's time as the server wrote it.
+   */
+  export function lastTime(value: unknown): number | null {
+    const last = Array.isArray(value) ? value[value.length - 1] : null;
+    return Array.isArray(last) ? number(last[0]) : null;
   }
 
   export function history(

@@ -85,6 +85,14 @@ export class CreditsModel implements Omit<ICreditsModel, 'stateChanged'> {
   }
 
   /**
+   * The last history sample's time in the server's seconds (what a page
+   * asks the newer samples after), `null` without one.
+   */
+  get historyEnd(): number | null {
+    return this._document?.historyEnd ?? null;
+  }
+
+  /**
    * Whether this page's user may stop the server, as the server decided.
    */
   get canStop(): boolean {
@@ -112,9 +120,27 @@ export class CreditsModel implements Omit<ICreditsModel, 'stateChanged'> {
   }
 
   /**
-   * What the server part said last: its state and numbers.
+   * What the server part said last: its state and numbers (a document
+   * with only the newest samples adds them to the history).
    */
   apply(document: IStateDocument): void {
+    const previous = this._document;
+    if (
+      document.historyAfter > 0 &&
+      previous !== null &&
+      previous.start === document.start
+    ) {
+      // Only what came since: appended to what this page has.
+      const last = previous.history[previous.history.length - 1]?.t ?? -1;
+      const added = document.history.filter(s => s.t > last);
+      document = {
+        ...document,
+        history: Object.freeze(
+          [...previous.history, ...added].slice(-MAX_HISTORY)
+        ),
+        historyEnd: document.historyEnd ?? previous.historyEnd
+      };
+    }
     this._document = document;
     this._status = connectionStatus(document.state, document.since, {
       reason: document.reason,
@@ -157,6 +183,8 @@ export namespace CreditsModel {
 }
 
 const UNKNOWN: Estimate = Object.freeze({ kind: 'unknown' });
+/** The most samples a page keeps (as the server part: HISTORY_LIMIT). */
+const MAX_HISTORY = 2000;
 
 /**
  * A read-only view of a model: getters that read it and a signal of its

@@ -110,6 +110,13 @@ export interface IStateDocument {
   readonly entries: readonly ICreditEntry[];
   readonly stopMessage: string;
   readonly history: readonly IBalanceSample[];
+  /**
+   * The history holds only the samples after this time (the server's
+   * seconds, as asked); 0: all of it.
+   */
+  readonly historyAfter: number;
+  /** The last sample's time in the server's seconds, `null` without one. */
+  readonly historyEnd: number | null;
   readonly estimate: Estimate;
   /** Whether this page's user may stop the server (decided by the server). */
   readonly canStop: boolean;

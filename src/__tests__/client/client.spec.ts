@@ -42,20 +42,33 @@ afterEach(() => {
  */
 function setUp(options: { visible?: boolean; online?: boolean } = {}) {
   const clock = new ManualClock(1_700_000_000_000);
-  const hub = { state: 'live', seq: 1, start: 'run-1', balance: 80 };
-  const document = () =>
-    answer(
+  const hub = {
+    state: 'live',
+    seq: 1,
+    start: 'run-1',
+    balance: 80,
+    /** The server part's history: [t (s), available]. */
+    history: [] as [number, number][]
+  };
+  const document = () => {
+    // As state.py: only the samples after `after`, when asked.
+    const asked = server.requests[server.requests.length - 1].path;
+    const after = Number(/after=([\d.]+)/.exec(asked)?.[1] ?? 0);
+    return answer(
       200,
       rawState(
         {
           state: hub.state,
           seq: hub.seq,
           start: hub.start,
-          entries: [rawEntry(hub.balance)]
+          entries: [rawEntry(hub.balance)],
+          history: hub.history.filter(([t]) => t > after),
+          history_after: after
         },
         clock.now()
       )
     );
+  };
   const change = () => answer(200, { seq: hub.seq, start: hub.start });
   const routes: Record<string, Route> = {
     [`GET ${STATE}`]: document,
@@ -66,7 +79,8 @@ function setUp(options: { visible?: boolean; online?: boolean } = {}) {
   };
   const server = new FakeServer();
   server.respond = (path, method) => {
-    const route = routes[`${method} ${path}`];
+    const route =
+      routes[`${method} ${path}`] ?? routes[`${method} ${path.split('?')[0]}`];
     return route ? route() : answer(599);
   };
   const page = new FakePage();
@@ -110,6 +124,36 @@ function setUp(options: { visible?: boolean; online?: boolean } = {}) {
     }
   };
 }
+
+describe('the history', () => {
+  it('is read whole once, then only the samples after the last one; a new run of the server part is read whole again', async () => {
+    const t = setUp();
+    t.hub.history = [
+      [1000, 90],
+      [1010, 85]
+    ];
+    await t.start();
+    expect(t.server.log).toContain(`GET ${STATE}`);
+    expect(t.model.history.map(s => s.available)).toEqual([90, 85]);
+    t.hub.history.push([1020, 80]);
+    t.emit(2);
+    await flush();
+    expect(t.server.log[t.server.log.length - 1]).toBe(
+      `GET ${STATE}?after=1010`
+    );
+    expect(t.model.history.map(s => s.available)).toEqual([90, 85, 80]);
+    // A restarted server part (another start id): all of its history.
+    t.hub.start = 'run-2';
+    t.hub.history = [
+      [1030, 70],
+      [1040, 60]
+    ];
+    t.emit(1, 'run-2');
+    await flush();
+    expect(t.server.log[t.server.log.length - 1]).toBe(`GET ${STATE}`);
+    expect(t.model.history.map(s => s.available)).toEqual([70, 60]);
+  });
+});
 
 describe('reading the state', () => {
   it('a visible page claims first and reads GET state once the claim answers (no cache, no redirect followed)', async () => {

@@ -117,6 +117,8 @@ describe('parseState by hand', () => {
         { t: at(SERVER_NOW - 120), available: 345 },
         { t: at(SERVER_NOW - 60), available: 340 }
       ],
+      historyAfter: 0,
+      historyEnd: SERVER_NOW - 60,
       estimate: {
         kind: 'falling',
         ratePerMinute: 5,
@@ -182,6 +184,8 @@ describe('parseState by hand', () => {
       entries: [],
       stopMessage: '',
       history: [],
+      historyAfter: 0,
+      historyEnd: null,
       estimate: { kind: 'unknown' },
       canStop: false,
       seq: 0,
@@ -583,8 +587,14 @@ describe('parseState, generated', () => {
             stopAt: received + stopIn * 1000,
             msToStop: Math.max(0, stopIn * 1000)
           });
-          // A server clock that is off changes nothing the page sees.
-          expect(document(skew)).toEqual(exact);
+          // A server clock that is off changes nothing the page sees (but
+          // the server's own time it asks newer samples after).
+          const skewed = document(skew);
+          expect(skewed.historyEnd).toBe(now + t + skew);
+          expect({ ...skewed, historyEnd: 0 }).toEqual({
+            ...exact,
+            historyEnd: 0
+          });
         }
       ),
       RUNS
