@@ -229,6 +229,8 @@ class CreditsRelay:
         #: claims, watches and ``GET state``.
         self._failures = 0
         self._not_before = 0.0
+        #: When the next poll goes (monotonic; ``inf``: none planned).
+        self._next_poll = math.inf
         self._hint = 0.0
         #: When the current stream opened (monotonic; ``inf``: none open).
         self._opened_at = math.inf
@@ -425,9 +427,11 @@ class CreditsRelay:
 
     @property
     def next_attempt(self) -> Optional[float]:
-        """When the next hub request may go (epoch s), while retrying."""
-        wait = self._not_before - self._clock.monotonic()
-        return self._clock.time() + wait if wait > 0 else None
+        """When the next hub request goes (epoch s): the next poll while
+        polling, the retry while reconnecting; ``None`` otherwise."""
+        at = self._next_poll if self.state == "polling" else self._not_before
+        wait = at - self._clock.monotonic()
+        return self._clock.time() + wait if math.isfinite(wait) and wait > 0 else None
 
     @property
     def failures(self) -> int:
@@ -604,6 +608,7 @@ class CreditsRelay:
                             if next_try < 0:
                                 return
                             continue
+                    self._next_poll = next_try if attempt is None else math.inf
                     waits: list[Awaitable[Any]] = [self._changed.wait()]
                     if attempt is not None:
                         waits.append(attempt)
@@ -621,6 +626,7 @@ class CreditsRelay:
             if attempt is not None:
                 await _cancelled(attempt)
             self.mode = "off"
+            self._next_poll = math.inf
             self._notify_news()
 
     def _switch(self, mode: str, now: float, next_try: float) -> float:

@@ -23,7 +23,8 @@ from .relay import CreditsRelay
 
 log = logging.getLogger(__name__)
 
-STATES: tuple[str, ...] = tuple(protocol.PROTOCOL["states"])
+#: The codes the server part says (``protocol.json``; the page adds the rest).
+SERVER_STATES: tuple[str, ...] = tuple(protocol.PROTOCOL["serverStates"])
 #: What the relay reports while it has no numbers and no word that the server is free.
 WAITING_REASON = "no numbers from the hub yet"
 #: The fix for a hub that refuses the server's own token.
@@ -40,7 +41,7 @@ def code_of(relay: CreditsRelay) -> tuple[str, str]:
     if relay.snapshot is None and not relay.free and state in ("connecting", "live", "polling"):
         # Never "free" (nor fresh) before the hub said so.
         return "connecting", WAITING_REASON
-    return (state if state in STATES else "reconnecting"), reason
+    return (state if state in SERVER_STATES else "reconnecting"), reason
 
 
 def state_json(
@@ -136,7 +137,7 @@ def state_document(
         "reason": reason,
         "since": relay.since,
         "failures": relay.failures,
-        "next_attempt": relay.next_attempt if state == "reconnecting" else None,
+        "next_attempt": relay.next_attempt if state in ("reconnecting", "polling") else None,
         "mode": relay.mode,
         "updated": relay.updated,
         "snapshot": snapshot,

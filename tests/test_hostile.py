@@ -41,7 +41,7 @@ from jupyterlab_hub_credits import protocol
 from jupyterlab_hub_credits.hubenv import HubEnv
 from jupyterlab_hub_credits.policy import Timings
 from jupyterlab_hub_credits.relay import HISTORY_LIMIT, CreditsRelay, Reading
-from jupyterlab_hub_credits.state import state_json
+from jupyterlab_hub_credits.state import SERVER_STATES, state_json
 
 from hubedge import FakeClock
 
@@ -55,7 +55,7 @@ CLAIM_EVERY = int(protocol.PRESENCE["claimEverySeconds"])
 LEASE = protocol.PRESENCE["leaseSeconds"]
 LEASE_EVERY = int(protocol.PRESENCE["leaseEverySeconds"])
 #: The codes the server part says (of protocol.json's one list).
-STATES = {"connecting", "live", "polling", "reconnecting", "unavailable", "unreachable", "stopped"}
+STATES = set(SERVER_STATES)
 FINE = {"connecting", "live", "polling"}
 
 # -- what the hub may send ----------------------------------------------------

@@ -24,7 +24,7 @@ import pytest
 from jupyterlab_hub_credits import protocol
 from jupyterlab_hub_credits.policy import Timings
 from jupyterlab_hub_credits.relay import CLAIM_SECONDS, FREE_REASON, CreditsRelay, Reading
-from jupyterlab_hub_credits.state import STATES, state_document
+from jupyterlab_hub_credits.state import SERVER_STATES, state_document
 
 from hubedge import TOKEN, EdgeHub, FakeClock, entry, settle
 
@@ -144,6 +144,24 @@ async def test_a_visible_tab_gets_the_stream_and_no_poll(hub, clock):
     assert learn - hub.kinds("stream")[0] >= 5
     assert relay.entries()[0]["name"] == "default"
     assert relay.state == "live" and len(hub.requests) == 2
+    await relay.close()
+
+
+async def test_while_polling_the_state_says_when_the_next_poll_goes(hub, clock):
+    relay = make(hub, clock)  # jitter 0.5: each wait is the period (60 s)
+    relay.watch(LEASE)
+    await settle()
+    first = hub.kinds("list")[-1]
+    doc = document(relay, clock)
+    assert doc["state"] == "polling"
+    assert doc["next_attempt"] == pytest.approx(clock.time() + 60.0)
+    await clock.advance(61)
+    assert hub.kinds("list")[-1] == pytest.approx(first + 60.0)
+    assert document(relay, clock)["next_attempt"] == pytest.approx(clock.time() + 59.0)
+    relay._watch_until = 0.0  # the lease lapses: nothing planned
+    relay._touch()
+    await settle()
+    assert relay.mode == "off" and document(relay, clock)["next_attempt"] is None
     await relay.close()
 
 
@@ -447,7 +465,7 @@ async def test_claims_and_leases_coming_and_going_keep_one_reading(hub, clock):
         assert relay.mode == "poll" and not hub.open and relay.state == "polling"
     assert len(hub.kinds("stream")) == 3
     assert changes.seqs == sorted(set(changes.seqs)) and changes.seqs[-1] == relay.seq
-    assert all(state in STATES for state, _ in changes.states)
+    assert all(state in SERVER_STATES for state, _ in changes.states)
     await relay.close()
 
 

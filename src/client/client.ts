@@ -18,7 +18,7 @@ import { systemClock } from './clock';
 import type { IClock } from './clock';
 import type { ISignal } from '@lumino/signaling';
 import type { CreditsModel } from '../model/model';
-import { connectionStatus } from '../model/state';
+import { connectionStatus, nextStatus } from '../model/state';
 import type { ConnectionState } from '../model/state';
 import protocol from '../protocol.json';
 import { parseState } from './document';
@@ -353,9 +353,8 @@ export class CreditsClient implements IDisposable {
     this._failures++;
     const delay = Math.round(wait * (0.5 + random() / 2));
     const now = this._clock.now();
-    const previous = this._options.model.status;
     this._options.model.setStatus(
-      connectionStatus(state, previous.state === state ? previous.since : now, {
+      nextStatus(this._options.model.status, state, now, {
         reason,
         failures: this._failures,
         nextAttemptAt: now + delay
@@ -383,7 +382,7 @@ export class CreditsClient implements IDisposable {
       return false;
     }
     if (now) {
-      this._present(visible);
+      void this._present(visible);
     }
     this._presenceTimer = this._clock.setTimeout(
       () => {
@@ -395,25 +394,20 @@ export class CreditsClient implements IDisposable {
     return now;
   }
 
-  private _present(visible: boolean): void {
+  private async _present(visible: boolean): Promise<void> {
     const { fetch, baseUrl } = this._options;
     const query = visible ? '' : `?lease=${LEASE_SECONDS}`;
-    fetch(`${baseUrl}hub-credits/claim${query}`, { method: 'POST' }).then(
-      async response => {
-        if (response.status !== 200) {
-          void response.body?.cancel().catch(() => undefined);
-          this._read(); // says what is wrong
-          return;
-        }
-        try {
-          const answer = (await response.json()) as Record<string, unknown>;
-          this._catchUp(answer?.seq, answer?.start);
-        } catch {
-          this._read();
-        }
-      },
-      () => this._read()
-    );
+    try {
+      const url = `${baseUrl}hub-credits/claim${query}`;
+      const response = await fetch(url, { method: 'POST' });
+      if (response.status === 200) {
+        const answer = (await response.json()) as Record<string, unknown>;
+        return this._catchUp(answer?.seq, answer?.start);
+      }
+    } catch {
+      // the read below says what is wrong
+    }
+    this._read();
   }
 
   private _clearTimer(

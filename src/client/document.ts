@@ -18,19 +18,8 @@ import type { ConnectionState } from '../model/state';
 
 export type { IStateDocument } from '../model/types';
 
-/**
- * The state codes the server part can say (`protocol.json` lists them all;
- * the rest only the page knows).
- */
-const SERVER_STATES: ReadonlySet<string> = new Set([
-  'connecting',
-  'live',
-  'polling',
-  'reconnecting',
-  'unavailable',
-  'unreachable',
-  'stopped'
-]);
+/** The state codes the server part can say (the rest only the page knows). */
+const SERVER_STATES: ReadonlySet<string> = new Set(protocol.serverStates);
 
 /**
  * Reads a state document; `received` is this browser's time when it came

@@ -97,18 +97,3 @@ export function nextStatus(
     details
   );
 }
-
-/**
- * Whether two statuses say the same (ignoring since when).
- */
-export function sameStatus(
-  a: IConnectionStatus,
-  b: IConnectionStatus
-): boolean {
-  return (
-    a.state === b.state &&
-    a.reason === b.reason &&
-    a.failures === b.failures &&
-    a.nextAttemptAt === b.nextAttemptAt
-  );
-}

@@ -9,15 +9,7 @@ import { CONNECTION_STATES } from '../../model/state';
 import { rawEntry, rawState } from '../helpers/documents';
 
 /** The states the server part says (`state.py`); the page adds the rest. */
-const SERVER_STATES = [
-  'connecting',
-  'live',
-  'polling',
-  'reconnecting',
-  'unavailable',
-  'unreachable',
-  'stopped'
-];
+const SERVER_STATES: readonly string[] = protocol.serverStates;
 const PAGE_STATES = CONNECTION_STATES.filter(s => !SERVER_STATES.includes(s));
 
 /** Seeded: a failure is the same failure on every run. */
