@@ -193,36 +193,29 @@ namespace Private {
     shift: number,
     received: number
   ): Estimate {
-    if (!isRecord(value)) {
-      return UNKNOWN;
+    if (!isRecord(value) || value.kind !== 'falling') {
+      return isRecord(value) && value.kind === 'steady' ? STEADY : UNKNOWN;
     }
-    if (value.kind === 'steady') {
-      return STEADY;
-    }
-    if (value.kind !== 'falling') {
-      return UNKNOWN;
-    }
-    const fields = ['ratePerMinute', 'bill', 'periodMs'] as const;
-    const times = ['stopAt', 'earliest', 'latest'] as const;
-    const read: Record<string, number> = {};
-    for (const key of [...fields, ...times]) {
-      const n = number(value[key]);
-      if (n === null) {
-        return UNKNOWN;
-      }
-      read[key] = n;
-    }
-    const stopAt = read.stopAt + shift;
-    const earliest = read.earliest + shift;
-    const latest = read.latest + shift;
-    if (![stopAt, earliest, latest].every(Number.isFinite)) {
+    const [ratePerMinute, bill, periodMs] = [
+      value.ratePerMinute,
+      value.bill,
+      value.periodMs
+    ].map(number);
+    // Times of the server's clock (ms) on this browser's.
+    const [stopAt, earliest, latest] = [
+      value.stopAt,
+      value.earliest,
+      value.latest
+    ].map(t => (number(t) ?? NaN) + shift);
+    const all = [ratePerMinute, bill, periodMs, stopAt, earliest, latest];
+    if (!all.every(n => n !== null && Number.isFinite(n))) {
       return UNKNOWN;
     }
     return Object.freeze({
       kind: 'falling',
-      ratePerMinute: read.ratePerMinute,
-      bill: read.bill,
-      periodMs: read.periodMs,
+      ratePerMinute: ratePerMinute!,
+      bill: bill!,
+      periodMs: periodMs!,
       msToStop: Math.max(0, stopAt - received),
       stopAt,
       earliest,

@@ -7,14 +7,11 @@ import type { IHubLocation } from '../model/types';
 export type { IHubLocation } from '../model/types';
 
 /**
- * Reads a PageConfig option; `PageConfig.getOption` in the browser.
- */
-export type OptionReader = (name: string) => string;
-
-/**
  * The hub this page runs under, or `null` when it does not run under a hub.
  */
-export function readHubLocation(read: OptionReader): IHubLocation | null {
+export function readHubLocation(
+  read: (option: string) => string // PageConfig.getOption
+): IHubLocation | null {
   const viewer = read('hubUser').trim();
   const user = (read('hubServerUser') || viewer).trim();
   const prefix = read('hubPrefix').trim();

@@ -57,23 +57,18 @@ export async function requestStop(options: IStopOptions): Promise<StopResult> {
       signal: controller.signal
     });
   } catch (error) {
-    detail = controller.signal.aborted
-      ? 'no answer'
-      : error instanceof Error
-        ? error.message
-        : String(error);
+    if (!controller.signal.aborted) {
+      detail = error instanceof Error ? error.message : String(error);
+    }
   } finally {
     clearTimeout(timer);
   }
-  if (response?.status === 202) {
-    const body = await Private.json(response);
-    return {
-      ok: true,
-      status: typeof body?.status === 'number' ? body.status : 202
-    };
-  }
   if (response !== null) {
     const body = await Private.json(response);
+    if (response.status === 202) {
+      const status = typeof body?.status === 'number' ? body.status : 202;
+      return { ok: true, status };
+    }
     const failure: StopResult = {
       ok: false,
       kind: response.status === 403 ? 'refused' : 'failed',

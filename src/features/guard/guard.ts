@@ -16,9 +16,6 @@ import { GuardNotices } from './notices';
 import { DocumentSaver } from './saver';
 import type { ISaveReport } from './saver';
 
-// What the estimate's tests check the estimate against.
-export { LeadTimeTrigger, msToEarliestStop } from './decision';
-
 export class WorkGuard extends ModelWatcher {
   constructor(options: WorkGuard.IOptions) {
     super(options.model);
