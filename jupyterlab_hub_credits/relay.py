@@ -30,43 +30,28 @@ backoff base whatever the task interval), kept for the hub-load benchmark.
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import math
 import random as _random
-import ssl
 import statistics
-import time
 import uuid
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable
-from dataclasses import dataclass, replace
+from collections.abc import Awaitable
 from typing import Any, Callable, Optional
 
 import httpx
 
 from . import protocol
-from .entries import (
-    Choice,
-    available,
-    choose_entry,
-    match_entry,
-    parse_list,
-    to_snapshot,
-    with_grants,
-)
+from .entries import Choice, available, to_snapshot, with_grants
 from .hubenv import HubEnv
-from .hubread import (
-    SseLines,
-    Unreadable,
-    decoded,
-    error_message,
-    read_capped,
-    read_json,
-    server_event,
-)
-from .policy import DEFAULT_TIMINGS, Timings, Verdict, classify, retry_delay
+from .policy import DEFAULT_TIMINGS, Timings, Verdict
+from .rule import DEFAULT_READING, Reading, ReadingRule
 from .store import HistoryStore
+from .upstream import STABLE_SECONDS, HubRequests, default_ssl_context
+from .waits import Clock, cancelled, first, observed
+
+# Re-exported for the tests and the benchmarks.
+__all__ = ["CLAIM_SECONDS", "FREE_REASON", "HISTORY_LIMIT", "Clock", "CreditsRelay", "Reading"]
 
 log = logging.getLogger(__name__)
 
@@ -87,79 +72,9 @@ GAPS_KEPT = 15
 FREE_REASON = "no credit entry pays for this server: it is free"
 #: A visible page's claim holds this long (it renews it every 30 s).
 CLAIM_SECONDS = protocol.CLAIM_SECONDS
-#: Snapshots closer than this are no credit-task interval (a hub sending several at once).
-MIN_GAP_SECONDS = 1.0
-#: A stream counts as healthy (its failures forgotten) once it stayed open this long.
-STABLE_SECONDS = 60.0
-#: Headers of every request to the hub: no compressed bodies, please.
-PLAIN = {"Accept-Encoding": "identity"}
 
 
-class Clock:
-    """Time for the relay; tests pass one they move by hand."""
-
-    def monotonic(self) -> float:
-        return time.monotonic()
-
-    def time(self) -> float:
-        return time.time()
-
-    def sleep(self, seconds: float) -> Awaitable[None]:
-        return asyncio.sleep(max(0.0, seconds))
-
-
-class Late(Exception):
-    """A watchdog's time ran out."""
-
-
-class Watchdog:
-    """A time limit on the relay's clock: ``run`` cancels the work and
-    raises ``Late`` once ``seconds`` passed since the start or the last
-    ``feed`` (every wait on the hub runs on the injected clock)."""
-
-    def __init__(self, clock: Clock, seconds: float):
-        self.clock = clock
-        self.seconds = seconds
-        self.last = clock.monotonic()
-
-    def feed(self) -> None:
-        self.last = self.clock.monotonic()
-
-    async def run(self, work: Awaitable[Any]) -> Any:
-        task = asyncio.ensure_future(work)
-        handed = False
-        try:
-            while not task.done():
-                remaining = self.last + self.seconds - self.clock.monotonic()
-                if remaining <= 0:
-                    raise Late()
-                await _first([task], self.clock, remaining)
-            result = task.result()
-            handed = True
-            return result
-        finally:
-            if not task.done():
-                await _cancelled(task)
-            elif not task.cancelled() and task.exception() is None and not handed:
-                # Done just as time ran out or the caller left: close what it opened.
-                result = task.result()
-                if isinstance(result, httpx.Response):
-                    asyncio.ensure_future(_closed(result)).add_done_callback(_observed)
-
-
-@dataclass(frozen=True)
-class Reading:
-    """The reading rule's numbers, in seconds (defaults: protocol.json)."""
-
-    poll_default: float = protocol.POLL_DEFAULT_SECONDS
-    poll_min: float = protocol.POLL_MIN_SECONDS
-    visible_poll_min: float = protocol.VISIBLE_POLL_MIN_SECONDS
-    task_interval_max: float = protocol.TASK_INTERVAL_MAX_SECONDS
-    restart_spread: float = protocol.RESTART_SPREAD_TASK_INTERVALS
-    restart_spread_max: float = protocol.RESTART_SPREAD_MAX_SECONDS
-
-
-class CreditsRelay:
+class CreditsRelay(ReadingRule, HubRequests):
     """One upstream per server, for every page and kernel (see the module)."""
 
     def __init__(
@@ -172,7 +87,7 @@ class CreditsRelay:
         transport: Optional[httpx.AsyncBaseTransport] = None,
         random: Callable[[], float] = _random.random,
         clock: Optional[Clock] = None,
-        numbers: Reading = Reading(),
+        numbers: Reading = DEFAULT_READING,
         limit: int = MAX_EVENT,
         store: Optional[HistoryStore] = None,
     ):
@@ -331,48 +246,12 @@ class CreditsRelay:
             waiter = asyncio.get_running_loop().create_future()
             self._news.append(waiter)
             try:
-                await _first([waiter], self._clock, wait)
+                await first([waiter], self._clock, wait)
                 if not waiter.done():
                     return
             finally:
                 if waiter in self._news:
                     self._news.remove(waiter)
-
-    async def stop_server(self) -> tuple[int, str]:
-        """Asks the credit service to stop this server (``DELETE stopserver``)
-        with the server's token. Returns the hub's status (0: no answer) and
-        what went wrong, if anything."""
-        verify = self.hub.ssl_context or _default_ssl_context()
-
-        async def ask() -> tuple[int, bytes]:
-            async with httpx.AsyncClient(
-                timeout=self.timings.connect_timeout,
-                transport=self._transport,
-                follow_redirects=False,
-                verify=verify,
-            ) as client:
-                headers = {**self.hub.headers, **PLAIN}
-                async with client.stream("DELETE", self.hub.stop_url, headers=headers) as answer:
-                    try:
-                        body = await read_capped(_body(answer), self.limit)
-                    except Unreadable:
-                        body = b""
-                    return answer.status_code, body
-
-        try:
-            status, body = await Watchdog(self._clock, self.timings.connect_timeout).run(ask())
-        except Late:
-            return 0, "the hub did not answer in time"
-        except httpx.HTTPError as error:
-            return 0, f"the hub did not answer: {type(error).__name__}"
-        except Exception as error:  # noqa: BLE001 - whatever the hub did, the stop answers
-            log.warning("credits relay: the stop request failed: %s", type(error).__name__)
-            return 0, f"the hub's answer could not be read: {type(error).__name__}"
-        if status in (202, 204):
-            return status, ""
-        detail = error_message(body) or ""
-        text = f"the hub did not stop the server (HTTP {status})"
-        return status, f"{text}: {detail}"[: protocol.MAX_MESSAGE_LENGTH] if detail else text
 
     async def close(self) -> None:
         """Stops the upstream (server shutdown); the history is saved."""
@@ -458,49 +337,6 @@ class CreditsRelay:
             "stream_refused": self.stream_refused,
         }
 
-    # -- the reading rule ----------------------------------------------------
-
-    def _wanted_mode(self, now: float) -> str:
-        """``stream`` while a page's claim (and its grace) holds, ``poll``
-        while a lease or a kernel's watch does, ``off`` otherwise
-        (``always_stream``: a stream for either)."""
-        live = now < self._live_until
-        watching = now < self._watch_until or self._once
-        if self.always_stream:
-            return "stream" if live or watching else "off"
-        if live:
-            return "poll" if self._polls_for_live() else "stream"
-        return "poll" if watching else "off"
-
-    def _polls_for_live(self) -> bool:
-        """Claims are polled too: the admin's setting, or a hub that
-        refuses this server's stream but lists its credits (credit service
-        0.3.x wants ``read:servers``, which the server's token lacks)."""
-        return self.reading == "poll" or self.stream_refused is not None
-
-    def poll_period(self, now: Optional[float] = None) -> float:
-        """The wait between polls before jitter (see protocol.json "reading")."""
-        now = self._clock.monotonic() if now is None else now
-        interval = self.task_interval
-        n = self.numbers
-        low = self._poll_floor(now)
-        # As pollPeriodMs in reading.ts: the default before the interval is
-        # known (at 5,000 servers, visible tabs polling every 10 s saturated
-        # the hub: each poll also writes the token's last activity).
-        base = n.poll_default if interval is None else interval
-        return min(max(base, low), max(n.task_interval_max, low))
-
-    def _spread(self) -> Timings:
-        """Retry timings whose first window spans ``restart_spread`` task
-        intervals (at most ``restart_spread_max`` seconds): after a hub
-        restart the servers come back spread over it, not in a wave."""
-        n = self.numbers
-        spread = min((self.task_interval or 0.0) * n.restart_spread, n.restart_spread_max)
-        base = max(self.timings.backoff_base, spread)
-        # Room for the whole spread on top of the first wait (``_backoff``).
-        cap = max(base + self.timings.backoff_base, self.timings.backoff_cap)
-        return replace(self.timings, backoff_base=base, backoff_cap=cap)
-
     # -- the upstream task ---------------------------------------------------
 
     @property
@@ -518,7 +354,7 @@ class CreditsRelay:
 
     def _start(self) -> None:
         self._task = asyncio.ensure_future(self._run())
-        self._task.add_done_callback(_observed)
+        self._task.add_done_callback(observed)
 
     async def _cancel(self) -> None:
         task, self._task = self._task, None
@@ -566,11 +402,11 @@ class CreditsRelay:
             now = self._clock.monotonic()
             if now >= self._not_before or self._wanted_mode(now) == "off":
                 break
-            await _first([self._changed.wait()], self._clock, self._not_before - now)
+            await first([self._changed.wait()], self._clock, self._not_before - now)
         timeout = httpx.Timeout(
             self.timings.heartbeat_timeout, connect=self.timings.connect_timeout
         )
-        verify = self.hub.ssl_context or _default_ssl_context()
+        verify = self.hub.ssl_context or default_ssl_context()
         attempt: Optional[asyncio.Task[tuple[Verdict, float]]] = None
         next_try = self._clock.monotonic()
         if self._updated_mono is not None and self._wanted_mode(next_try) == "poll":
@@ -594,7 +430,7 @@ class CreditsRelay:
                     if mode != self.mode:
                         next_try = self._switch(mode, now, next_try)
                     if mode != "stream" and attempt is not None:
-                        await _cancelled(attempt)
+                        await cancelled(attempt)
                         attempt = None
                         continue  # claims may have changed meanwhile
                     if mode == "off":
@@ -615,7 +451,7 @@ class CreditsRelay:
                     deadlines = [t for t in (self._live_until, self._watch_until) if t > now]
                     if attempt is None:
                         deadlines.append(next_try)
-                    await _first(waits, self._clock, min(deadlines) - now if deadlines else None)
+                    await first(waits, self._clock, min(deadlines) - now if deadlines else None)
                     if attempt is not None and attempt.done():
                         verdict, hint = attempt.result()
                         attempt = None
@@ -624,7 +460,7 @@ class CreditsRelay:
                             return
         finally:
             if attempt is not None:
-                await _cancelled(attempt)
+                await cancelled(attempt)
             self.mode = "off"
             self._next_poll = math.inf
             self._notify_news()
@@ -706,235 +542,6 @@ class CreditsRelay:
         self._notify_news()
         return now + delay
 
-    def _backoff(self, hint: float) -> float:
-        """The wait before the next request after ``self._failures`` failures.
-
-        Never shorter than the backoff base, which doubles with each failure
-        (up to the cap): no two requests closer than the first window, and
-        a failing hub is asked ever more rarely. On top, a jitter as wide as
-        the restart spread (``_spread``), so servers that lost the hub
-        together come back spread over it. Never shorter than the hub's
-        ``Retry-After`` within [base, cap]. (``always_stream``: full jitter
-        over the window, as before the one failure rule.)"""
-        if self.always_stream:
-            return retry_delay(self._failures, hint, self.timings, self._random())
-        spread = self._spread()
-        timings = self.timings
-        cap = spread.backoff_cap
-        low = min(cap, timings.backoff_base * timings.backoff_factor ** min(self._failures, 64))
-        width = max(spread.backoff_base, low)
-        asked = min(max(hint, timings.backoff_base), cap) if hint > 0 else 0.0
-        return max(min(cap, low + self._random() * width), asked)
-
-    def _poll_wait(self, now: float) -> float:
-        """The wait until the next poll: the period, jittered, never under its floor."""
-        return max(self.poll_period(now) * self._jitter(), self._poll_floor(now))
-
-    def _poll_floor(self, now: float) -> float:
-        n = self.numbers
-        if self._polls_for_live() and now < self._live_until:
-            return n.visible_poll_min
-        return n.poll_min
-
-    def _jitter(self) -> float:
-        return 0.5 + self._random()
-
-    # -- one stream connection -----------------------------------------------
-
-    async def _stream(self, client: httpx.AsyncClient) -> tuple[Verdict, float]:
-        """One stream connection; returns how it ended and the ``retry:`` hint."""
-        self.connections += 1
-        self._hint = 0.0
-        self._opened_at = math.inf
-        request = client.build_request(
-            "GET",
-            self.hub.stream_url,
-            headers={
-                **self.hub.headers,
-                **PLAIN,
-                "Accept": "text/event-stream",
-                "Cache-Control": "no-cache",
-            },
-        )
-        try:
-            response = await Watchdog(self._clock, self.timings.connect_timeout).run(
-                client.send(request, stream=True)
-            )
-        except Late:
-            return Verdict("retry", "no response from the hub"), 0.0
-        except httpx.HTTPError as error:
-            return Verdict("retry", f"network error: {type(error).__name__}"), 0.0
-        try:
-            verdict = classify(
-                response.status_code,
-                response.headers.get("content-type", ""),
-                self._saw_event,
-                response.headers.get("retry-after"),
-                self._clock.time(),
-            )
-            if verdict.kind == "end" and verdict.state == "unavailable":
-                if response.status_code != 404:
-                    # Only a 404 says "no credit service"; any other answer
-                    # the reader cannot use is a failure like any other.
-                    verdict = Verdict("retry", verdict.reason)
-            if verdict.kind != "open":
-                return verdict, 0.0
-            self._opened_at = self._clock.monotonic()
-            self._set_state("live")
-            watchdog = Watchdog(self._clock, self.timings.heartbeat_timeout)
-            return await watchdog.run(self._read_stream(response, watchdog, client)), self._hint
-        except Late:
-            return Verdict("retry", "the hub went silent"), self._hint
-        except Unreadable as error:
-            return Verdict("retry", f"the hub answered something unreadable: {error}"), self._hint
-        except httpx.HTTPError as error:
-            return Verdict("retry", f"connection lost: {type(error).__name__}"), self._hint
-        finally:
-            await _closed(response)
-
-    async def _read_stream(
-        self, response: httpx.Response, watchdog: Watchdog, client: httpx.AsyncClient
-    ) -> Verdict:
-        """The events of an open stream, until it ends or a stop event."""
-        last: Optional[float] = None
-        seen = 0
-        parser = SseLines(self.limit)
-        async for chunk in _body(response):
-            watchdog.feed()
-            for data, retry in parser.feed(chunk):
-                if retry is not None:
-                    self._hint = retry / 1000
-                if not data:
-                    continue
-                kind, value = server_event(data)
-                if kind == "stopped":
-                    self._stop_event = True
-                    return Verdict("end", value, state="stopped")
-                # The first snapshot comes on connect, at any phase of the
-                # credit task: gaps count from the second one on.
-                now = self._clock.monotonic()
-                if seen >= 2 and last is not None and now - last >= MIN_GAP_SECONDS:
-                    self._gaps.append(now - last)
-                seen += 1
-                last = now
-                self._saw_event = True
-                self._stop_checks = 0
-                if now - self._opened_at >= STABLE_SECONDS:
-                    self._failures = 0
-                self._streamed = value
-                self._streamed_unmatched = True
-                self.free = False
-                self._deliver(value)
-            # A snapshot or a keepalive (every 8 s) at least the backoff base
-            # after the stream opened: the list, once.
-            if (
-                not (self._learned or self.always_stream)
-                and self._streamed is not None
-                and self._clock.monotonic() - self._opened_at >= self.timings.backoff_base
-            ):
-                await self._learn(client)
-                watchdog.feed()
-        return Verdict("retry", "the hub closed the stream")
-
-    async def _learn(self, client: httpx.AsyncClient) -> None:
-        """Once: the hub's list while streaming, for the name of the entry
-        that pays and its grants (and the user's other entries). Whatever
-        fails, the stream goes on; it is not asked again."""
-        self._learned = True
-        self.polls += 1
-        try:
-            status, content_type, body, _ = await Watchdog(
-                self._clock, self.timings.connect_timeout
-            ).run(self._get_list(client))
-            if status != 200 or content_type.lower().startswith("text/html"):
-                return
-            entries = parse_list(read_json(body))
-        except (Late, Unreadable, httpx.HTTPError):
-            return
-        if not entries:
-            return
-        self._listed = entries
-        # The entry the stream shows; the only one is the one (its numbers
-        # may have moved between the two answers).
-        only = entries[0]["name"] if len(entries) == 1 else None
-        self._matched = match_entry(entries, self._streamed, self._matched) or self._matched or only
-        self._streamed_unmatched = False
-        choice = choose_entry(entries, self._matched)
-        if choice is not None:
-            self.entry = choice
-        self._changed_now()
-
-    # -- one poll ------------------------------------------------------------
-
-    async def _poll(self, client: httpx.AsyncClient) -> tuple[Verdict, float]:
-        """One ``GET {api}/credits``; delivers the paying entry as a snapshot."""
-        self.polls += 1
-        try:
-            status, content_type, body, retry_after = await Watchdog(
-                self._clock, self.timings.connect_timeout
-            ).run(self._get_list(client))
-        except Late:
-            return Verdict("retry", "no response from the hub"), 0.0
-        except Unreadable as error:
-            return Verdict("retry", f"the hub answered something unreadable: {error}"), 0.0
-        except httpx.HTTPError as error:
-            return Verdict("retry", f"network error: {type(error).__name__}"), 0.0
-        if status == 404:
-            message = error_message(body)
-            if message is None or "credit entry" not in message:
-                if message is not None and "disabled" in message:
-                    return Verdict(
-                        "end", "credits are disabled on this hub (HTTP 404)", state="unavailable"
-                    ), 0.0
-                return Verdict(
-                    "end", "the hub has no credit service (HTTP 404)", state="unavailable"
-                ), 0.0
-            self._deliver_free()
-            return Verdict("ok"), 0.0
-        if status != 200:
-            verdict = classify(status, "text/event-stream", False, retry_after, self._clock.time())
-            if verdict.kind == "end":
-                # The list has no "stopped" answers, and only its 404 means
-                # no credit service: anything else is retried.
-                verdict = Verdict("retry", f"unexpected answer from the hub (HTTP {status})")
-            return verdict, 0.0
-        if content_type.lower().startswith("text/html"):
-            return Verdict("refused", "the hub answered with a login page"), 0.0
-        try:
-            entries = parse_list(read_json(body))
-        except Unreadable as error:
-            return Verdict("retry", f"the hub answered something unreadable: {error}"), 0.0
-        if entries is None:
-            return Verdict("retry", "the hub answered no credit list"), 0.0
-        self._listed = entries
-        self._learned = True
-        if self._streamed_unmatched:
-            self._matched = match_entry(entries, self._streamed, self._matched) or self._matched
-            self._streamed_unmatched = False
-        if len(entries) == 1:
-            # The only entry is the one that pays, whatever a stream shows later.
-            self._matched = entries[0]["name"]
-        choice = choose_entry(entries, self._matched)
-        if choice is None:
-            self._deliver_free()
-            return Verdict("ok"), 0.0
-        self.entry, self.free = choice, False
-        snapshot = to_snapshot(choice.entry)
-        self._set_state("polling", choice.reason())
-        self._deliver(snapshot)
-        return Verdict("ok"), 0.0
-
-    async def _get_list(self, client: httpx.AsyncClient) -> tuple[int, str, bytes, Optional[str]]:
-        headers = {**self.hub.headers, **PLAIN, "Accept": "application/json"}
-        async with client.stream("GET", self.hub.list_url, headers=headers) as response:
-            body = await read_capped(_body(response), self.limit)
-            return (
-                response.status_code,
-                response.headers.get("content-type", ""),
-                body,
-                response.headers.get("retry-after"),
-            )
-
     # -- state and deliveries -------------------------------------------------
 
     def _entry_reason(self) -> str:
@@ -979,71 +586,3 @@ class CreditsRelay:
         for waiter in news:
             if not waiter.done():
                 waiter.set_result(None)
-
-
-@functools.lru_cache(maxsize=1)
-def _default_ssl_context() -> ssl.SSLContext:
-    """httpx's default TLS context, made once: making one per client costs
-    ~0.1 s of CPU, and the relay makes a client per upstream run."""
-    return httpx.create_ssl_context()
-
-
-def _body(response: httpx.Response) -> AsyncIterator[bytes]:
-    """The body as the hub sent it (its raw stream, not httpx's decoding,
-    which would inflate a whole chunk at once), decoded within bounds."""
-    return decoded(response.stream.__aiter__(), response.headers.get("content-encoding", ""))
-
-
-async def _closed(response: httpx.Response) -> None:
-    try:
-        await response.aclose()
-    except Exception:  # noqa: BLE001 - closing a broken response
-        log.debug("credits relay: closing a response failed", exc_info=True)
-
-
-def _observed(task: asyncio.Future[Any]) -> None:
-    """Done callback of the reading task: no exception goes unobserved."""
-    if task.cancelled():
-        return
-    error = task.exception()
-    if error is not None:
-        log.warning("credits relay: the reading task ended with %s", type(error).__name__)
-
-
-async def _cancelled(task: asyncio.Task[Any]) -> None:
-    task.cancel()
-    try:
-        await task
-    except asyncio.CancelledError:
-        current = asyncio.current_task()
-        cancelling = getattr(current, "cancelling", None)
-        if cancelling is not None and cancelling():
-            raise  # this task itself is being cancelled
-    except Exception:  # noqa: BLE001 - the attempt is being abandoned
-        log.debug("credits relay: an abandoned stream attempt failed", exc_info=True)
-
-
-async def _first(waits: list[Awaitable[Any]], clock: Clock, timeout: Optional[float]) -> None:
-    """Returns when one of ``waits`` is done or ``timeout`` passed (on ``clock``).
-
-    Tasks among ``waits`` are left running; helpers made here are cancelled.
-    """
-    own: list[asyncio.Future[Any]] = []
-    futures: list[asyncio.Future[Any]] = []
-    for item in waits:
-        if isinstance(item, asyncio.Future):
-            futures.append(item)
-        else:
-            future = asyncio.ensure_future(item)
-            own.append(future)
-            futures.append(future)
-    if timeout is not None:
-        sleeper = asyncio.ensure_future(clock.sleep(max(0.0, timeout)))
-        own.append(sleeper)
-        futures.append(sleeper)
-    try:
-        await asyncio.wait(futures, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for future in own:
-            if not future.done():
-                future.cancel()
