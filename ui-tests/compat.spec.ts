@@ -34,10 +34,11 @@ for (const { venv, version } of [
   { venv: '.venv-jl40', version: '4.0.0' },
   { venv: '.venv', version: '4.6.6' }
 ]) {
-  test(`JupyterLab ${version}: the plugin activates and the item renders`, async ({
+  test(`JupyterLab ${version}: the plugin activates, the item renders and follows the event bus`, async ({
     page
   }) => {
-    const edge = new HubEdge(() => EVENT);
+    let event = EVENT;
+    const edge = new HubEdge(() => event, 0);
     await edge.start();
     const lab = new TestLab(venv, 'lab', [], edge.env());
     await lab.start();
@@ -63,6 +64,16 @@ for (const { venv, version } of [
         };
       });
       expect(app).toEqual({ version, active: true });
+      // A change reaches the page through Jupyter Server's event bus (on
+      // 4.0.0 with the oldest jupyter_server and jupyter_events allowed):
+      // well before the next claim (every 30 s) could bring it.
+      event = EVENT.replace('"balance": 95', '"balance": 94');
+      const changedAt = Date.now();
+      edge.push();
+      await expect(page.locator(ITEM_TEXT)).toContainText('Credits: 94 / 100', {
+        timeout: 10000
+      });
+      expect(Date.now() - changedAt).toBeLessThan(10000);
       const problems = messages
         .map(m => m.text())
         .filter(text =>
@@ -79,7 +90,7 @@ for (const { venv, version } of [
 test('Notebook 7 loads cleanly and shows the credits in its top area', async ({
   page
 }) => {
-  const edge = new HubEdge(() => EVENT);
+  const edge = new HubEdge(() => EVENT, 0);
   await edge.start();
   const notebook = new TestLab('.venv', 'notebook', [], edge.env());
   await notebook.start();
