@@ -39,7 +39,7 @@ export function openDocuments(
         !context.model.readOnly && context.contentsModel?.writable !== false,
       untitledAndEmpty:
         /^untitled/i.test(PathExt.basename(context.path)) && isEmpty(context),
-      save: () => context.save()
+      save: () => Private.save(context)
     });
   }
   return [...byPath.values()];
@@ -61,4 +61,29 @@ function isEmpty(context: DocumentRegistry.Context): boolean {
     });
   }
   return false;
+}
+
+namespace Private {
+  /**
+   * Saves, keeping edits made while the save was on its way unsaved:
+   * JupyterLab marks the document clean when the write returns, even when
+   * the user typed on meanwhile (the tab would look saved, the file would
+   * lack the last keys).
+   */
+  export async function save(context: DocumentRegistry.Context): Promise<void> {
+    const { model } = context;
+    let edited = false;
+    const onChange = () => {
+      edited = true;
+    };
+    model.contentChanged.connect(onChange);
+    try {
+      await context.save();
+    } finally {
+      model.contentChanged.disconnect(onChange);
+      if (edited && !model.isDisposed) {
+        model.dirty = true;
+      }
+    }
+  }
 }
