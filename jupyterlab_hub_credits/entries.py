@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from .protocol import MAX_ENTRIES, MAX_NAME_LENGTH
+from .protocol import MAX_ENTRIES, MAX_NAME_LENGTH, Reason
 
 #: Fields copied from the list into snapshots when present and valid.
 GRANT_NUMBERS = ("grant_value", "grant_interval")
@@ -43,7 +43,7 @@ class Choice:
         """What to tell the user (empty when certain)."""
         if not self.ambiguous:
             return ""
-        return f"which entry pays for this server is a guess: {self.name}"
+        return Reason("entry_guess", self.name)
 
 
 def finite_number(value: Any) -> Optional[float]:

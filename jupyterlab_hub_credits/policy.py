@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
-from .protocol import TIMINGS
+from .protocol import TIMINGS, Reason
 
 
 @dataclass(frozen=True)
@@ -94,32 +94,32 @@ def classify(
         # The relay answered before: a redirect now means its server is gone
         # (with subdomains its address then leads to the hub), not a login.
         if relay and saw_event:
-            return _end("stopped", "the server no longer answers (its address leads to the hub)")
-        return Verdict("refused", "the hub asked to log in")
+            return _end("stopped", Reason("address_leads_to_hub"))
+        return Verdict("refused", Reason("hub_login"))
     if status in (401, 403):
-        return Verdict("refused", f"the hub refused access (HTTP {status})")
+        return Verdict("refused", Reason("hub_refused", status))
     if status == 404:
         if saw_event:
-            return _end("stopped", "the hub no longer knows this server")
-        return _end("unavailable", "the hub has no credit service (HTTP 404)")
+            return _end("stopped", Reason("server_unknown"))
+        return _end("unavailable", Reason("no_credit_service"))
     if status in (409, 424):
-        return _end("stopped", "the server is not running")
+        return _end("stopped", Reason("server_not_running"))
     if status == 429 or status >= 500:
         return Verdict(
             "retry",
-            f"the hub answered HTTP {status}",
+            Reason("hub_http", status),
             not_before=retry_after_seconds(retry_after, now),
         )
     if status != 200:
-        return _end("unavailable", f"unexpected answer from the hub (HTTP {status})")
+        return _end("unavailable", Reason("hub_unexpected", status))
     kind = content_type.lower()
     if kind.startswith("text/html"):
         # A login page delivered in place of the stream.
-        return Verdict("refused", "the hub answered with a login page")
+        return Verdict("refused", Reason("hub_login_page"))
     if not kind.startswith("text/event-stream") or not has_body:
         return _end(
             "unavailable",
-            f"the hub did not answer with an event stream ({kind or 'no content type'})",
+            Reason("not_a_stream", kind or Reason("no_content_type")),
         )
     return Verdict("open")
 

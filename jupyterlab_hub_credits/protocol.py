@@ -1,6 +1,8 @@
-"""The numbers the browser and the server side share, read from one file.
+"""The numbers and words the browser and the server side share, read from
+the files they are written in.
 
-``src/protocol.json`` is the only place they are written: the
+``src/protocol.json`` (numbers, codes) and ``src/reasons.json`` (the
+reasons' English templates) are the only places they are written: the
 TypeScript side imports it, the wheel carries a copy inside this package
 (hatch ``force-include``), and a source checkout reads the original. The
 settings schema still holds the defaults of what users can set; these are
@@ -11,24 +13,22 @@ the kernel API).
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 _HERE = Path(__file__).resolve().parent
 #: The package copy first (an installed wheel), then the source tree.
-CANDIDATES = (
-    _HERE / "protocol.json",
-    _HERE.parent / "src" / "protocol.json",
-)
+CANDIDATES = (_HERE, _HERE.parent / "src")
 
 
-def load() -> dict[str, Any]:
-    """The shared numbers, from the first file that exists."""
-    for path in CANDIDATES:
-        if path.is_file():
-            return json.loads(path.read_text(encoding="utf-8"))
+def load(name: str = "protocol.json") -> dict[str, Any]:
+    """A shared file, from the first place that has it."""
+    for directory in CANDIDATES:
+        if (directory / name).is_file():
+            return json.loads((directory / name).read_text(encoding="utf-8"))
     raise FileNotFoundError(
-        "protocol.json is missing: neither the package copy nor the source tree has it"
+        f"{name} is missing: neither the package copy nor the source tree has it"
     )
 
 
@@ -59,3 +59,37 @@ RESTART_SPREAD_MAX_SECONDS: float = READING["restartSpreadMaxSeconds"]
 PRESENCE: dict[str, float] = PROTOCOL["presence"]
 #: A visible page's claim holds this long (it renews it every 30 s).
 CLAIM_SECONDS: float = PRESENCE["claimSeconds"]
+
+#: Every reason the server part or the page writes, by code: the English
+#: template (``%1`` where a part varies). The page words each code in the
+#: reader's language through one table (``src/views/reasons.ts``).
+REASONS: dict[str, str] = load("reasons.json")
+
+
+class Reason(str):
+    """A reason written from a code of ``REASONS``: the English text, with
+    the code and its parts kept for the page (``why``). A part may be a
+    reason itself ("… (checking again)")."""
+
+    code: str
+    parts: tuple
+
+    def __new__(cls, code: str, *parts: Any) -> Reason:
+        def part(found: re.Match) -> str:
+            number = int(found[1])
+            return str(parts[number - 1]) if number <= len(parts) else found[0]
+
+        reason = super().__new__(cls, re.sub(r"%(\d)", part, REASONS[code]))
+        reason.code, reason.parts = code, parts
+        return reason
+
+
+def why(reason: Any) -> Optional[dict]:
+    """A reason's code and parts as JSON (nested reasons nested), or
+    ``None`` for text that has no code (the hub's own words)."""
+    if not isinstance(reason, Reason):
+        return None
+    return {
+        "code": reason.code,
+        "parts": [why(part) or str(part) for part in reason.parts],
+    }

@@ -69,7 +69,7 @@ MAX_EVENT = protocol.MAX_EVENT_BYTES
 HISTORY_LIMIT = 2000
 #: Stream snapshot gaps kept to infer the task interval.
 GAPS_KEPT = 15
-FREE_REASON = "no credit entry pays for this server: it is free"
+FREE_REASON = protocol.Reason("free")
 #: A visible page's claim holds this long (it renews it every 30 s).
 CLAIM_SECONDS = protocol.CLAIM_SECONDS
 
@@ -379,7 +379,7 @@ class CreditsRelay(ReadingRule, HubRequests):
             )
             log.debug("credits relay: the unexpected failure", exc_info=True)
             self._fail(
-                Verdict("retry", f"unexpected error while reading the hub: {type(error).__name__}"),
+                Verdict("retry", protocol.Reason("unexpected_error", type(error).__name__)),
                 0.0,
                 self.mode,
             )
@@ -509,7 +509,7 @@ class CreditsRelay(ReadingRule, HubRequests):
                 and self._stop_checks < self.timings.stop_checks
             ):
                 self._stop_checks += 1
-                verdict = Verdict("retry", f"{verdict.reason} (checking again)")
+                verdict = Verdict("retry", protocol.Reason("checking_again", verdict.reason))
             else:
                 self._set_state(verdict.state, verdict.reason)
                 self._terminal_wait(now)

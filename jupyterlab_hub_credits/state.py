@@ -26,18 +26,16 @@ log = logging.getLogger(__name__)
 #: The codes the server part says (``protocol.json``; the page adds the rest).
 SERVER_STATES: tuple[str, ...] = tuple(protocol.PROTOCOL["serverStates"])
 #: What the relay reports while it has no numbers and no word that the server is free.
-WAITING_REASON = "no numbers from the hub yet"
+WAITING_REASON = protocol.Reason("no_numbers_yet")
 #: The fix for a hub that refuses the server's own token.
-REFUSED_HINT = (
-    "the hub admin grants the server's token read:servers with c.Spawner.server_token_scopes"
-)
+REFUSED_HINT = protocol.Reason("scopes_hint")
 
 
 def code_of(relay: CreditsRelay) -> tuple[str, str]:
     """The relay's state as a code of the shared list, and its reason."""
     state, reason = relay.state, relay.reason
     if state == "unreachable":
-        return state, f"{reason}; {REFUSED_HINT}" if reason else REFUSED_HINT
+        return state, protocol.Reason("token_scopes", reason) if reason else REFUSED_HINT
     if relay.snapshot is None and not relay.free and state in ("connecting", "live", "polling"):
         # Never "free" (nor fresh) before the hub said so.
         return "connecting", WAITING_REASON
@@ -65,10 +63,12 @@ def state_json(
             return json.dumps(_finite(document), allow_nan=False)
     except Exception as error:  # noqa: BLE001 - GET state always answers
         log.warning("hub credits: the state could not be written: %s", type(error).__name__)
+        reason = protocol.Reason("state_unwritable", type(error).__name__)
         return json.dumps(
             {
                 "state": "unreachable",
-                "reason": f"the server part could not write its state ({type(error).__name__})",
+                "reason": reason,
+                "why": protocol.why(reason),
                 "snapshot": None,
                 "entries": [],
                 "free": False,
@@ -135,6 +135,7 @@ def state_document(
     return {
         "state": state,
         "reason": reason,
+        "why": protocol.why(reason),
         "since": relay.since,
         "failures": relay.failures,
         "next_attempt": relay.next_attempt if state in ("reconnecting", "polling") else None,

@@ -26,6 +26,7 @@ from .hubread import (
     server_event,
 )
 from .policy import Verdict, classify
+from .protocol import Reason
 from .waits import Late, Watchdog, closed
 
 log = logging.getLogger(__name__)
@@ -99,9 +100,9 @@ class HubRequests:
                 client.send(request, stream=True)
             )
         except Late:
-            return Verdict("retry", "no response from the hub"), 0.0
+            return Verdict("retry", Reason("no_response")), 0.0
         except httpx.HTTPError as error:
-            return Verdict("retry", f"network error: {type(error).__name__}"), 0.0
+            return Verdict("retry", Reason("network_error", type(error).__name__)), 0.0
         try:
             verdict = classify(
                 response.status_code,
@@ -122,11 +123,11 @@ class HubRequests:
             watchdog = Watchdog(self._clock, self.timings.heartbeat_timeout)
             return await watchdog.run(self._read_stream(response, watchdog, client)), self._hint
         except Late:
-            return Verdict("retry", "the hub went silent"), self._hint
+            return Verdict("retry", Reason("hub_silent")), self._hint
         except Unreadable as error:
-            return Verdict("retry", f"the hub answered something unreadable: {error}"), self._hint
+            return Verdict("retry", Reason("unreadable", error)), self._hint
         except httpx.HTTPError as error:
-            return Verdict("retry", f"connection lost: {type(error).__name__}"), self._hint
+            return Verdict("retry", Reason("connection_lost", type(error).__name__)), self._hint
         finally:
             await closed(response)
 
@@ -172,7 +173,7 @@ class HubRequests:
             ):
                 await self._learn(client)
                 watchdog.feed()
-        return Verdict("retry", "the hub closed the stream")
+        return Verdict("retry", Reason("stream_closed"))
 
     async def _learn(self, client: httpx.AsyncClient) -> None:
         """Once: the hub's list while streaming, for the name of the entry
@@ -212,21 +213,17 @@ class HubRequests:
                 self._clock, self.timings.connect_timeout
             ).run(self._get_list(client))
         except Late:
-            return Verdict("retry", "no response from the hub"), 0.0
+            return Verdict("retry", Reason("no_response")), 0.0
         except Unreadable as error:
-            return Verdict("retry", f"the hub answered something unreadable: {error}"), 0.0
+            return Verdict("retry", Reason("unreadable", error)), 0.0
         except httpx.HTTPError as error:
-            return Verdict("retry", f"network error: {type(error).__name__}"), 0.0
+            return Verdict("retry", Reason("network_error", type(error).__name__)), 0.0
         if status == 404:
             message = error_message(body)
             if message is None or "credit entry" not in message:
                 if message is not None and "disabled" in message:
-                    return Verdict(
-                        "end", "credits are disabled on this hub (HTTP 404)", state="unavailable"
-                    ), 0.0
-                return Verdict(
-                    "end", "the hub has no credit service (HTTP 404)", state="unavailable"
-                ), 0.0
+                    return Verdict("end", Reason("credits_disabled"), state="unavailable"), 0.0
+                return Verdict("end", Reason("no_credit_service"), state="unavailable"), 0.0
             self._deliver_free()
             return Verdict("ok"), 0.0
         if status != 200:
@@ -234,16 +231,16 @@ class HubRequests:
             if verdict.kind == "end":
                 # The list has no "stopped" answers, and only its 404 means
                 # no credit service: anything else is retried.
-                verdict = Verdict("retry", f"unexpected answer from the hub (HTTP {status})")
+                verdict = Verdict("retry", Reason("hub_unexpected", status))
             return verdict, 0.0
         if content_type.lower().startswith("text/html"):
-            return Verdict("refused", "the hub answered with a login page"), 0.0
+            return Verdict("refused", Reason("hub_login_page")), 0.0
         try:
             entries = parse_list(read_json(body))
         except Unreadable as error:
-            return Verdict("retry", f"the hub answered something unreadable: {error}"), 0.0
+            return Verdict("retry", Reason("unreadable", error)), 0.0
         if entries is None:
-            return Verdict("retry", "the hub answered no credit list"), 0.0
+            return Verdict("retry", Reason("no_list")), 0.0
         self._listed = entries
         self._learned = True
         if self._streamed_unmatched:

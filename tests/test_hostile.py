@@ -30,6 +30,7 @@ import itertools
 import json
 import logging
 import random
+import re
 import zlib
 from typing import Any
 
@@ -40,6 +41,7 @@ from hypothesis import strategies as st
 from jupyterlab_hub_credits import protocol
 from jupyterlab_hub_credits.hubenv import HubEnv
 from jupyterlab_hub_credits.policy import Timings
+from jupyterlab_hub_credits.protocol import REASONS
 from jupyterlab_hub_credits.relay import HISTORY_LIMIT, CreditsRelay, Reading
 from jupyterlab_hub_credits.state import SERVER_STATES, state_json
 
@@ -345,6 +347,15 @@ async def scenario(
     return {"requests": hub.requests, "documents": documents, "changes": changes}
 
 
+def words(why: Any) -> str:
+    """A reason's English from its code and parts, as the page's table does."""
+    if isinstance(why, str):
+        return why
+    assert set(why) == {"code", "parts"} and why["code"] in REASONS
+    parts = why["parts"]
+    return re.sub(r"%(\d)", lambda found: words(parts[int(found[1]) - 1]), REASONS[why["code"]])
+
+
 def check(result: dict[str, Any]) -> None:
     times = [t for kind, t in result["requests"] if kind != "stop"]
     for a, b in zip(times, times[1:]):
@@ -355,6 +366,9 @@ def check(result: dict[str, Any]) -> None:
         document = strict(text)
         assert document["state"] in STATES
         assert document["state"] in FINE or document["reason"]
+        if document["reason"] and document["reason"] != document["stop_message"]:
+            # Every reason the server part writes has a code the page words.
+            assert words(document["why"]) == document["reason"]
         snapshot = document["snapshot"]
         if snapshot is not None:
             assert isinstance(snapshot["balance"], (int, float)) and snapshot["balance"] >= 0

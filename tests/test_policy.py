@@ -170,8 +170,9 @@ def test_the_defaults_are_the_protocol_files(tmp_path, monkeypatch):
     # The package copy (in a wheel) comes first; the source tree is the fallback.
     copy = tmp_path / "protocol.json"
     copy.write_text(json.dumps({**shared, "version": 99}))
-    monkeypatch.setattr(protocol, "CANDIDATES", (copy, source))
+    monkeypatch.setattr(protocol, "CANDIDATES", (tmp_path, source.parent))
     assert protocol.load()["version"] == 99
-    monkeypatch.setattr(protocol, "CANDIDATES", (tmp_path / "missing.json",))
+    assert protocol.load("reasons.json") == protocol.REASONS
+    monkeypatch.setattr(protocol, "CANDIDATES", (tmp_path / "missing",))
     with pytest.raises(FileNotFoundError):
         protocol.load()

@@ -12,6 +12,7 @@ const SRC = path.join(ROOT, 'src');
 /** The layers, lowest first (a file's layer: its folder, or itself at the top). */
 const LAYERS = [
   'protocol.json',
+  'reasons.json',
   'model',
   'tokens.ts',
   'client',

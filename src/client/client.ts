@@ -18,12 +18,15 @@ import { systemClock } from './clock';
 import type { IClock } from './clock';
 import type { ISignal } from '@lumino/signaling';
 import type { CreditsModel } from '../model/model';
-import { connectionStatus, nextStatus } from '../model/state';
-import type { ConnectionState } from '../model/state';
+import { because, connectionStatus, nextStatus } from '../model/state';
+import type { ConnectionState, IConnectionStatus } from '../model/state';
 import protocol from '../protocol.json';
 import { parseState } from './document';
 import { probe, saysGone } from './server';
 import type { ServerFetch } from './server';
+
+/** A status's reason: its English and its code. */
+type Reasoned = Pick<IConnectionStatus, 'reason' | 'why'>;
 
 /** The schema of the server part's change events (`events.py`). */
 export const CHANGED_SCHEMA =
@@ -187,9 +190,7 @@ export class CreditsClient implements IDisposable {
 
   private _onOffline(): void {
     this._options.model.setStatus(
-      connectionStatus('offline', this._clock.now(), {
-        reason: 'the browser is offline'
-      })
+      connectionStatus('offline', this._clock.now(), because('offline'))
     );
   }
 
@@ -236,9 +237,12 @@ export class CreditsClient implements IDisposable {
       });
     } catch (error) {
       if (!this._disposed) {
+        // The browser's own words are the part.
         this._fail(
           page.online ? 'disconnected' : 'offline',
-          Private.text(error)
+          page.online
+            ? because('network_error', Private.text(error))
+            : because('offline')
         );
       }
       return;
@@ -258,10 +262,7 @@ export class CreditsClient implements IDisposable {
       }
       const document = parseState(value, this._clock.now());
       if (document === null) {
-        this._fail(
-          'disconnected',
-          'this Jupyter server answered something else than its credits state'
-        );
+        this._fail('disconnected', because('not_state'));
         return;
       }
       if (document.start === this._start && document.seq < this._seq) {
@@ -284,7 +285,7 @@ export class CreditsClient implements IDisposable {
     if (response.status === 401 || response.status === 403) {
       this._end(
         'unauthorized',
-        `this Jupyter server refused the page (HTTP ${response.status})`
+        because('page_refused', String(response.status))
       );
     } else if (response.status === 404) {
       // No route: no server part here, unless the server itself is gone.
@@ -293,19 +294,19 @@ export class CreditsClient implements IDisposable {
         return;
       }
       if (status === 'running') {
-        this._end(
-          'noextension',
-          'this Jupyter server has no jupyterlab-hub-credits server part'
-        );
+        this._end('noextension', because('no_server_part'));
       } else if (status === 'gone') {
-        this._end('stopped', 'the server is not running');
+        this._end('stopped', because('server_not_running'));
       } else {
-        this._fail('disconnected', 'HTTP 404');
+        this._fail('disconnected', because('server_http', '404'));
       }
     } else if (saysGone(response)) {
-      this._end('stopped', 'the server is not running');
+      this._end('stopped', because('server_not_running'));
     } else {
-      this._fail('disconnected', `HTTP ${response.status}`);
+      this._fail(
+        'disconnected',
+        because('server_http', String(response.status))
+      );
     }
   }
 
@@ -333,18 +334,18 @@ export class CreditsClient implements IDisposable {
   /**
    * A state that stays until the user's Reconnect.
    */
-  private _end(state: ConnectionState, reason: string): void {
+  private _end(state: ConnectionState, reason: Reasoned): void {
     this._terminal = true;
     this._clearTimer('_presenceTimer');
     this._options.model.setStatus(
-      connectionStatus(state, this._clock.now(), { reason })
+      connectionStatus(state, this._clock.now(), reason)
     );
   }
 
   /**
    * A failure: said, and retried after the backoff.
    */
-  private _fail(state: ConnectionState, reason: string): void {
+  private _fail(state: ConnectionState, reason: Reasoned): void {
     const random = this._options.random ?? Math.random;
     const wait = Math.min(
       RETRY_CAP_MS,
@@ -355,7 +356,7 @@ export class CreditsClient implements IDisposable {
     const now = this._clock.now();
     this._options.model.setStatus(
       nextStatus(this._options.model.status, state, now, {
-        reason,
+        ...reason,
         failures: this._failures,
         nextAttemptAt: now + delay
       })
@@ -472,6 +473,6 @@ export function browserPage(): IPage {
 
 namespace Private {
   export function text(error: unknown): string {
-    return `network error: ${error instanceof Error ? error.message : String(error)}`;
+    return error instanceof Error ? error.message : String(error);
   }
 }

@@ -14,7 +14,7 @@ import type {
   IProjectCredits,
   IStateDocument
 } from '../model/types';
-import type { ConnectionState } from '../model/state';
+import type { ConnectionState, IReason } from '../model/state';
 
 export type { IStateDocument } from '../model/types';
 
@@ -52,6 +52,7 @@ export function parseState(
   return {
     state: state as ConnectionState,
     reason: Private.text(value.reason, 300),
+    why: Private.why(value.why, 0),
     since: time(value.since) ?? received,
     failures: Private.number(value.failures) ?? 0,
     nextAttemptAt: time(value.next_attempt),
@@ -73,6 +74,34 @@ namespace Private {
 
   export function isRecord(value: unknown): value is Rec {
     return typeof value === 'object' && value !== null && !Array.isArray(value);
+  }
+
+  /**
+   * A reason's code and parts: a short code, at most four parts, nested
+   * at most three deep; anything else is no code (the text then shows as
+   * it came).
+   */
+  export function why(value: unknown, depth: number): IReason | null {
+    if (
+      !isRecord(value) ||
+      depth > 2 ||
+      typeof value.code !== 'string' ||
+      !/^[a-z_]{1,40}$/.test(value.code) ||
+      !Array.isArray(value.parts) ||
+      value.parts.length > 4
+    ) {
+      return null;
+    }
+    const parts: (string | IReason)[] = [];
+    for (const part of value.parts) {
+      const parsed =
+        typeof part === 'string' ? text(part, 300) : why(part, depth + 1);
+      if (parsed === null) {
+        return null;
+      }
+      parts.push(parsed);
+    }
+    return Object.freeze({ code: value.code, parts: Object.freeze(parts) });
   }
 
   export function number(value: unknown): number | null {

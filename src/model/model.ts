@@ -144,6 +144,7 @@ export class CreditsModel implements Omit<ICreditsModel, 'stateChanged'> {
     this._document = document;
     this._status = connectionStatus(document.state, document.since, {
       reason: document.reason,
+      why: document.why,
       failures: document.failures,
       nextAttemptAt: document.nextAttemptAt
     });

@@ -38,6 +38,50 @@ export const CONNECTION_STATES = [
 export type ConnectionState = (typeof CONNECTION_STATES)[number];
 
 /**
+ * A reason as a code of `reasons.json` and its varying parts (a part may
+ * be a reason itself): what the page words in the reader's language.
+ */
+export interface IReason {
+  readonly code: string;
+  readonly parts: readonly (string | IReason)[];
+}
+
+/**
+ * The reasons the page writes itself, in English (the same templates as
+ * `reasons.json`; a test keeps them equal): the status's `reason` and its
+ * `why`.
+ */
+const PAGE_REASONS = {
+  offline: 'the browser is offline',
+  page_refused: 'this Jupyter server refused the page (HTTP %1)',
+  no_server_part:
+    'this Jupyter server has no jupyterlab-hub-credits server part',
+  not_state:
+    'this Jupyter server answered something else than its credits state',
+  server_not_running: 'the server is not running',
+  server_http: 'HTTP %1',
+  network_error: 'network error: %1',
+  not_under_hub: 'this Jupyter server does not run under JupyterHub',
+  turned_off: 'turned off in the settings'
+} as const;
+
+export type PageReason = keyof typeof PAGE_REASONS;
+
+export function because(
+  code: PageReason,
+  ...parts: string[]
+): Pick<IConnectionStatus, 'reason' | 'why'> {
+  const reason = PAGE_REASONS[code].replace(
+    /%(\d)/g,
+    (found, n: string) => parts[Number(n) - 1] ?? found
+  );
+  return { reason, why: Object.freeze({ code, parts: Object.freeze(parts) }) };
+}
+
+/** The page's own templates, for the test that keeps them equal. */
+export const pageReasons: Readonly<Record<PageReason, string>> = PAGE_REASONS;
+
+/**
  * Whether the numbers in this state are fresh: streamed (`live`) or polled
  * on schedule (`polling`). Levels, notices and the guard act on them.
  */
@@ -52,6 +96,11 @@ export interface IConnectionStatus {
   readonly state: ConnectionState;
   /** Why the connection is in this state, for tooltips and logs; never holds a token. */
   readonly reason: string;
+  /**
+   * The reason's code and parts (`reasons.json`), `null` for text without
+   * one (the hub's own words): what the page translates.
+   */
+  readonly why: IReason | null;
   /** Consecutive failed attempts since the last valid event. */
   readonly failures: number;
   /** When the next attempt starts (ms since the epoch), while reconnecting. */
@@ -67,12 +116,13 @@ export function connectionStatus(
   state: ConnectionState,
   since: number,
   details: Partial<
-    Pick<IConnectionStatus, 'reason' | 'failures' | 'nextAttemptAt'>
+    Pick<IConnectionStatus, 'reason' | 'why' | 'failures' | 'nextAttemptAt'>
   > = {}
 ): IConnectionStatus {
   return Object.freeze({
     state,
     reason: details.reason ?? '',
+    why: details.why ?? null,
     failures: details.failures ?? 0,
     nextAttemptAt: details.nextAttemptAt ?? null,
     since
@@ -88,7 +138,7 @@ export function nextStatus(
   state: ConnectionState,
   now: number,
   details: Partial<
-    Pick<IConnectionStatus, 'reason' | 'failures' | 'nextAttemptAt'>
+    Pick<IConnectionStatus, 'reason' | 'why' | 'failures' | 'nextAttemptAt'>
   > = {}
 ): IConnectionStatus {
   return connectionStatus(

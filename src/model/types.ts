@@ -1,7 +1,7 @@
 /**
  * The values the model holds, as the server part computed them.
  */
-import type { ConnectionState } from './state';
+import type { ConnectionState, IReason } from './state';
 
 /**
  * A balance and the most it can hold.
@@ -101,6 +101,7 @@ export interface IHubLocation {
 export interface IStateDocument {
   readonly state: ConnectionState;
   readonly reason: string;
+  readonly why: IReason | null;
   readonly since: number;
   readonly failures: number;
   readonly nextAttemptAt: number | null;

@@ -16,7 +16,7 @@ import type { CreditsClient } from '../client/client';
 import { readHubLocation } from '../client/location';
 import type { IHubLocation } from '../client/location';
 import { CreditsModel, readonlyCredits } from '../model/model';
-import { connectionStatus } from '../model/state';
+import { because, connectionStatus } from '../model/state';
 import { PLUGIN_ID, watchSettings } from '../settings';
 import type { ICreditsSettings } from '../settings';
 import { IHubCredits } from '../tokens';
@@ -96,10 +96,10 @@ namespace Private {
    * The state without a client: not under a hub, or turned off.
    */
   export function idle(enabled: boolean) {
-    return connectionStatus(enabled ? 'unavailable' : 'disabled', Date.now(), {
-      reason: enabled
-        ? 'this Jupyter server does not run under JupyterHub'
-        : 'turned off in the settings'
-    });
+    return connectionStatus(
+      enabled ? 'unavailable' : 'disabled',
+      Date.now(),
+      because(enabled ? 'not_under_hub' : 'turned_off')
+    );
   }
 }

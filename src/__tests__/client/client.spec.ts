@@ -15,7 +15,7 @@ import {
 } from '../../client/client';
 import type { IEmission } from '../../client/client';
 import { CreditsModel } from '../../model/model';
-import { connectionStatus } from '../../model/state';
+import { because, connectionStatus } from '../../model/state';
 import { ManualClock } from '../helpers/clock';
 import { rawEntry, rawState } from '../helpers/documents';
 import { FakePage, FakeServer, answer, flush } from '../helpers/server';
@@ -452,7 +452,7 @@ describe('when the server part cannot be read', () => {
     await t.start();
     expect(t.model.status).toEqual(
       connectionStatus('disconnected', failed, {
-        reason: 'network error: Failed to fetch',
+        ...because('network_error', 'Failed to fetch'),
         failures: 1,
         nextAttemptAt: failed + RETRY_BASE_MS
       })

@@ -27,6 +27,7 @@ describe('parseState by hand', () => {
         {
           state: 'reconnecting',
           reason: 'the hub went silent',
+          why: { code: 'hub_silent', parts: [] },
           since: SERVER_NOW - 30,
           failures: 2,
           next_attempt: SERVER_NOW + 10,
@@ -76,6 +77,7 @@ describe('parseState by hand', () => {
     expect(document).toEqual({
       state: 'reconnecting',
       reason: 'the hub went silent',
+      why: { code: 'hub_silent', parts: [] },
       since: at(SERVER_NOW - 30),
       failures: 2,
       nextAttemptAt: at(SERVER_NOW + 10),
@@ -157,6 +159,7 @@ describe('parseState by hand', () => {
       {
         state: 'unreachable',
         reason: 'the server part could not write its state (KeyError)',
+        why: { code: 'state_unwritable', parts: ['KeyError'] },
         snapshot: null,
         entries: [],
         free: false,
@@ -169,6 +172,7 @@ describe('parseState by hand', () => {
     expect(document).toEqual({
       state: 'unreachable',
       reason: 'the server part could not write its state (KeyError)',
+      why: { code: 'state_unwritable', parts: ['KeyError'] },
       since: RECEIVED,
       failures: 0,
       nextAttemptAt: null,

@@ -32,6 +32,7 @@ describe('statuses', () => {
     expect(status).toEqual({
       state: 'offline',
       reason: '',
+      why: null,
       failures: 0,
       nextAttemptAt: null,
       since: 5

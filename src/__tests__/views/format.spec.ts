@@ -32,7 +32,14 @@ function entry(
 }
 
 function status(state: ConnectionState): IConnectionStatus {
-  return { state, reason: 'why', failures: 0, nextAttemptAt: null, since: 0 };
+  return {
+    state,
+    reason: 'why',
+    why: null,
+    failures: 0,
+    nextAttemptAt: null,
+    since: 0
+  };
 }
 
 describe('formatBalance', () => {

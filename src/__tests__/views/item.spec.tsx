@@ -4,6 +4,7 @@ import { act } from 'react';
 import { Widget } from '@lumino/widgets';
 import { StatusBar } from '@jupyterlab/statusbar';
 import { CreditsModel, readonlyCredits } from '../../model/model';
+import { because } from '../../model/state';
 import type { ConnectionState } from '../../model/state';
 import { CreditsStatusItem } from '../../views/item';
 import { CreditsViewModel } from '../../views/viewmodel';
@@ -17,7 +18,7 @@ const trans = nullTranslator.load('test');
 function live(model: CreditsModel, state: ConnectionState = 'live') {
   model.setStatus({
     state,
-    reason: 'network error: Failed to fetch',
+    ...because('network_error', 'Failed to fetch'),
     failures: 1,
     nextAttemptAt: null,
     since: 0

@@ -6,7 +6,7 @@
 import { Gettext } from '@jupyterlab/translation';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { CreditsModel, readonlyCredits } from '../../model/model';
-import { connectionStatus } from '../../model/state';
+import { because, connectionStatus } from '../../model/state';
 import { CreditsViewModel } from '../../views/viewmodel';
 
 /**
@@ -19,7 +19,7 @@ const marking = {
 
 /** A status with a reason of ours (translated once the words are here). */
 const offline = connectionStatus('offline', 0, {
-  reason: 'the browser is offline',
+  ...because('offline'),
   failures: 1
 });
 
