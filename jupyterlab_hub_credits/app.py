@@ -24,7 +24,8 @@ from .events import Signals
 from .handlers import handlers
 from .hubenv import SOCKET_VARIABLE, HubEnv
 from .policy import Timings
-from .relay import CreditsRelay, Reading
+from .relay import CreditsRelay
+from .rule import Reading
 from .store import HistoryStore, default_folder
 
 
@@ -46,12 +47,6 @@ class HubCreditsApp(ExtensionApp):
             " tab looks (live), polls otherwise. 'poll': polls only, visible tabs more"
             " often: no burst on the hub at credit-task runs (for the biggest hubs)."
         ),
-    )
-    always_stream = Bool(
-        False,
-        config=True,
-        help="Hold the hub stream while anyone listens, looking or not (the behaviour"
-        " before the reading rule; for comparisons).",
     )
     grace_seconds = Float(
         protocol.LIVE_GRACE_SECONDS,
@@ -143,7 +138,6 @@ class HubCreditsApp(ExtensionApp):
             store=store,
             timings=timings,
             reading=self.reading,
-            always_stream=self.always_stream,
             grace=self.grace_seconds,
             numbers=numbers,
         )
@@ -163,9 +157,8 @@ class HubCreditsApp(ExtensionApp):
             self.log.info("jupyterlab_hub_credits: not under a hub: idle")
         else:
             self.log.info(
-                "jupyterlab_hub_credits: relaying this server's credits (reading: %s%s)",
+                "jupyterlab_hub_credits: relaying this server's credits (reading: %s)",
                 self.reading,
-                ", always streaming" if self.always_stream else "",
             )
 
     def initialize_handlers(self) -> None:

@@ -1,10 +1,5 @@
-"""The relay's connection policy as pure functions.
-
-The same rules as the browser's ``src/connection/policy.ts``, proven on
-the shared vectors (``tests/vectors/policy.json``): what a hub response
-means, how long to wait before the next attempt. No I/O, no clock of its
-own: every rule can be read and tested alone.
-"""
+"""What a hub answer means, as pure functions (no I/O, no clock of their
+own), checked on ``tests/vectors/policy.json``."""
 
 from __future__ import annotations
 
@@ -33,35 +28,24 @@ class Timings:
     stop_checks: int = TIMINGS["stopChecks"]
 
 
-#: The defaults (the browser's, from the same file).
 DEFAULT_TIMINGS = Timings()
+
+#: Terminal states: no further request until a user's Reconnect
+#: (``unreachable``: the hub refuses the server's token).
+TERMINAL = frozenset({"unreachable", "unavailable", "stopped"})
 
 
 @dataclass(frozen=True)
 class Verdict:
-    """What one response means: the kinds and states of ``src/connection/policy.ts``.
-
-    ``kind`` is ``open`` (read the stream), ``retry`` (a passing failure;
-    not before ``not_before`` seconds), ``refused`` (this way in is refused:
-    log in again, or the token lacks access) or ``end`` (a terminal
-    ``state``: ``unavailable``, ``unreachable`` or ``stopped``).
-    """
+    """What one response means. ``kind``: ``open`` (read the stream),
+    ``retry`` (a passing failure; not before ``not_before`` seconds),
+    ``refused`` (log in again, or the token lacks access) or ``end`` (a
+    terminal ``state``: ``unavailable``, ``unreachable`` or ``stopped``)."""
 
     kind: str
     reason: str = ""
     state: str = ""
     not_before: float = 0.0
-
-    def to_json(self) -> dict:
-        """The verdict as the TypeScript side writes it (delays in ms)."""
-        value: dict = {"kind": self.kind}
-        if self.kind == "end":
-            value["state"] = self.state
-        if self.kind != "open":
-            value["reason"] = self.reason
-        if self.kind == "retry":
-            value["notBeforeMs"] = self.not_before * 1000
-        return value
 
 
 def classify(
@@ -70,31 +54,12 @@ def classify(
     saw_event: bool,
     retry_after: Optional[str],
     now: float,
-    *,
-    relay: bool = False,
-    has_body: bool = True,
-    opaque_redirect: bool = False,
 ) -> Verdict:
-    """The status-code policy for a credits stream: ``classifyAnswer`` of
-    ``src/connection/policy.ts``, rule for rule (tests/vectors/policy.json).
-
-    ``saw_event``: whether this stream delivered a snapshot before (a 404
-    then means the hub dropped the stopped server, not a missing route).
-    ``now``: the clock in seconds since the epoch, for an HTTP-date
-    ``Retry-After``. ``relay``: the response is the relay's (a 404 before
-    any snapshot then means this server has no relay).
-    """
-    if relay and status == 404 and not saw_event:
-        return _end(
-            "unreachable",
-            "this Jupyter server has no credits relay"
-            " (install jupyterlab-hub-credits 0.2 or later where it runs)",
-        )
-    if opaque_redirect or 300 <= status < 400:
-        # The relay answered before: a redirect now means its server is gone
-        # (with subdomains its address then leads to the hub), not a login.
-        if relay and saw_event:
-            return _end("stopped", Reason("address_leads_to_hub"))
+    """The status-code policy for a credits stream. ``saw_event``: whether
+    this stream delivered a snapshot before (a 404 then means the hub
+    dropped the stopped server, not a missing route). ``now``: seconds since
+    the epoch, for an HTTP-date ``Retry-After``."""
+    if 300 <= status < 400:
         return Verdict("refused", Reason("hub_login"))
     if status in (401, 403):
         return Verdict("refused", Reason("hub_refused", status))
@@ -116,7 +81,7 @@ def classify(
     if kind.startswith("text/html"):
         # A login page delivered in place of the stream.
         return Verdict("refused", Reason("hub_login_page"))
-    if not kind.startswith("text/event-stream") or not has_body:
+    if not kind.startswith("text/event-stream"):
         return _end(
             "unavailable",
             Reason("not_a_stream", kind or Reason("no_content_type")),
@@ -141,9 +106,8 @@ _HTTP_DATE = re.compile(
 def retry_after_seconds(value: Optional[str], now: float) -> float:
     """``Retry-After`` as a delay from ``now`` (seconds): delay-seconds
     (digits, a fraction allowed) or an IMF-fixdate; anything else, and a
-    date in the past, is no delay. The rule of ``retryAfterMs`` in
-    ``src/connection/policy.ts``."""
-    # Only HTTP's own white space, as the TypeScript side strips.
+    date in the past, is no delay."""
+    # Only HTTP's own white space.
     text = (value or "").strip(" \t")
     if _SECONDS.fullmatch(text):
         seconds = float(text)
@@ -162,19 +126,3 @@ def retry_after_seconds(value: Optional[str], now: float) -> float:
 
 
 _EPOCH_DAY = datetime.date(1970, 1, 1).toordinal()
-
-
-def retry_delay(failures: int, hint: float, timings: Timings, random: float) -> float:
-    """The wait before the next attempt, in seconds.
-
-    Full jitter over a window that doubles with each failure up to the cap;
-    never shorter than the hub asked, a hint counting within [base, cap].
-    ``failures``: failed attempts in a row before this one failed;
-    ``random``: uniform in [0, 1).
-    """
-    window = min(
-        timings.backoff_cap,
-        timings.backoff_base * timings.backoff_factor ** min(failures, 64),
-    )
-    asked = min(max(hint, timings.backoff_base), timings.backoff_cap) if hint > 0 else 0.0
-    return max(random * window, asked)

@@ -1,31 +1,10 @@
-"""The credits relay: the one reader of the hub per single-user server.
-
-The hub's credit routes answer no CORS, and its per-server stream resolves
-the server among the *requesting* user's servers. A browser on the server's
-own origin (``subdomain_host``), a guest of a shared server and an admin
-therefore cannot read the credits of this server from the hub. The server
-can: with its own token at the hub's internal URL (``hubenv.HubEnv``). The
-token never leaves the server. Pages and kernels read what it keeps
-(``GET hub-credits/state``, ``state.py``) and learn of changes on Jupyter
-Server's event bus (``events.py``).
-
-Every held per-server stream costs the hub two synchronous database
-refreshes per credit-task run, all at the same moment; a REST poll costs
-a few statements at a random moment and nothing after. So the upstream
-follows the reading rule, from who needs numbers and how soon:
-
-- ``stream`` while a visible page's claim holds (``claim``: 90 s, renewed
-  every 30 s), and ``grace`` seconds after it lapsed;
-- ``poll`` (``GET {api}/credits``, jittered, about once per inferred task
-  interval) while a hidden page's lease or a kernel's ``watch`` holds;
-- ``off``: nobody needs numbers, no hub request at all (a page's
-  ``GET state`` with nothing recent kicks one poll).
-
-``reading="poll"`` (the admin setting for the biggest hubs) polls for
-claims too, more often; ``always_stream=True`` is the behaviour before the
-rule (a stream for claims and leases alike, the first retry window the
-backoff base whatever the task interval), kept for the hub-load benchmark.
-"""
+"""The credits relay: the one reader of the hub per single-user server,
+with the server's own token (which never leaves the server). It knows who
+needs numbers and how soon: a visible page's ``claim`` (a stream, plus
+``grace``), a hidden page's lease or a kernel's ``watch`` (polls), nobody
+(no request at all; see ``rule.py``). Pages and kernels read what it keeps
+(``state.py``) and learn of changes on Jupyter Server's event bus
+(``events.py``). The reasons are in the admin guide ("The server part")."""
 
 from __future__ import annotations
 
@@ -36,7 +15,6 @@ import random as _random
 import statistics
 import uuid
 from collections import deque
-from collections.abc import Awaitable
 from typing import Any, Callable, Optional
 
 import httpx
@@ -44,27 +22,16 @@ import httpx
 from . import protocol
 from .entries import Choice, available, to_snapshot, with_grants
 from .hubenv import HubEnv
-from .policy import DEFAULT_TIMINGS, Timings, Verdict
+from .loop import ReadingLoop
+from .policy import DEFAULT_TIMINGS, TERMINAL, Timings
 from .rule import DEFAULT_READING, Reading, ReadingRule
 from .store import HistoryStore
-from .upstream import STABLE_SECONDS, HubRequests, default_ssl_context
-from .waits import Clock, cancelled, first, observed
-
-# Re-exported for the tests and the benchmarks.
-__all__ = ["CLAIM_SECONDS", "FREE_REASON", "HISTORY_LIMIT", "Clock", "CreditsRelay", "Reading"]
+from .upstream import HubRequests
+from .waits import Clock, cancelled, first
 
 log = logging.getLogger(__name__)
 
-#: The relay's states (codes of protocol.json's list).
-#: ``unreachable`` (the hub refuses the server's token), ``unavailable`` and
-#: ``stopped`` are terminal: the relay makes no further attempt until a
-#: user's Reconnect (``reconnect()``).
-TERMINAL = frozenset({"unreachable", "unavailable", "stopped"})
-MODES = ("stream", "poll", "off")
 READINGS = ("auto", "poll")
-
-#: The longest line, event or list answer taken from the hub (1 MB; real ones are tiny).
-MAX_EVENT = protocol.MAX_EVENT_BYTES
 #: Samples kept for the history of ``GET state`` (since the server started).
 HISTORY_LIMIT = 2000
 #: Stream snapshot gaps kept to infer the task interval.
@@ -74,7 +41,7 @@ FREE_REASON = protocol.Reason("free")
 CLAIM_SECONDS = protocol.CLAIM_SECONDS
 
 
-class CreditsRelay(ReadingRule, HubRequests):
+class CreditsRelay(ReadingLoop, ReadingRule, HubRequests):
     """One upstream per server, for every page and kernel (see the module)."""
 
     def __init__(
@@ -82,13 +49,12 @@ class CreditsRelay(ReadingRule, HubRequests):
         hub: HubEnv,
         timings: Timings = DEFAULT_TIMINGS,
         reading: str = "auto",
-        always_stream: bool = False,
         grace: float = protocol.LIVE_GRACE_SECONDS,
         transport: Optional[httpx.AsyncBaseTransport] = None,
         random: Callable[[], float] = _random.random,
         clock: Optional[Clock] = None,
         numbers: Reading = DEFAULT_READING,
-        limit: int = MAX_EVENT,
+        limit: int = protocol.MAX_EVENT_BYTES,
         store: Optional[HistoryStore] = None,
     ):
         if reading not in READINGS:
@@ -96,7 +62,6 @@ class CreditsRelay(ReadingRule, HubRequests):
         self.hub = hub
         self.timings = timings
         self.reading = reading
-        self.always_stream = always_stream
         self.grace = grace
         self.numbers = numbers
         #: The most bytes of one line, event or body taken from the hub.
@@ -257,7 +222,9 @@ class CreditsRelay(ReadingRule, HubRequests):
         """Stops the upstream (server shutdown); the history is saved."""
         if self._store is not None and self.history:
             self._store.save(self.history, self._clock.time())
-        await self._cancel()
+        task, self._task = self._task, None
+        if task is not None and not task.done():
+            await cancelled(task)
 
     # -- what the routes show -----------------------------------------------
 
@@ -336,211 +303,6 @@ class CreditsRelay(ReadingRule, HubRequests):
             "task_interval": self.task_interval,
             "stream_refused": self.stream_refused,
         }
-
-    # -- the upstream task ---------------------------------------------------
-
-    @property
-    def _changed(self) -> asyncio.Event:
-        # Made on the running loop (Python 3.9 binds an Event to a loop).
-        if self._changed_event is None:
-            self._changed_event = asyncio.Event()
-        return self._changed_event
-
-    def _touch(self) -> None:
-        self._changed.set()
-        if not self.upstream_running and self.state not in TERMINAL:
-            if self._wanted_mode(self._clock.monotonic()) != "off":
-                self._start()
-
-    def _start(self) -> None:
-        self._task = asyncio.ensure_future(self._run())
-        self._task.add_done_callback(observed)
-
-    async def _cancel(self) -> None:
-        task, self._task = self._task, None
-        if task is not None and not task.done():
-            task.cancel()
-            try:
-                await task
-            except asyncio.CancelledError:
-                pass
-
-    async def _run(self) -> None:
-        """One run of the reading loop; whatever goes wrong in it is a
-        failure like any other: counted, and retried with the backoff."""
-        try:
-            await self._loop()
-        except asyncio.CancelledError:
-            raise
-        except Exception as error:  # noqa: BLE001 - the one failure rule
-            log.warning(
-                "credits relay: reading the hub failed unexpectedly (%s): retrying with backoff",
-                type(error).__name__,
-            )
-            log.debug("credits relay: the unexpected failure", exc_info=True)
-            self._fail(
-                Verdict("retry", protocol.Reason("unexpected_error", type(error).__name__)),
-                0.0,
-                self.mode,
-            )
-        finally:
-            # Nothing awaited from here on: a claim that came while this
-            # task was winding down gets a new one.
-            if self._task is asyncio.current_task():
-                self._task = None
-                if (
-                    self.state not in TERMINAL
-                    and self._wanted_mode(self._clock.monotonic()) != "off"
-                ):
-                    self._start()
-
-    async def _loop(self) -> None:
-        # Not even a client is built before the backoff allows (building one
-        # may fail too: a proxy setting, a TLS file).
-        while True:
-            self._changed.clear()
-            now = self._clock.monotonic()
-            if now >= self._not_before or self._wanted_mode(now) == "off":
-                break
-            await first([self._changed.wait()], self._clock, self._not_before - now)
-        timeout = httpx.Timeout(
-            self.timings.heartbeat_timeout, connect=self.timings.connect_timeout
-        )
-        verify = self.hub.ssl_context or default_ssl_context()
-        attempt: Optional[asyncio.Task[tuple[Verdict, float]]] = None
-        next_try = self._clock.monotonic()
-        if self._updated_mono is not None and self._wanted_mode(next_try) == "poll":
-            # Numbers known: the first poll comes when they would be due.
-            next_try = self._updated_mono + self.poll_period() * self._jitter()
-        next_try = max(next_try, self._not_before)
-        try:
-            # No idle keep-alive between polls: at thousands of servers those
-            # would hold as many sockets open on the hub as streams do.
-            async with httpx.AsyncClient(
-                timeout=timeout,
-                transport=self._transport,
-                follow_redirects=False,
-                verify=verify,
-                limits=httpx.Limits(max_keepalive_connections=0),
-            ) as client:
-                while True:
-                    self._changed.clear()
-                    now = self._clock.monotonic()
-                    mode = self._wanted_mode(now)
-                    if mode != self.mode:
-                        next_try = self._switch(mode, now, next_try)
-                    if mode != "stream" and attempt is not None:
-                        await cancelled(attempt)
-                        attempt = None
-                        continue  # claims may have changed meanwhile
-                    if mode == "off":
-                        return
-                    if attempt is None and now >= next_try:
-                        if mode == "stream":
-                            attempt = asyncio.ensure_future(self._stream(client))
-                        else:
-                            verdict, hint = await self._poll(client)
-                            next_try = self._after(verdict, hint, "poll")
-                            if next_try < 0:
-                                return
-                            continue
-                    self._next_poll = next_try if attempt is None else math.inf
-                    waits: list[Awaitable[Any]] = [self._changed.wait()]
-                    if attempt is not None:
-                        waits.append(attempt)
-                    deadlines = [t for t in (self._live_until, self._watch_until) if t > now]
-                    if attempt is None:
-                        deadlines.append(next_try)
-                    await first(waits, self._clock, min(deadlines) - now if deadlines else None)
-                    if attempt is not None and attempt.done():
-                        verdict, hint = attempt.result()
-                        attempt = None
-                        next_try = self._after(verdict, hint, "stream")
-                        if next_try < 0:
-                            return
-        finally:
-            if attempt is not None:
-                await cancelled(attempt)
-            self.mode = "off"
-            self._next_poll = math.inf
-            self._notify_news()
-
-    def _switch(self, mode: str, now: float, next_try: float) -> float:
-        """A mode change: when the next hub request may go."""
-        previous, self.mode = self.mode, mode
-        if previous == "stream" and mode == "poll":
-            # Poll at once: the list still shows what the stream showed,
-            # so the entry that pays can be matched.
-            if self._snapshot is not None or self.free:
-                self._set_state("polling", self._entry_reason())
-            return max(now if self._failures == 0 else next_try, self._not_before)
-        if mode == "stream":
-            # Live within a second of a tab becoming visible, even after a
-            # failed poll (its wait was a poll period), but never before the
-            # backoff allows.
-            return max(now, self._not_before)
-        return max(next_try, self._not_before)
-
-    def _after(self, verdict: Verdict, hint: float, mode: str) -> float:
-        """When the next request may go after one ended; ``-1``: never (terminal)."""
-        now = self._clock.monotonic()
-        if verdict.kind == "ok":
-            self._failures = 0
-            self._once = False
-            return now + self._poll_wait(now)
-        if verdict.kind == "refused":
-            if mode == "stream" and self.stream_refused is None and not self.always_stream:
-                # The list may still be readable with the same token: poll.
-                self.stream_refused = verdict.reason
-                log.info("credits relay: the hub refused the stream (%s): polling", verdict.reason)
-                # No sooner than a retry would come: a refusal is an answer
-                # too, and the hub is not asked twice in a breath.
-                self._not_before = now + self._backoff(0.0)
-                return self._not_before
-            self._set_state("unreachable", verdict.reason)
-            self._terminal_wait(now)
-            return -1
-        if verdict.kind == "end":
-            if (
-                mode == "stream"
-                and verdict.state == "stopped"
-                and not self._stop_event
-                and self._failures > 0
-                and self._stop_checks < self.timings.stop_checks
-            ):
-                self._stop_checks += 1
-                verdict = Verdict("retry", protocol.Reason("checking_again", verdict.reason))
-            else:
-                self._set_state(verdict.state, verdict.reason)
-                self._terminal_wait(now)
-                return -1
-        return self._fail(verdict, hint, mode)
-
-    def _terminal_wait(self, now: float) -> None:
-        """A terminal answer counts as a failure for the backoff: Reconnects
-        pressed again and again reach the hub ever more rarely."""
-        self._not_before = now + self._backoff(0.0)
-        self._failures += 1
-        self._once = False
-
-    def _fail(self, verdict: Verdict, hint: float, mode: str) -> float:
-        """A failure: counted, and the next request not before the backoff."""
-        now = self._clock.monotonic()
-        if mode == "stream" and now - self._opened_at >= STABLE_SECONDS:
-            # A stream that held a while was a success: start the backoff anew.
-            self._failures = 0
-        self._opened_at = math.inf
-        delay = self._backoff(max(verdict.not_before, hint))
-        self._not_before = now + delay
-        if mode == "poll":
-            # A failed poll comes back no sooner than the next one would:
-            # a hub back from a restart sees the usual rate, not a wave.
-            delay = max(delay, self._poll_wait(now))
-        self._failures += 1
-        self._once = False
-        self._set_state("reconnecting", verdict.reason)
-        self._notify_news()
-        return now + delay
 
     # -- state and deliveries -------------------------------------------------
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from typing import Optional
 
 from . import protocol
-from .policy import Timings, retry_delay
+from .policy import Timings
 
 
 @dataclass(frozen=True)
@@ -33,12 +33,9 @@ class ReadingRule:
 
     def _wanted_mode(self, now: float) -> str:
         """``stream`` while a page's claim (and its grace) holds, ``poll``
-        while a lease or a kernel's watch does, ``off`` otherwise
-        (``always_stream``: a stream for either)."""
+        while a lease or a kernel's watch does, ``off`` otherwise."""
         live = now < self._live_until
         watching = now < self._watch_until or self._once
-        if self.always_stream:
-            return "stream" if live or watching else "off"
         if live:
             return "poll" if self._polls_for_live() else "stream"
         return "poll" if watching else "off"
@@ -80,10 +77,7 @@ class ReadingRule:
         a failing hub is asked ever more rarely. On top, a jitter as wide as
         the restart spread (``_spread``), so servers that lost the hub
         together come back spread over it. Never shorter than the hub's
-        ``Retry-After`` within [base, cap]. (``always_stream``: full jitter
-        over the window, as before the one failure rule.)"""
-        if self.always_stream:
-            return retry_delay(self._failures, hint, self.timings, self._random())
+        ``Retry-After`` within [base, cap]."""
         spread = self._spread()
         timings = self.timings
         cap = spread.backoff_cap

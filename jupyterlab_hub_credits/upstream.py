@@ -167,7 +167,7 @@ class HubRequests:
             # A snapshot or a keepalive (every 8 s) at least the backoff base
             # after the stream opened: the list, once.
             if (
-                not (self._learned or self.always_stream)
+                not self._learned
                 and self._streamed is not None
                 and self._clock.monotonic() - self._opened_at >= self.timings.backoff_base
             ):

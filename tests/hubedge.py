@@ -19,7 +19,7 @@ from typing import Any, Optional
 import httpx
 
 from jupyterlab_hub_credits.hubenv import HubEnv
-from jupyterlab_hub_credits.relay import Clock
+from jupyterlab_hub_credits.waits import Clock
 
 TOKEN = "server-token-never-in-a-url"
 #: The credit service writes a bare keepalive this often.

@@ -42,7 +42,8 @@ from jupyterlab_hub_credits import protocol
 from jupyterlab_hub_credits.hubenv import HubEnv
 from jupyterlab_hub_credits.policy import Timings
 from jupyterlab_hub_credits.protocol import REASONS
-from jupyterlab_hub_credits.relay import HISTORY_LIMIT, CreditsRelay, Reading
+from jupyterlab_hub_credits.relay import HISTORY_LIMIT, CreditsRelay
+from jupyterlab_hub_credits.rule import Reading
 from jupyterlab_hub_credits.state import SERVER_STATES, state_json
 
 from hubedge import FakeClock

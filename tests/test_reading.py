@@ -16,17 +16,23 @@ from __future__ import annotations
 
 import asyncio
 import random
+import sys
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from jupyterlab_hub_credits import protocol
 from jupyterlab_hub_credits.policy import Timings
-from jupyterlab_hub_credits.relay import CLAIM_SECONDS, FREE_REASON, CreditsRelay, Reading
+from jupyterlab_hub_credits.relay import CLAIM_SECONDS, FREE_REASON, CreditsRelay
+from jupyterlab_hub_credits.rule import Reading
 from jupyterlab_hub_credits.state import SERVER_STATES, state_document
 
 from hubedge import TOKEN, EdgeHub, FakeClock, entry, settle
+
+sys.path.insert(0, str(Path(__file__).parent.parent / "scripts" / "bench" / "hubload"))
+from readers import AlwaysStream  # noqa: E402 - the benchmark's own relay
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -44,9 +50,11 @@ def close_relays(jp_asyncio_loop):
         jp_asyncio_loop.run_until_complete(MADE.pop().close())
 
 
-def make(hub: EdgeHub, clock: FakeClock, rand=lambda: 0.5, **options) -> CreditsRelay:
+def make(hub: EdgeHub, clock: FakeClock, rand=lambda: 0.5, always=False, **options) -> CreditsRelay:
+    """A relay on the hub's edge; ``always``: the hub-load benchmark's relay
+    before the reading rule (``AlwaysStream``)."""
     options.setdefault("grace", 60.0)
-    relay = CreditsRelay(
+    relay = (AlwaysStream if always else CreditsRelay)(
         hub.env,
         timings=TIMINGS,
         transport=hub.transport,
@@ -423,7 +431,7 @@ async def test_the_admins_poll_only_reading_polls_visible_tabs_too(hub, clock):
 
 
 async def test_always_stream_keeps_the_behaviour_before_the_rule(hub, clock):
-    relay = make(hub, clock, always_stream=True, grace=30.0)
+    relay = make(hub, clock, always=True, grace=30.0)
     # A hidden page's lease is streamed too, until it runs out (no grace:
     # the grace follows claims).
     relay.watch(100)
@@ -574,7 +582,7 @@ async def test_a_claim_that_comes_while_the_upstream_winds_down_is_served(hub, c
 async def test_state_for_a_live_stream_that_sends_nothing_returns_soon(hub, clock):
     hub.entries = []  # a free server: the stream sends keepalives only
     hub.snapshot = lambda: None
-    relay = make(hub, clock, always_stream=True)
+    relay = make(hub, clock, always=True)
     relay.claim()
     await settle()
     asking = asyncio.ensure_future(relay.fresh())
@@ -585,7 +593,7 @@ async def test_state_for_a_live_stream_that_sends_nothing_returns_soon(hub, cloc
 
 
 async def test_always_stream_retries_as_before_within_the_backoff_base(hub, clock):
-    relay = make(hub, clock, always_stream=True, rand=lambda: 0.999)
+    relay = make(hub, clock, always=True, rand=lambda: 0.999)
     relay.claim()
     await stream_for(hub, clock, relay, 60, every=20)
     assert relay.task_interval == pytest.approx(20)
@@ -620,7 +628,7 @@ async def test_a_hub_that_refuses_the_stream_but_lists_credits_is_polled_for_cla
 
 async def test_always_stream_takes_a_refused_stream_as_refused(hub, clock):
     hub.stream_status = 403
-    relay = make(hub, clock, always_stream=True)
+    relay = make(hub, clock, always=True)
     relay.claim()
     await settle()
     assert relay.state == "unreachable" and hub.kinds("list") == []

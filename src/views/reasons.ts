@@ -35,8 +35,6 @@ export const REASONS: Readonly<Record<keyof typeof templates, Translate>> = {
   hub_login_page: t => t.__('the hub answered with a login page'),
   hub_refused: (t, a) => t.__('the hub refused access (HTTP %1)', a),
   server_unknown: t => t.__('the hub no longer knows this server'),
-  address_leads_to_hub: t =>
-    t.__('the server no longer answers (its address leads to the hub)'),
   no_credit_service: t => t.__('the hub has no credit service (HTTP 404)'),
   credits_disabled: t => t.__('credits are disabled on this hub (HTTP 404)'),
   server_not_running: t => t.__('the server is not running'),

@@ -19,10 +19,13 @@ from collections import Counter
 from typing import Any
 
 from jupyterlab_hub_credits import protocol
+from jupyterlab_hub_credits.hubenv import HubEnv
+from jupyterlab_hub_credits.policy import DEFAULT_TIMINGS
+from jupyterlab_hub_credits.relay import CreditsRelay
 
 #: Row kinds: which relay and which setting.
-#:   always  today's behaviour: a held stream whatever the tab, the first retry
-#:           window 1 s (``always_stream=True``, backoff base 1 s)
+#:   always  the behaviour before the reading rule: a held stream whatever
+#:           the tab, the first retry window 1 s (``AlwaysStream``)
 #:   auto    the reading rule: stream while a tab is visible, poll otherwise
 #:   poll    the admin's poll-only setting: visible tabs poll too
 KINDS = ("always", "auto", "poll")
@@ -30,22 +33,37 @@ KINDS = ("always", "auto", "poll")
 
 def make_relay(api_url: str, user: str, token: str, kind: str):
     """A relay for one server, as the extension builds it, for a row kind."""
-    from jupyterlab_hub_credits import relay as relay_module
-    from jupyterlab_hub_credits.policy import DEFAULT_TIMINGS
-
+    hub = HubEnv(api_url=api_url, token=token, user=user, server_name="", ssl_context=None)
     if kind == "always":
         timings = dataclasses.replace(DEFAULT_TIMINGS, backoff_base=1.0)
-    else:
-        timings = DEFAULT_TIMINGS
-    from jupyterlab_hub_credits.hubenv import HubEnv
+        return AlwaysStream(hub, timings=timings)
+    return CreditsRelay(hub, reading="poll" if kind == "poll" else "auto")
 
-    hub = HubEnv(api_url=api_url, token=token, user=user, server_name="", ssl_context=None)
-    return relay_module.CreditsRelay(
-        hub,
-        timings=timings,
-        reading="poll" if kind == "poll" else "auto",
-        always_stream=kind == "always",
-    )
+
+class AlwaysStream(CreditsRelay):
+    """The relay before the reading rule (the "always" rows): a stream
+    whenever anyone needs numbers, looking or not; no list read while
+    streaming; a refused stream is refused; full jitter over a backoff
+    window that doubles up to the cap, never shorter than ``Retry-After``."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._learned = True
+
+    def _wanted_mode(self, now: float) -> str:
+        needed = now < self._live_until or now < self._watch_until or self._once
+        return "stream" if needed else "off"
+
+    def _backoff(self, hint: float) -> float:
+        t = self.timings
+        window = min(t.backoff_cap, t.backoff_base * t.backoff_factor ** min(self._failures, 64))
+        asked = min(max(hint, t.backoff_base), t.backoff_cap) if hint > 0 else 0.0
+        return max(self._random() * window, asked)
+
+    def _after(self, verdict, hint: float, mode: str) -> float:
+        if verdict.kind == "refused" and self.stream_refused is None:
+            self.stream_refused = verdict.reason  # refused: no polling instead
+        return super()._after(verdict, hint, mode)
 
 
 #: As the page's client (src/client/client.ts), from protocol.json.
