@@ -436,7 +436,8 @@ export class TestLab {
   readonly settingsDir = path.join(this.root, '.user-settings');
 
   async start(): Promise<void> {
-    this.port = await freePort();
+    // A restart keeps the address: open pages reconnect to it.
+    this.port ||= await freePort();
     const logFile = path.join(this.root, 'jupyterlab.log');
     const log = fs.openSync(logFile, 'a');
     const bin = path.join(REPO, this.venv, 'bin');
@@ -489,6 +490,15 @@ export class TestLab {
       this._child,
       logFile
     );
+  }
+
+  /**
+   * Stops the server and starts it again at the same address, with the
+   * same files and token (a new run of its server part).
+   */
+  async restart(): Promise<void> {
+    await stopProcess(this._child);
+    await this.start();
   }
 
   async dispose(): Promise<void> {

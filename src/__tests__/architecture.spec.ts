@@ -11,6 +11,7 @@ const SRC = path.join(ROOT, 'src');
 
 /** The layers, lowest first (a file's layer: its folder, or itself at the top). */
 const LAYERS = [
+  'style.d.ts',
   'protocol.json',
   'reasons.json',
   'model',

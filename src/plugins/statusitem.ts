@@ -1,6 +1,8 @@
 /**
  * The status bar item and its details (in Notebook 7, where there is no
- * status bar: the item in the top area, the details in a dialog).
+ * status bar: the item in the top area, the details in a dialog). At start
+ * only an empty holder and the command: the item's body (`statusbody.ts`)
+ * loads after JupyterLab's start, and only under a hub.
  */
 import type {
   JupyterFrontEnd,
@@ -9,13 +11,8 @@ import type {
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStatusBar } from '@jupyterlab/statusbar';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
-import type { DetailsToggle } from '../views/detailstoggle';
-import type { IDisplayOptions } from '../views/format';
-import type { ICreditsSettings } from '../settings';
-import { watchSettings } from '../settings';
-import { CreditsStatusItem } from '../views/item';
+import { Panel } from '@lumino/widgets';
 import { CommandIDs, IHubCredits } from '../tokens';
-import { CreditsViewModel } from '../views/viewmodel';
 import { loadOnce } from '../views/lazy';
 
 const STATUS_ID = 'jupyterlab-hub-credits:status';
@@ -26,7 +23,7 @@ export const statusItemPlugin: JupyterFrontEndPlugin<void> = {
   autoStart: true,
   requires: [IHubCredits, ISettingRegistry],
   optional: [IStatusBar, ITranslator],
-  activate: async (
+  activate: (
     app: JupyterFrontEnd,
     credits: IHubCredits,
     registry: ISettingRegistry,
@@ -34,77 +31,37 @@ export const statusItemPlugin: JupyterFrontEndPlugin<void> = {
     translator: ITranslator | null
   ) => {
     const trans = (translator ?? nullTranslator).load('jupyterlab_hub_credits');
-    const { commands } = app;
     const model = credits.model;
-    const display = (settings: ICreditsSettings): IDisplayOptions => ({
-      label: settings.label.trim() || trans.__('Credits'),
-      show: settings.show,
-      format: settings.format
-    });
-    const view = new CreditsViewModel(
-      model,
-      { label: trans.__('Credits'), show: 'both', format: 'fraction' },
-      trans
-    );
-    await watchSettings(registry, settings => {
-      view.display = display(settings);
-    });
-    const item = new CreditsStatusItem({
-      model: view,
-      trans,
-      onActivate: () => void commands.execute(CommandIDs.showDetails)
-    });
-    const run = (id: string) => () => void commands.execute(id);
-    const options: DetailsToggle.IOptions = {
-      credits: model,
-      display: () => view.display,
-      trans,
-      anchor: statusBar ? item : null,
-      actions: () => ({
-        reconnect: () => credits.reconnect(),
-        // Offered only where the commands plugin provides them.
-        openHubHome: commands.hasCommand(CommandIDs.openHubHome)
-          ? run(CommandIDs.openHubHome)
-          : undefined,
-        stopServer:
-          commands.hasCommand(CommandIDs.stopServer) &&
-          commands.isVisible(CommandIDs.stopServer)
-            ? run(CommandIDs.stopServer)
-            : undefined
-      })
-    };
-    // The details' code loads when they are first asked for.
+    const holder = new Panel();
+    holder.addClass('jp-CreditsStatus-holder');
     // A failed load (the server gone) is tried again at the next ask.
-    const loadDetails = loadOnce(() =>
-      import('../views/detailstoggle').then(m => new m.DetailsToggle(options))
+    const body = loadOnce(() =>
+      import('./statusbody').then(m =>
+        m.mountItem({ app, credits, registry, statusBar, trans, holder })
+      )
     );
-    const toggle = async () => {
-      await (await loadDetails()).toggle();
-    };
-    // Under a hub, the code the item needs after a stop (the details, the
-    // words for the hub's reasons) loads right after JupyterLab's start:
-    // a stopped server can no longer serve it.
-    void app.restored.then(() => {
-      if (model.visible) {
-        void Promise.all([
-          loadDetails(),
-          import('../views/details'),
-          view.preload()
-        ]).catch(() => undefined);
-      }
-    });
-    commands.addCommand(CommandIDs.showDetails, {
+    app.commands.addCommand(CommandIDs.showDetails, {
       label: trans.__('Show Hub Credit Details'),
       caption: trans.__(
         'Balances, burn rate and time until your credits run out'
       ),
-      isEnabled: () => model.visible && item.isAttached,
-      execute: toggle
+      isEnabled: () => model.visible && holder.isAttached,
+      execute: async () => (await body()).toggle()
+    });
+    const mount = () => {
+      if (model.visible) {
+        model.stateChanged.disconnect(mount);
+        void body().catch(() => undefined);
+      }
+    };
+    void app.restored.then(() => {
+      model.stateChanged.connect(mount);
+      mount();
     });
     if (statusBar) {
       // Hidden, with no request made, while not under a hub or turned off.
       statusBar.registerStatusItem(STATUS_ID, {
-        item,
+        item: holder,
         align: 'left',
         rank: 100,
         isActive: () => model.visible,
@@ -112,11 +69,10 @@ export const statusItemPlugin: JupyterFrontEndPlugin<void> = {
       });
       return;
     }
-    item.id = STATUS_ID;
-    item.addClass('jp-CreditsStatus-top');
-    const sync = () => item.setHidden(!model.visible);
+    holder.id = STATUS_ID;
+    const sync = () => holder.setHidden(!model.visible);
     model.stateChanged.connect(sync);
     sync();
-    app.shell.add(item, 'top', { rank: 1000 });
+    app.shell.add(holder, 'top', { rank: 1000 });
   }
 };
