@@ -1,12 +1,6 @@
-"""Ships the jupyterlab-hub-credits lab extension, its server side (the
-credits relay of the single-user server: ``app.py``, ``handlers.py``,
-``relay.py``, ``hubenv.py``) and the credits
-for running code (``credits.py``, standard library only):
-
-    from jupyterlab_hub_credits import credits
-    credits.now()
-
-and, in IPython, ``%load_ext jupyterlab_hub_credits`` then ``%credits``.
+"""The jupyterlab-hub-credits lab extension, its server part and the
+credits for running code: ``from jupyterlab_hub_credits import credits``,
+or ``%load_ext jupyterlab_hub_credits`` then ``%credits`` in IPython.
 """
 
 from .credits import Snapshot, credits

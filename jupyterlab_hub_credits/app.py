@@ -1,9 +1,5 @@
-"""The server extension: ``HubCreditsApp`` and its settings (``c.HubCreditsApp.*``).
-
-Enabled by ``jupyter-config/server-config/jupyterlab_hub_credits.json``
-(``jpserver_extensions``) through ``_jupyter_server_extension_points`` in
-``__init__.py``. Builds the relay (``relay.py``) from the hub's environment
-(``hubenv.py``) and adds the routes (``handlers.py``).
+"""The server extension: ``HubCreditsApp`` and its ``c.HubCreditsApp.*``
+settings; builds the relay from the hub's environment and adds the routes.
 """
 
 from __future__ import annotations
@@ -29,11 +25,12 @@ from .rule import Reading
 from .store import HistoryStore, default_folder
 
 
-class HubCreditsApp(ExtensionApp):
-    """The server side of jupyterlab-hub-credits: the credits relay.
+def _seconds(default: float, help: str) -> Float:
+    return Float(default, config=True, help=help)
 
-    Configure with ``c.HubCreditsApp.*``.
-    """
+
+class HubCreditsApp(ExtensionApp):
+    """The server part of jupyterlab-hub-credits (``c.HubCreditsApp.*``)."""
 
     name = "jupyterlab_hub_credits"
     load_other_extensions = True
@@ -48,49 +45,33 @@ class HubCreditsApp(ExtensionApp):
             " often: no burst on the hub at credit-task runs (for the biggest hubs)."
         ),
     )
-    grace_seconds = Float(
+    grace_seconds = _seconds(
         protocol.LIVE_GRACE_SECONDS,
-        config=True,
-        help="Keep the hub stream this long after the last visible page's claim lapsed.",
+        "Keep the hub stream this long after the last visible page's claim lapsed.",
     )
-    backoff_base_seconds = Float(
+    backoff_base_seconds = _seconds(
         protocol.TIMINGS["backoffBaseSeconds"],
-        config=True,
-        help=(
-            "First retry waits up to this long (towards the hub: 2.5 task intervals,"
-            " at most 5 min, if longer)."
-        ),
+        "First retry waits up to this long (towards the hub: 2.5 task intervals,"
+        " at most 5 min, if longer).",
     )
-    backoff_cap_seconds = Float(
-        protocol.TIMINGS["backoffCapSeconds"], config=True, help="No retry waits longer."
+    backoff_cap_seconds = _seconds(protocol.TIMINGS["backoffCapSeconds"], "No retry waits longer.")
+    connect_timeout_seconds = _seconds(
+        protocol.TIMINGS["connectTimeoutSeconds"], "Give up on an unanswered attempt."
     )
-    connect_timeout_seconds = Float(
-        protocol.TIMINGS["connectTimeoutSeconds"],
-        config=True,
-        help="Give up on an unanswered attempt.",
-    )
-    heartbeat_timeout_seconds = Float(
+    heartbeat_timeout_seconds = _seconds(
         protocol.TIMINGS["heartbeatTimeoutSeconds"],
-        config=True,
-        help="Reconnect when nothing arrived from the hub for this long.",
+        "Reconnect when nothing arrived from the hub for this long.",
     )
-    poll_default_seconds = Float(
-        protocol.POLL_DEFAULT_SECONDS,
-        config=True,
-        help="Poll period before the hub's task interval is known.",
+    poll_default_seconds = _seconds(
+        protocol.POLL_DEFAULT_SECONDS, "Poll period before the hub's task interval is known."
     )
-    poll_min_seconds = Float(
-        protocol.POLL_MIN_SECONDS, config=True, help="Never poll more often for hidden tabs."
-    )
-    visible_poll_min_seconds = Float(
+    poll_min_seconds = _seconds(protocol.POLL_MIN_SECONDS, "Never poll more often for hidden tabs.")
+    visible_poll_min_seconds = _seconds(
         protocol.VISIBLE_POLL_MIN_SECONDS,
-        config=True,
-        help="With reading = 'poll': never poll more often for visible tabs.",
+        "With reading = 'poll': never poll more often for visible tabs.",
     )
-    task_interval_max_seconds = Float(
-        protocol.TASK_INTERVAL_MAX_SECONDS,
-        config=True,
-        help="Never poll less often than this.",
+    task_interval_max_seconds = _seconds(
+        protocol.TASK_INTERVAL_MAX_SECONDS, "Never poll less often than this."
     )
 
     kernel_socket = Bool(
@@ -128,18 +109,9 @@ class HubCreditsApp(ExtensionApp):
             task_interval_max=self.task_interval_max_seconds,
         )
         folder = default_folder() if self.keep_history else None
-        store = (
-            HistoryStore.for_server(folder, hub.api_url, hub.user, hub.server_name)
-            if folder
-            else None
-        )
+        store = folder and HistoryStore.for_server(folder, hub.api_url, hub.user, hub.server_name)
         return CreditsRelay(
-            hub,
-            store=store,
-            timings=timings,
-            reading=self.reading,
-            grace=self.grace_seconds,
-            numbers=numbers,
+            hub, timings, self.reading, self.grace_seconds, numbers=numbers, store=store or None
         )
 
     def initialize_settings(self) -> None:
@@ -149,13 +121,12 @@ class HubCreditsApp(ExtensionApp):
             self.log.error("jupyterlab_hub_credits: cannot read the internal_ssl files: %s", error)
             hub = None
         self.relay = self.make_relay(hub) if hub is not None else None
-        if self.relay is not None:
-            # Registered now: a page's event socket opened later receives them.
-            self.relay.on_change(Signals(self.serverapp.event_logger, self.relay.start))
         self.settings["hub_credits_relay"] = self.relay
         if self.relay is None:
             self.log.info("jupyterlab_hub_credits: not under a hub: idle")
         else:
+            # Registered now: a page's event socket opened later receives them.
+            self.relay.on_change(Signals(self.serverapp.event_logger, self.relay.start))
             self.log.info(
                 "jupyterlab_hub_credits: relaying this server's credits (reading: %s)",
                 self.reading,

@@ -6,18 +6,9 @@
     handle = credits.on_low(save, minutes=5)   # save(snapshot) once per crossing
     handle.cancel()
 
-Kernels ask the relay of their own single-user server, never the hub: the
-relay (this package's server extension, in the same wheel) reads the hub
-once for every tab and kernel of the server and answers
-``GET {base_url}hub-credits/state`` with the last snapshot, the history it
-has seen since the server started and its estimate. So ``now()`` is one
-local request, and where a tab or another kernel was already listening the
-estimate is there at once. ``on_low`` asks the same route on one daemon
-thread, with ``watch=`` (a lease the relay honours by polling the hub while
-it lasts) and the thresholds to judge the level by.
-
-Where the relay is missing (not under a hub, an older server, connection
-refused) the snapshot's state is ``unavailable`` and its reason says why;
+Kernels ask their own server's part (``GET hub-credits/state``), never the
+hub; ``on_low`` asks on one daemon thread with a lease (``watch=``). Without
+a server part the snapshot's state is ``unavailable`` with the reason;
 nothing raises.
 """
 
@@ -41,9 +32,8 @@ CHECK_SECONDS = 5.0
 #: credit-task interval meanwhile.
 LEASE_SECONDS = max(3 * CHECK_SECONDS, 2 * protocol.POLL_DEFAULT_SECONDS)
 
-#: After these, ``on_low`` asks no more.
+#: In these, an ``on_low`` watch asks again only this often (or ends: stopped).
 TERMINAL = frozenset({"unavailable", "stopped"})
-#: An on_low watch that finds no relay asks again this often.
 TERMINAL_RECHECK_SECONDS = 60.0
 
 
@@ -51,10 +41,8 @@ class LowWatch:
     """A registration of ``on_low``; cancel it, or use it as a context manager."""
 
     def __init__(self, credits: Credits, callback, minutes: float):
-        self._credits = credits
-        self.callback = callback
-        self.lead = minutes * 60
-        self.armed = True
+        self._credits, self.callback = credits, callback
+        self.lead, self.armed = minutes * 60, True
 
     def cancel(self) -> None:
         self._credits._unwatch(self)
@@ -74,34 +62,30 @@ class LowWatch:
 
 
 class Credits:
-    """The credits of this server, from its relay.
-
-    ``critical`` / ``warning``: the thresholds (percent of the caps) the
-    level is judged by; ``None`` leaves them to the relay (the extension's
-    defaults).
-    """
+    """The credits of this server, from its relay; ``critical`` / ``warning``:
+    the level's thresholds (percent of the caps; ``None``: the relay's)."""
 
     def __init__(
         self,
         endpoint: Optional[RelayEndpoint] = None,
         *,
-        reason: str = "",
         from_environment: bool = True,
         check_every: float = CHECK_SECONDS,
         lease: Optional[float] = None,
         critical: Optional[float] = None,
         warning: Optional[float] = None,
     ):
+        self._no_relay = "this server has no credits relay"
         if endpoint is None and from_environment:
             try:
                 endpoint = relay_endpoint()
-                reason = reason or no_relay_reason()
+                self._no_relay = no_relay_reason() or self._no_relay
             except (OSError, ssl.SSLError, ValueError) as error:
                 # internal_ssl files this kernel cannot read: no relay, said why.
                 endpoint = None
-                reason = f"the server's TLS files cannot be read here ({type(error).__name__})"
+                name = type(error).__name__
+                self._no_relay = f"the server's TLS files cannot be read here ({name})"
         self._client = RelayClient(endpoint) if endpoint is not None else None
-        self._no_relay = reason or "this server has no credits relay"
         self._check_every = check_every
         self._lease = min(
             lease if lease is not None else max(3 * check_every, LEASE_SECONDS),
@@ -110,7 +94,6 @@ class Credits:
         self._thresholds = {"critical": critical, "warning": warning}
         self._lock = threading.Lock()
         self._watches: list[LowWatch] = []
-        self._last: Optional[Snapshot] = None
         self._thread: Optional[threading.Thread] = None
         self._stop = threading.Event()
 
@@ -123,10 +106,7 @@ class Credits:
             return Snapshot("unavailable", self._no_relay)
         if not (isinstance(timeout, (int, float)) and 0 < timeout < 3600):
             timeout = 5.0
-        snapshot = self._client.state(timeout=timeout, **self._query())
-        with self._lock:
-            self._last = snapshot
-        return snapshot
+        return self._client.state(timeout=timeout, **self._query())
 
     def on_low(self, callback: Callable[[Snapshot], None], minutes: float = 5.0) -> LowWatch:
         """Calls ``callback(snapshot)`` from a background thread once per
@@ -189,12 +169,8 @@ class Credits:
             except Exception as error:  # noqa: BLE001 - the watch keeps working
                 print(f"jupyterlab_hub_credits: on_low check failed: {error!r}")
                 wait = self._check_every
-            if wait is None:
-                with self._lock:
-                    # Leaving (the server stops): a later on_low starts anew.
-                    self._thread = None
-                return
-            if self._stop.wait(wait):
+            if wait is None or self._stop.wait(wait):
+                # The server stops, or close(): ``_run`` lets a later on_low start anew.
                 return
 
     def _watch_once(self) -> Optional[float]:
@@ -203,8 +179,6 @@ class Credits:
         snapshot = self._client.state(**self._query(watch=self._lease))
         if self._stop.is_set():
             return None
-        with self._lock:
-            self._last = snapshot
         self._check(snapshot)
         if snapshot.state == "stopped":
             return None  # the server is stopping: nothing more to save for

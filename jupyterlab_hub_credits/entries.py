@@ -1,17 +1,7 @@
-"""The credit service's REST list, read for one server (pure functions).
-
-``GET {api}/credits`` answers the *owner's* entries, each
-``{"name", "balance", "cap", "grant_value", "grant_interval",
-"grant_last_update", "project"?: {...}}``; it does not say which entry pays
-for this server (the hub matches the server's ``user_options``). The
-per-server stream says that, by sending only the paying entry as
-``{"balance", "cap", "project"?: {"name", "balance", "cap"}}``.
-
-- ``parse_list``: untrusted JSON → valid entries (never raises);
-- ``match_entry``: the entry a per-server snapshot shows, by its numbers;
-- ``choose_entry``: the entry that pays, given the name matched before
-  (the rule the browser's ``chooseEntry`` follows too);
-- ``to_snapshot``: an entry in the per-server snapshot's shape, grants kept.
+"""The credit service's list (``GET {api}/credits``: the owner's entries)
+and the per-server stream's snapshot (only the paying entry, unnamed), read
+field by field; which entry pays (the list does not say: the hub matches
+the server's ``user_options``). Pure functions.
 """
 
 from __future__ import annotations
@@ -41,9 +31,7 @@ class Choice:
 
     def reason(self) -> str:
         """What to tell the user (empty when certain)."""
-        if not self.ambiguous:
-            return ""
-        return Reason("entry_guess", self.name)
+        return Reason("entry_guess", self.name) if self.ambiguous else ""
 
 
 def finite_number(value: Any) -> Optional[float]:
@@ -69,9 +57,8 @@ def _amount(value: Any) -> Optional[float]:
 
 
 def _name(value: Any) -> Optional[str]:
-    if isinstance(value, str) and 0 < _length(value) <= MAX_NAME_LENGTH:
-        return value
-    return None
+    ok = isinstance(value, str) and 0 < _length(value) <= MAX_NAME_LENGTH
+    return value if ok else None
 
 
 def _amounts(raw: Any, named: bool) -> Optional[dict[str, Any]]:
@@ -98,33 +85,19 @@ def _amounts(raw: Any, named: bool) -> Optional[dict[str, Any]]:
     return out
 
 
-def parse_entry(raw: Any) -> Optional[dict[str, Any]]:
-    """One valid list entry, or ``None``."""
-    entry = _amounts(raw, named=True)
+def parse_entry(raw: Any, named: bool = True) -> Optional[dict[str, Any]]:
+    """One valid list entry (``named=False``: a per-server snapshot) with
+    its checked fields only, or ``None``: ``balance`` and ``cap`` (finite,
+    not negative), grants where valid, a named ``project`` when not null."""
+    entry = _amounts(raw, named)
     if entry is None:
         return None
-    if isinstance(raw, dict) and raw.get("project") is not None:
+    if raw.get("project") is not None:
         project = _amounts(raw["project"], named=True)
         if project is None:
             return None
         entry["project"] = project
     return entry
-
-
-def parse_snapshot(raw: Any) -> Optional[dict[str, Any]]:
-    """A per-server snapshot with its checked fields only, or ``None``:
-    ``balance`` and ``cap`` (finite, not negative), grants where valid, and
-    a ``project`` (``name``, ``balance``, ``cap``) when not null."""
-    snapshot = _amounts(raw, named=False)
-    if snapshot is None:
-        return None
-    project = raw.get("project")
-    if project is not None:
-        checked = _amounts(project, named=True)
-        if checked is None:
-            return None
-        snapshot["project"] = checked
-    return snapshot
 
 
 def parse_list(value: Any) -> Optional[list[dict[str, Any]]]:
@@ -147,9 +120,7 @@ def _same(a: Any, b: Any) -> bool:
 def shows(entry: dict[str, Any], snapshot: dict[str, Any]) -> bool:
     """Whether a per-server snapshot shows this entry: the same balance and
     cap, and the same project (name, balance, cap) or none on both sides."""
-    if not (_same(entry.get("balance"), snapshot.get("balance"))):
-        return False
-    if not _same(entry.get("cap"), snapshot.get("cap")):
+    if not all(_same(entry.get(k), snapshot.get(k)) for k in ("balance", "cap")):
         return False
     mine, theirs = entry.get("project"), snapshot.get("project")
     if mine is None or theirs is None:

@@ -1,24 +1,12 @@
-"""When the hub will stop this server, from the balance history: the
-frontend's estimate (``src/model/estimate.ts``), rule for rule, in the
-standard library.
+"""When the hub will stop this server, from the balance history.
 
-The hub's rule (credit service 0.4.2, the credit task): at each task run it
-bills ``bills × billing_value`` and stops the server when that is more than
-user + project balance — not when the balance reaches zero. So what pays
-falls in steps of one bill every billing interval, and the stop comes at the
-first bill that cannot be paid.
-
-The estimate reads the staircase: the bill is the smallest drop, the period
-the time the drops take per bill. It predicts the stop as the first bill the
-balance cannot pay (a range, as far as the samples pin the steps down, plus
-up to one task interval), folds in grants where the hub states them (in the
-prediction, and in the steps read, where a bill in the same task run as a
-grant would hide), and otherwise leaves rises out. Shared vectors generated from the TypeScript
-implementation (``tests/vectors/estimate.json``, ``npm run vectors``) prove
-both give the same numbers.
-
-Times are ms since the epoch, as on the TypeScript side; results use its
-names (``stopAt``, ``periodMs``, ...).
+The hub's rule (credit service 0.4.2): at each task run it bills ``bills ×
+billing_value`` and stops the server when that is more than user + project
+balance — not at zero. So what pays falls in steps of one bill per billing
+interval; the estimate reads that staircase (the bill: the smallest drop;
+the period: the time per bill), folds in the grants the hub states, and
+predicts the first bill that cannot be paid, as a range. Times are ms since
+the epoch (``tests/vectors/estimate.json`` holds the cases).
 """
 
 from __future__ import annotations
@@ -29,6 +17,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Optional
+
+from .entries import finite_number
 
 #: Only samples this recent count: up to six hourly bills.
 WINDOW_MS = 6 * 3600 * 1000
@@ -53,11 +43,6 @@ class GrantPlan:
     #: Grants stop at this much available (the caps).
     cap: float
 
-    @classmethod
-    def from_json(cls, value: Mapping[str, Any]) -> GrantPlan:
-        """From the TypeScript shape ``{value, intervalMs, last, cap}``."""
-        return cls(value["value"], value["intervalMs"], value["last"], value["cap"])
-
 
 Sample = tuple[float, float]
 
@@ -68,33 +53,21 @@ def estimate(
     options: Optional[Mapping[str, float]] = None,
     grants: Sequence[GrantPlan] = (),
 ) -> dict:
-    """The predicted stop, or why there is none.
-
-    ``samples``: ``(ms since the epoch, available)``, oldest first.
-    ``options``: ``windowMs``, ``steadyAfterMs``, ``horizonMs`` (defaults
-    above). ``grants``: what the hub states for what pays (none: rises are
-    left out).
-
-    Returns ``{"kind": "unknown" | "steady"}`` or ``{"kind": "falling",
-    "ratePerMinute", "bill", "periodMs", "msToStop", "stopAt", "earliest",
-    "latest"}``.
-    """
+    """The predicted stop (``{"kind": "falling", "ratePerMinute", "bill",
+    "periodMs", "msToStop", "stopAt", "earliest", "latest"}``), or
+    ``{"kind": "unknown" | "steady"}``, from ``(ms, available)`` samples,
+    oldest first; ``options``: ``windowMs``, ``steadyAfterMs``, ``horizonMs``."""
     chosen = {"windowMs": WINDOW_MS, "steadyAfterMs": STEADY_AFTER_MS, "horizonMs": HORIZON_MS}
     chosen.update(options or {})
-    window, steady_after, horizon = (
-        chosen["windowMs"],
-        chosen["steadyAfterMs"],
-        chosen["horizonMs"],
-    )
+    window, steady_after, horizon = (chosen[k] for k in ("windowMs", "steadyAfterMs", "horizonMs"))
     recent = [(t, a) for t, a in samples if now - window <= t <= now]
     if len(recent) < 2:
         return {"kind": "unknown"}
     steps = _steps(recent, grants)
     last = recent[-1]
     if len(steps) < 2:
-        if last[0] - recent[0][0] >= steady_after and not steps:
-            return {"kind": "steady"}
-        return {"kind": "unknown"}
+        steady = not steps and last[0] - recent[0][0] >= steady_after
+        return {"kind": "steady" if steady else "unknown"}
     gap = _typical_gap(recent)
     stairs = _staircase(steps, gap)
     last_step = steps[-1][0]
@@ -102,10 +75,10 @@ def estimate(
         # Bills stopped coming (the server is free now, or billed elsewhere).
         return {"kind": "steady"}
 
+    end = last[0] + horizon
+
     def at(period: float, slack: float) -> Optional[float]:
-        return _stop_time(
-            last, last_step + slack, stairs["bill"], period, grants, last[0] + horizon
-        )
+        return _stop_time(last, last_step + slack, stairs["bill"], period, grants, end)
 
     stop_at = at(stairs["periodMs"], 0)
     if stop_at is None:
@@ -129,21 +102,16 @@ def estimate(
     }
 
 
-def estimate_for(samples: Sequence[Sample], now: float, entry: Optional[Mapping]) -> dict:
-    """The estimate with the grants ``entry`` (the hub's JSON for what pays,
-    per-server shape, grants where the list states them) folds in."""
-    return estimate(samples, now, None, grant_plans(entry))
-
-
 def grant_plans(entry: Optional[Mapping]) -> list[GrantPlan]:
     """The grants the hub states for what pays (the entry and its project),
-    up to the caps of both: ``grantPlans`` of ``src/model/estimate.ts`` on
-    the hub's JSON (``grant_value``, ``grant_interval`` in seconds,
-    ``grant_last_update`` a naive ISO time in UTC)."""
+    up to the caps of both, from the hub's JSON (``grant_value``,
+    ``grant_interval`` in seconds, ``grant_last_update`` naive ISO in UTC)."""
     if not isinstance(entry, Mapping):
         return []
     project = entry.get("project") if isinstance(entry.get("project"), Mapping) else None
-    cap = _number(entry.get("cap")) + (_number(project.get("cap")) if project else 0)
+    cap = (finite_number(entry.get("cap")) or 0) + (
+        (finite_number(project.get("cap")) or 0) if project else 0
+    )
     plans = []
     for source in (entry, project):
         grant = _grant(source) if source is not None else None
@@ -152,20 +120,11 @@ def grant_plans(entry: Optional[Mapping]) -> list[GrantPlan]:
     return plans
 
 
-def _number(value: Any) -> float:
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-    return value if ok and math.isfinite(value) else 0
-
-
 def _grant(record: Mapping) -> Optional[tuple[float, float, Optional[float]]]:
     """(value, interval s, last ms) when value and interval are usable."""
-    value, interval = record.get("grant_value"), record.get("grant_interval")
-    for number in (value, interval):
-        if not isinstance(number, (int, float)) or isinstance(number, bool):
-            return None
-        if not math.isfinite(number):
-            return None
-    if value < 0 or interval <= 0:
+    value = finite_number(record.get("grant_value"))
+    interval = finite_number(record.get("grant_interval"))
+    if value is None or interval is None or value < 0 or interval <= 0:
         return None
     return value, interval, _timestamp(record.get("grant_last_update"))
 
@@ -183,8 +142,6 @@ def _timestamp(value: Any) -> Optional[float]:
         when = datetime.datetime.fromisoformat(text)
     except ValueError:
         return None
-    if when.tzinfo is None:  # pragma: no cover - made zoned above
-        when = when.replace(tzinfo=datetime.timezone.utc)
     # Milliseconds, as Date.parse reads them (sub-millisecond digits drop).
     ms = math.floor(when.timestamp() * 1000 + 1e-6)
     return ms if ms >= 0 else None
@@ -231,9 +188,7 @@ def _staircase(steps: Sequence[tuple[float, float, float]], gap: float) -> dict:
     """Bill size and period, with how far the period can be off: a step is
     seen at the snapshot after the task run that billed, so it is off only
     where snapshots were missed (a gap longer than usual)."""
-    bill = math.inf
-    for _, _, size in steps:
-        bill = min(bill, size)
+    bill = min(size for _, _, size in steps)
     # The first step's own bills came before the span: count the others.
     paid = 0
     for _, _, size in steps[1:]:

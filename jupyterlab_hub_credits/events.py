@@ -1,18 +1,9 @@
-"""Change signals on Jupyter Server's event bus (``jupyter_events``).
-
-Every JupyterLab page already holds the server's event socket open
-(``api/events/subscribe``; ``app.serviceManager.events`` in JupyterLab 4).
-The server part emits one small event each time its state changes, so a
-page can re-read ``GET hub-credits/state`` instead of holding a connection
-of its own. Any client of the server may ``POST /api/events`` any
-registered schema, a guest included: an event therefore only says *that*
-something changed — a sequence number and the server part's start id —
-never numbers or states.
-
-The schema is registered when the extension loads (a socket that
-subscribed before would never receive it). ``jupyter_events`` 0.12 wants
-the schema's ``version`` as a string, older releases an integer: both are
-tried.
+"""Change signals on Jupyter Server's event bus (``jupyter_events``), which
+every JupyterLab page already holds open. Any client may ``POST`` an event
+of a registered schema, a guest included: an event therefore says only
+*that* something changed (a sequence number and the start id), never
+numbers. Registered when the extension loads; ``jupyter_events`` 0.12 wants
+the schema's version as a string, older ones an integer: both are tried.
 """
 
 from __future__ import annotations
@@ -60,20 +51,13 @@ def register(event_logger: Any) -> bool:
 
 
 class Signals:
-    """Emits ``{seq, start}`` on the event bus at each change of the relay."""
+    """Emits ``{seq, start}`` on the event bus at each change of the relay
+    (whose ``on_change`` keeps a failing emit from breaking the reading)."""
 
     def __init__(self, event_logger: Any, start: str):
         self.start = start
         self._logger: Optional[Any] = event_logger if register(event_logger) else None
 
-    @property
-    def active(self) -> bool:
-        return self._logger is not None
-
     def __call__(self, seq: int) -> None:
-        if self._logger is None:
-            return
-        try:
+        if self._logger is not None:
             self._logger.emit(schema_id=SCHEMA_ID, data={"seq": seq, "start": self.start})
-        except Exception as error:  # noqa: BLE001 - a signal never breaks reading
-            log.debug("jupyterlab_hub_credits: a change event failed: %s", error)

@@ -1,26 +1,9 @@
-"""The relay's routes in the single-user server, all under ``{base_url}hub-credits/``.
-
-- ``GET state[?watch=<s>&wait=1&after=<t>&critical=<pct>&warning=<pct>]``: the
-  state document of ``state.py``, from memory (pages, and running code:
-  ``credits.py``). ``watch`` keeps numbers coming that long; ``watch`` or
-  ``wait`` waits a moment for the first numbers (a page never waits);
-  ``after``: only the history samples after that time.
-  ``seq`` and ``start`` say which change it is (``events.py`` signals each
-  one on Jupyter Server's event bus); ``can_stop``: whether *this requester*
-  may stop the server (the owner only, decided here).
-- ``POST claim[?lease=<s>]``: a visible page wants live numbers (90 s,
-  renewed every 30 s), or with ``lease`` a hidden page or kernel wants
-  numbers for that long (polled). Answers ``{seq, start}``: a page that
-  missed a change event catches up.
-- ``POST reconnect``: a user's explicit *Reconnect*: leaves a terminal
-  state (not signed in, no credit service, stopped); 204.
-- ``POST stop``: the server's owner only (403 for anyone else); asks the
-  credit service to stop this server with the server's own token.
-- ``GET status``: the relay's state and counters.
-
-Jupyter Server's authentication and authorization apply (resource
-``hub-credits``; XSRF for the POST). No route counts as user activity,
-so an open tab never keeps an idle server from being culled.
+"""The server part's routes under ``{base_url}hub-credits/`` (the admin
+guide lists them): ``GET state[?watch=&wait=&after=&critical=&warning=]``,
+``POST claim[?lease=]``, ``POST reconnect``, ``POST stop`` (the owner
+only, decided here from the request's identity), ``GET status``. Jupyter
+Server's authentication and authorization apply (resource ``hub-credits``;
+XSRF for the POSTs); no route counts as user activity.
 """
 
 from __future__ import annotations
@@ -108,11 +91,6 @@ class StateHandler(RelayHandler):
 
 
 class ClaimHandler(RelayHandler):
-    """``POST claim``: a visible page (live numbers for 90 s, then the
-    grace); ``POST claim?lease=<s>``: a hidden page that guards documents,
-    or a kernel, needs numbers for that long, polled (at most the longest
-    watch). Not user activity; nothing kept per page."""
-
     @web.authenticated
     @authorized
     def post(self) -> None:
@@ -143,12 +121,9 @@ class StopHandler(RelayHandler):
         if not self.is_owner:
             raise web.HTTPError(403, "only the server's owner may stop it")
         status, message = await relay.stop_server()
-        if status in (202, 204):
-            self.set_status(202)
-            self.finish(json.dumps({"status": status}))
-        else:
-            self.set_status(502)
-            self.finish(json.dumps({"message": message}))
+        done = status in (202, 204)
+        self.set_status(202 if done else 502)
+        self.finish(json.dumps({"status": status} if done else {"message": message}))
 
 
 def identity_name(user: Any) -> Optional[str]:

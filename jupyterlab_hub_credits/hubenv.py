@@ -1,19 +1,8 @@
-"""The one place the hub's environment becomes URLs and TLS (standard library only).
-
-``jupyterhub-singleuser`` starts this server with ``JUPYTERHUB_API_URL``
-(the hub's internal API URL), ``JUPYTERHUB_API_TOKEN`` (the server's own
-token, owned by the server's owner), ``JUPYTERHUB_USER`` (the owner),
-``JUPYTERHUB_SERVER_NAME``, ``JUPYTERHUB_SERVICE_URL`` (this server's own
-URL, ``http://{ip}:{port}``), ``JUPYTERHUB_SERVICE_PREFIX`` and, with
-``internal_ssl``, ``JUPYTERHUB_SSL_KEYFILE`` / ``CERTFILE`` / ``CLIENT_CA``.
-
-- ``HubEnv``: the hub side, for the relay (``relay.py``): the per-server
-  stream, the REST list ``{api}/credits``, the credit service's stopserver.
-- ``relay_endpoint()``: the relay side, for running code (``credits.py``):
-  the relay's base URL on this server, the token to show it and the TLS
-  context; ``no_relay_reason()`` says why there is none.
-
-The token is never part of a URL or a ``repr``.
+"""The one place the hub's environment (``JUPYTERHUB_*``, set by
+``jupyterhub-singleuser``) becomes URLs and TLS, standard library only:
+``HubEnv`` for the relay's requests to the hub, ``relay_endpoint()`` for
+running code that asks its server part. The token is never part of a URL
+or a ``repr``.
 """
 
 from __future__ import annotations
@@ -33,17 +22,10 @@ RELAY_PREFIX = "hub-credits/"
 SOCKET_VARIABLE = "JUPYTERLAB_HUB_CREDITS_SOCKET"
 
 
-def _segment(value: str) -> str:
-    return quote(value, safe="")
-
-
 def ssl_context_from_environment(env: Mapping[str, str]) -> Optional[ssl.SSLContext]:
-    """The ``internal_ssl`` client context, or ``None`` when the hub uses none.
-
-    As JupyterHub builds it for its own requests (``make_ssl_context``): the
-    internal CA trust bundle verifies the peer, this server's certificate
-    and key identify it (the peers require client certificates).
-    """
+    """The ``internal_ssl`` client context (as JupyterHub's
+    ``make_ssl_context``: the peers require client certificates), or
+    ``None`` when the hub uses none."""
     keyfile = env.get("JUPYTERHUB_SSL_KEYFILE", "")
     certfile = env.get("JUPYTERHUB_SSL_CERTFILE", "")
     if not (keyfile and certfile):
@@ -55,12 +37,9 @@ def ssl_context_from_environment(env: Mapping[str, str]) -> Optional[ssl.SSLCont
 
 
 def loopback_url(url: str) -> str:
-    """A URL to connect to: an empty or wildcard host becomes the loopback address.
-
-    JupyterHub builds ``JUPYTERHUB_SERVICE_URL`` as ``http://{ip}:{port}``;
-    with ``Spawner.ip = ''`` that is ``http://:8888``, which nothing can
-    connect to, and ``0.0.0.0`` / ``::`` are addresses to bind, not to reach.
-    """
+    """A URL to connect to: an empty or wildcard host (``Spawner.ip = ''``
+    gives ``http://:8888``; ``0.0.0.0`` and ``::`` are addresses to bind,
+    not to reach) becomes the loopback address."""
     parts = urlsplit(url)
     host = parts.hostname or ""
     if host not in ("", "0.0.0.0", "::"):
@@ -95,33 +74,23 @@ class HubEnv:
         user = env.get("JUPYTERHUB_USER", "")
         if not (api_url and token and user):
             return None
-        return cls(
-            api_url=api_url,
-            token=token,
-            user=user,
-            server_name=env.get("JUPYTERHUB_SERVER_NAME", ""),
-            ssl_context=ssl_context_from_environment(env),
-        )
+        server = env.get("JUPYTERHUB_SERVER_NAME", "")
+        return cls(api_url, token, user, server, ssl_context_from_environment(env))
 
     def _server_path(self) -> str:
-        path = _segment(self.user)
-        if self.server_name:
-            path += f"/{_segment(self.server_name)}"
-        return path
+        path = quote(self.user, safe="")
+        return f"{path}/{quote(self.server_name, safe='')}" if self.server_name else path
 
     @property
     def stream_url(self) -> str:
-        """The credit service's per-server stream of this server."""
         return f"{self.api_url}/credits/sseserver/{self._server_path()}"
 
     @property
     def list_url(self) -> str:
-        """The credit service's REST list of the owner's entries."""
         return f"{self.api_url}/credits"
 
     @property
     def stop_url(self) -> str:
-        """The credit service's stop of this server (DELETE)."""
         return f"{self.api_url}/credits/stopserver/{self._server_path()}"
 
     @property
@@ -145,9 +114,7 @@ class RelayEndpoint:
         """``route`` of the relay, e.g. ``url("state")``."""
         return f"{self.base_url}{RELAY_PREFIX}{route}"
 
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"token {self.token}"}
+    headers = HubEnv.headers
 
 
 def relay_endpoint(env: Optional[Mapping[str, str]] = None) -> Optional[RelayEndpoint]:
@@ -162,14 +129,12 @@ def relay_endpoint(env: Optional[Mapping[str, str]] = None) -> Optional[RelayEnd
     # replaces that path rather than being appended to it.
     prefix = "/" + (env.get("JUPYTERHUB_SERVICE_PREFIX", "") or "/").lstrip("/")
     socket = env.get(SOCKET_VARIABLE, "")
-    if socket and os.path.exists(socket):
-        # The server's own socket: plain HTTP, no certificate to present.
-        base = urljoin("http://localhost/", prefix)
-        return RelayEndpoint(base if base.endswith("/") else base + "/", token, None, socket)
-    base = urljoin(loopback_url(service), prefix)
-    if not base.endswith("/"):
-        base += "/"
-    return RelayEndpoint(base, token, ssl_context_from_environment(env))
+    if not (socket and os.path.exists(socket)):
+        socket = None
+    # The server's own socket: plain HTTP, no certificate to present.
+    base = urljoin("http://localhost/" if socket else loopback_url(service), prefix)
+    context = None if socket else ssl_context_from_environment(env)
+    return RelayEndpoint(base if base.endswith("/") else base + "/", token, context, socket)
 
 
 def no_relay_reason(env: Optional[Mapping[str, str]] = None) -> str:

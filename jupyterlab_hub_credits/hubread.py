@@ -1,19 +1,8 @@
-"""Reading what the hub sends, strictly and within bounds (no I/O of its own).
-
-Every byte the relay takes from the hub passes through here:
-
-- ``decoded``: a response's body as the hub sent it, decompressed by us with
-  a bound on every step (the relay asks for ``identity``; a proxy may
-  compress anyway, and httpx would inflate a whole chunk at once);
-- ``SseLines``: the server-sent-events framing, with a cap on every line
-  and every event;
-- ``read_json``: RFC 8259 JSON, strictly: UTF-8, no ``NaN``/``Infinity``,
-  every number a finite double, nesting at most ``MAX_DEPTH`` deep;
-- ``server_event`` / ``error_message``: what a per-server stream event and
-  an error body mean, each field of its type (``entries.py`` reads lists).
-
-Nothing here raises anything but ``Unreadable`` (with a reason a user may
-read), whatever the input.
+"""Every byte from the hub, read strictly and within bounds (no I/O):
+bounded decompression (``decoded``), SSE framing with capped lines and
+events (``SseLines``), strict JSON (``read_json``: UTF-8, finite numbers,
+nesting at most ``MAX_DEPTH``), and what a stream event or an error body
+means. Nothing here raises anything but ``Unreadable``.
 """
 
 from __future__ import annotations
@@ -24,7 +13,7 @@ import zlib
 from collections.abc import AsyncIterator
 from typing import Any, Optional
 
-from .entries import parse_snapshot
+from .entries import parse_entry
 from .protocol import MAX_EVENT_BYTES, MAX_MESSAGE_LENGTH
 
 #: Deeper JSON is unreadable (real answers nest three levels).
@@ -107,22 +96,15 @@ def _size(limit: int) -> str:
 
 
 class SseLines:
-    """Server-sent-events framing over decoded bytes, within bounds.
-
-    ``feed`` returns the events completed so far as ``(data, retry_ms)``:
-    ``data`` joins the event's ``data:`` lines, ``retry_ms`` is its
-    ``retry:`` field or ``None``. Comments, ``event:`` and ``id:`` lines are
-    read and left. A line or an event over ``limit`` bytes is ``Unreadable``.
-    """
+    """Server-sent-events framing: ``feed`` returns the events completed so
+    far as ``(data, retry_ms)`` (other fields are left); a line or an event
+    over ``limit`` bytes is ``Unreadable``."""
 
     def __init__(self, limit: int = MAX_EVENT_BYTES):
-        self.limit = limit
-        self._line = bytearray()
+        self.limit, self._line = limit, bytearray()
         self._data: list[bytes] = []
-        self._size = 0
-        self._retry: Optional[int] = None
-        self._cr = False
-        self._started = False
+        self._size, self._retry = 0, None
+        self._cr = self._started = False
 
     def feed(self, chunk: bytes) -> list[tuple[bytes, Optional[int]]]:
         events: list[tuple[bytes, Optional[int]]] = []
@@ -244,8 +226,6 @@ def read_json(data: bytes | str) -> Any:
     try:
         return json.loads(text, parse_float=_float, parse_int=_int, parse_constant=_constant)
     except (ValueError, RecursionError) as error:
-        if isinstance(error, Unreadable):
-            raise
         raise Unreadable(f"the hub's answer is not JSON ({str(error)[:80]})") from None
 
 
@@ -271,7 +251,7 @@ def server_event(data: bytes | str) -> tuple[str, Any]:
         if not isinstance(message, str):
             raise Unreadable("the hub's stop event has no message")
         return "stopped", message[:MAX_MESSAGE_LENGTH]
-    snapshot = parse_snapshot(value)
+    snapshot = parse_entry(value, named=False)
     if snapshot is None:
         raise Unreadable("the hub's snapshot lacks a valid balance or cap")
     return "snapshot", snapshot

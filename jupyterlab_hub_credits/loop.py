@@ -15,7 +15,7 @@ import httpx
 
 from . import protocol
 from .policy import TERMINAL, Verdict
-from .upstream import STABLE_SECONDS, default_ssl_context
+from .upstream import STABLE_SECONDS
 from .waits import cancelled, first, observed
 
 log = logging.getLogger(__name__)
@@ -54,21 +54,14 @@ class ReadingLoop:
                 type(error).__name__,
             )
             log.debug("credits relay: the unexpected failure", exc_info=True)
-            self._fail(
-                Verdict("retry", protocol.Reason("unexpected_error", type(error).__name__)),
-                0.0,
-                self.mode,
-            )
+            reason = protocol.Reason("unexpected_error", type(error).__name__)
+            self._fail(Verdict("retry", reason), 0.0, self.mode)
         finally:
             # Nothing awaited from here on: a claim that came while this
             # task was winding down gets a new one.
             if self._task is asyncio.current_task():
                 self._task = None
-                if (
-                    self.state not in TERMINAL
-                    and self._wanted_mode(self._clock.monotonic()) != "off"
-                ):
-                    self._start()
+                self._touch()
 
     async def _loop(self) -> None:
         # Not even a client is built before the backoff allows (building one
@@ -79,10 +72,6 @@ class ReadingLoop:
             if now >= self._not_before or self._wanted_mode(now) == "off":
                 break
             await first([self._changed.wait()], self._clock, self._not_before - now)
-        timeout = httpx.Timeout(
-            self.timings.heartbeat_timeout, connect=self.timings.connect_timeout
-        )
-        verify = self.hub.ssl_context or default_ssl_context()
         attempt: Optional[asyncio.Task[tuple[Verdict, float]]] = None
         next_try = self._clock.monotonic()
         if self._updated_mono is not None and self._wanted_mode(next_try) == "poll":
@@ -92,11 +81,10 @@ class ReadingLoop:
         try:
             # No idle keep-alive between polls: at thousands of servers those
             # would hold as many sockets open on the hub as streams do.
-            async with httpx.AsyncClient(
-                timeout=timeout,
-                transport=self._transport,
-                follow_redirects=False,
-                verify=verify,
+            async with self._client(
+                timeout=httpx.Timeout(
+                    self.timings.heartbeat_timeout, connect=self.timings.connect_timeout
+                ),
                 limits=httpx.Limits(max_keepalive_connections=0),
             ) as client:
                 while True:
@@ -115,17 +103,16 @@ class ReadingLoop:
                         if mode == "stream":
                             attempt = asyncio.ensure_future(self._stream(client))
                         else:
-                            verdict, hint = await self._poll(client)
-                            next_try = self._after(verdict, hint, "poll")
+                            next_try = self._after(await self._poll(client), 0.0, "poll")
                             if next_try < 0:
                                 return
                             continue
                     self._next_poll = next_try if attempt is None else math.inf
                     waits: list[Awaitable[Any]] = [self._changed.wait()]
+                    deadlines = [t for t in (self._live_until, self._watch_until) if t > now]
                     if attempt is not None:
                         waits.append(attempt)
-                    deadlines = [t for t in (self._live_until, self._watch_until) if t > now]
-                    if attempt is None:
+                    else:
                         deadlines.append(next_try)
                     await first(waits, self._clock, min(deadlines) - now if deadlines else None)
                     if attempt is not None and attempt.done():
@@ -149,7 +136,7 @@ class ReadingLoop:
             # so the entry that pays can be matched.
             if self._snapshot is not None or self.free:
                 self._set_state("polling", self._entry_reason())
-            return max(now if self._failures == 0 else next_try, self._not_before)
+            return max(now if self.failures == 0 else next_try, self._not_before)
         if mode == "stream":
             # Live within a second of a tab becoming visible, even after a
             # failed poll (its wait was a poll period), but never before the
@@ -161,7 +148,7 @@ class ReadingLoop:
         """When the next request may go after one ended; ``-1``: never (terminal)."""
         now = self._clock.monotonic()
         if verdict.kind == "ok":
-            self._failures = 0
+            self.failures = 0
             self._once = False
             return now + self._poll_wait(now)
         if verdict.kind == "refused":
@@ -180,8 +167,8 @@ class ReadingLoop:
             if (
                 mode == "stream"
                 and verdict.state == "stopped"
-                and not self._stop_event
-                and self._failures > 0
+                and not self.stop_event
+                and self.failures > 0
                 and self._stop_checks < self.timings.stop_checks
             ):
                 self._stop_checks += 1
@@ -196,7 +183,7 @@ class ReadingLoop:
         """A terminal answer counts as a failure for the backoff: Reconnects
         pressed again and again reach the hub ever more rarely."""
         self._not_before = now + self._backoff(0.0)
-        self._failures += 1
+        self.failures += 1
         self._once = False
 
     def _fail(self, verdict: Verdict, hint: float, mode: str) -> float:
@@ -204,7 +191,7 @@ class ReadingLoop:
         now = self._clock.monotonic()
         if mode == "stream" and now - self._opened_at >= STABLE_SECONDS:
             # A stream that held a while was a success: start the backoff anew.
-            self._failures = 0
+            self.failures = 0
         self._opened_at = math.inf
         delay = self._backoff(max(verdict.not_before, hint))
         self._not_before = now + delay
@@ -212,7 +199,7 @@ class ReadingLoop:
             # A failed poll comes back no sooner than the next one would:
             # a hub back from a restart sees the usual rate, not a wave.
             delay = max(delay, self._poll_wait(now))
-        self._failures += 1
+        self.failures += 1
         self._once = False
         self._set_state("reconnecting", verdict.reason)
         self._notify_news()

@@ -49,11 +49,7 @@ class Verdict:
 
 
 def classify(
-    status: int,
-    content_type: str,
-    saw_event: bool,
-    retry_after: Optional[str],
-    now: float,
+    status: int, content_type: str, saw_event: bool, retry_after: Optional[str], now: float
 ) -> Verdict:
     """The status-code policy for a credits stream. ``saw_event``: whether
     this stream delivered a snapshot before (a 404 then means the hub
@@ -70,11 +66,8 @@ def classify(
     if status in (409, 424):
         return _end("stopped", Reason("server_not_running"))
     if status == 429 or status >= 500:
-        return Verdict(
-            "retry",
-            Reason("hub_http", status),
-            not_before=retry_after_seconds(retry_after, now),
-        )
+        wait = retry_after_seconds(retry_after, now)
+        return Verdict("retry", Reason("hub_http", status), not_before=wait)
     if status != 200:
         return _end("unavailable", Reason("hub_unexpected", status))
     kind = content_type.lower()
@@ -82,10 +75,7 @@ def classify(
         # A login page delivered in place of the stream.
         return Verdict("refused", Reason("hub_login_page"))
     if not kind.startswith("text/event-stream"):
-        return _end(
-            "unavailable",
-            Reason("not_a_stream", kind or Reason("no_content_type")),
-        )
+        return _end("unavailable", Reason("not_a_stream", kind or Reason("no_content_type")))
     return Verdict("open")
 
 

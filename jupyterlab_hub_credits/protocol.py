@@ -1,13 +1,10 @@
-"""The numbers and words the browser and the server side share, read from
-the files they are written in.
-
+"""The numbers and words the browser and the server side share:
 ``src/protocol.json`` (numbers, codes) and ``src/reasons.json`` (the
-reasons' English templates) are the only places they are written: the
-TypeScript side imports it, the wheel carries a copy inside this package
-(hatch ``force-include``), and a source checkout reads the original. The
-settings schema still holds the defaults of what users can set; these are
-the defaults for code that runs without settings (the relay's traitlets,
-the kernel API).
+reasons' English), the only places they are written. The TypeScript side
+imports them; the wheel carries a copy inside this package (hatch
+``force-include``), a source checkout reads the originals. They are the
+defaults for code that runs without settings (the relay's traitlets, the
+kernel API); the settings schema holds those of what users can set.
 """
 
 from __future__ import annotations
@@ -35,15 +32,11 @@ def load(name: str = "protocol.json") -> dict[str, Any]:
 PROTOCOL = load()
 TIMINGS: dict[str, float] = PROTOCOL["timings"]
 READING: dict[str, float] = PROTOCOL["reading"]
-
-VERSION: int = PROTOCOL["version"]
 #: No line or event the hub sends comes near this (1 MB).
 MAX_EVENT_BYTES: int = PROTOCOL["maxEventBytes"]
 MAX_ENTRIES: int = PROTOCOL["maxEntries"]
 MAX_NAME_LENGTH: int = PROTOCOL["maxNameLength"]
 MAX_MESSAGE_LENGTH: int = PROTOCOL["maxMessageLength"]
-#: The hub writes a bare keepalive this often.
-KEEPALIVE_SECONDS: float = PROTOCOL["keepaliveSeconds"]
 
 POLL_DEFAULT_SECONDS: float = READING["pollDefaultSeconds"]
 POLL_MIN_SECONDS: float = READING["pollMinSeconds"]

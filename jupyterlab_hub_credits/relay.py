@@ -25,19 +25,16 @@ from .hubenv import HubEnv
 from .loop import ReadingLoop
 from .policy import DEFAULT_TIMINGS, TERMINAL, Timings
 from .rule import DEFAULT_READING, Reading, ReadingRule
-from .store import HistoryStore
+from .store import HISTORY_LIMIT, HistoryStore
 from .upstream import HubRequests
 from .waits import Clock, cancelled, first
 
 log = logging.getLogger(__name__)
 
 READINGS = ("auto", "poll")
-#: Samples kept for the history of ``GET state`` (since the server started).
-HISTORY_LIMIT = 2000
 #: Stream snapshot gaps kept to infer the task interval.
 GAPS_KEPT = 15
 FREE_REASON = protocol.Reason("free")
-#: A visible page's claim holds this long (it renews it every 30 s).
 CLAIM_SECONDS = protocol.CLAIM_SECONDS
 
 
@@ -59,74 +56,55 @@ class CreditsRelay(ReadingLoop, ReadingRule, HubRequests):
     ):
         if reading not in READINGS:
             raise ValueError(f"reading must be one of {READINGS}, not {reading!r}")
-        self.hub = hub
-        self.timings = timings
-        self.reading = reading
-        self.grace = grace
-        self.numbers = numbers
-        #: The most bytes of one line, event or body taken from the hub.
-        self.limit = limit
-        self._transport = transport
-        self._random = random
-        self._clock = clock or Clock()
+        self.hub, self.timings, self.reading, self.grace = hub, timings, reading, grace
+        self.numbers, self.limit = numbers, limit  # limit: bytes of a line, event or body
+        self._transport, self._random, self._clock = transport, random, clock or Clock()
         self._task: Optional[asyncio.Task[None]] = None
         self._changed_event: Optional[asyncio.Event] = None
         self._news: list[asyncio.Future[None]] = []
-        #: Until when (monotonic) the pages' claims (with the grace) and the
-        #: leases and watches hold.
-        self._live_until = 0.0
-        self._watch_until = 0.0
+        # Until when (monotonic) the pages' claims (with the grace) and the
+        # leases and watches hold.
+        self._live_until = self._watch_until = 0.0
         self._once = False
-        self.mode = "off"
-        self.state = "connecting"
-        self.reason = ""
-        #: When the state was entered (epoch s).
-        self.since = self._clock.time()
+        self.mode, self.state, self.reason = "off", "connecting", ""
+        self.since = self._clock.time()  # when the state was entered
         self.entry: Optional[Choice] = None
-        #: The valid entries of the last list the hub answered, and whether
-        #: one was read (a stream states no names and no grants: the list is
-        #: read once, at least the backoff base after the stream opened).
+        # The valid entries of the last list the hub answered, and whether
+        # one was read (a stream states no names and no grants: the list is
+        # read once, at least the backoff base after the stream opened).
         self._listed: list[dict[str, Any]] = []
-        self._learned = False
-        self.free = False
+        self._learned = self.free = False
         self._snapshot: Optional[dict[str, Any]] = None
-        #: When the last snapshot arrived (epoch s / monotonic s).
-        self.updated: Optional[float] = None
+        self.updated: Optional[float] = None  # the last numbers (epoch s, then monotonic)
         self._updated_mono: Optional[float] = None
         self.history: deque[tuple[float, float]] = deque(maxlen=HISTORY_LIMIT)
-        #: The history on disk: what the last run of the server saw comes back.
+        # What the last run of the server saw comes back from disk.
         self._store = store
         if store is not None:
             self.history.extend(store.load(self._clock.time()))
         self._gaps: deque[float] = deque(maxlen=GAPS_KEPT)
-        #: The per-server snapshot the stream sent last, and whether a
-        #: poll has been matched against it yet.
+        # The per-server snapshot the stream sent last, whether a poll has
+        # been matched against it yet, and the name matched.
         self._streamed: Optional[dict[str, Any]] = None
         self._streamed_unmatched = False
         self._matched: Optional[str] = None
-        #: Failed attempts in a row and the earliest time (monotonic) of the
-        #: next hub request: the relay's, kept across runs of its loop,
-        #: claims, watches and ``GET state``.
-        self._failures = 0
-        self._not_before = 0.0
-        #: When the next poll goes (monotonic; ``inf``: none planned).
-        self._next_poll = math.inf
-        self._hint = 0.0
-        #: When the current stream opened (monotonic; ``inf``: none open).
-        self._opened_at = math.inf
+        # Failed attempts in a row and the earliest time (monotonic) of the
+        # next hub request, kept across runs of the loop, claims, watches
+        # and ``GET state``; then the next poll and when the stream opened
+        # (``inf``: none).
+        self.failures, self._not_before, self._hint = 0, 0.0, 0.0
+        self._next_poll = self._opened_at = math.inf
         self._stop_checks = 0
-        #: Why the hub refused this server's stream, if it did: claims are
-        #: polled from then on.
+        # Why the hub refused this server's stream, if it did: claims are
+        # polled from then on.
         self.stream_refused: Optional[str] = None
         self._saw_event = False
-        self._stop_event = False
-        #: Hub requests over the relay's life: stream connections and polls.
-        self.connections = 0
-        self.polls = 0
-        #: Each change of what ``GET state`` answers counts up ``seq``;
-        #: ``start`` names this run of the server part (a restart changes it).
-        self.seq = 0
-        self.start = uuid.uuid4().hex
+        # Whether the hub said it stopped the server (its words are the reason).
+        self.stop_event = False
+        self.connections = self.polls = 0  # hub requests over the relay's life
+        # Each change of what ``GET state`` answers counts up ``seq``;
+        # ``start`` names this run of the server part (a restart changes it).
+        self.seq, self.start = 0, uuid.uuid4().hex
         self._on_change: list[Callable[[int], None]] = []
 
     # -- who needs numbers --------------------------------------------------
@@ -140,6 +118,7 @@ class CreditsRelay(ReadingLoop, ReadingRule, HubRequests):
         self._on_change.append(callback)
 
     def _changed_now(self) -> None:
+        self._notify_news()
         self.seq += 1
         for callback in self._on_change:
             try:
@@ -154,7 +133,7 @@ class CreditsRelay(ReadingLoop, ReadingRule, HubRequests):
             return False
         # The failure count stays: only a success resets it.
         self._stop_checks = 0
-        self._stop_event = False
+        self.stop_event = False
         self.stream_refused = None
         self._set_state("connecting")
         self._touch()
@@ -187,12 +166,8 @@ class CreditsRelay(ReadingLoop, ReadingRule, HubRequests):
         return stale
 
     async def fresh(self, watch: float = 0.0, timeout: Optional[float] = None) -> None:
-        """For ``GET state``: numbers as fresh as the reading rule gives.
-
-        With ``watch``, keeps them coming for that long. When nothing reads
-        and nothing recent is known, polls once. Waits (at most ``timeout``)
-        for the first answer when there is none yet.
-        """
+        """For ``GET state``: ``watch`` and ``kick``, then waits (at most
+        ``timeout``) for the first answer when there is none yet."""
         self.watch(watch)
         if not self.kick():
             return
@@ -235,15 +210,12 @@ class CreditsRelay(ReadingLoop, ReadingRule, HubRequests):
     @property
     def task_interval(self) -> Optional[float]:
         """The hub's credit-task interval as the stream's snapshots show it."""
-        if not self._gaps:
-            return None
-        return statistics.median(self._gaps)
+        return statistics.median(self._gaps) if self._gaps else None
 
     def paying(self) -> Optional[dict[str, Any]]:
         """The last snapshot with the grants the list states for its entry
         (what the estimate folds in; a stream snapshot states none)."""
-        snapshot = self.snapshot
-        listed = self.entry
+        snapshot, listed = self.snapshot, self.entry
         if snapshot is None or listed is None or listed.name != self._matched:
             return snapshot
         return with_grants(snapshot, to_snapshot(listed.entry))
@@ -279,15 +251,6 @@ class CreditsRelay(ReadingLoop, ReadingRule, HubRequests):
         wait = at - self._clock.monotonic()
         return self._clock.time() + wait if math.isfinite(wait) and wait > 0 else None
 
-    @property
-    def failures(self) -> int:
-        return self._failures
-
-    @property
-    def stop_event(self) -> bool:
-        """Whether the hub said it stopped the server (its words are the reason)."""
-        return self._stop_event
-
     def status(self) -> dict[str, Any]:
         """For the status route: no token, no URL with credentials."""
         return {
@@ -316,31 +279,20 @@ class CreditsRelay(ReadingLoop, ReadingRule, HubRequests):
             if state != self.state:
                 self.since = self._clock.time()
             self.state, self.reason = state, reason
-            self._notify_news()
             self._changed_now()
 
-    def _deliver(self, snapshot: dict[str, Any]) -> None:
+    def _deliver(self, snapshot: Optional[dict[str, Any]]) -> None:
+        """New numbers, or ``None``: no entry pays for this server (free)."""
         self._once = False
         self._snapshot = snapshot
-        self.updated = self._clock.time()
-        self._updated_mono = self._clock.monotonic()
-        amount = available(snapshot)
-        if amount is not None:
+        self.updated, self._updated_mono = self._clock.time(), self._clock.monotonic()
+        if snapshot is None:
+            self.entry, self.free, self._listed = None, True, []
+            self._set_state("polling", FREE_REASON)
+        elif (amount := available(snapshot)) is not None:
             self.history.append((self.updated, amount))
             if self._store is not None:
                 self._store.maybe_save(self.history, self.updated, self._clock.monotonic())
-        self._notify_news()
-        self._changed_now()
-
-    def _deliver_free(self) -> None:
-        self._once = False
-        self.entry, self.free = None, True
-        self._listed = []
-        self._snapshot = None
-        self.updated = self._clock.time()
-        self._updated_mono = self._clock.monotonic()
-        self._set_state("polling", FREE_REASON)
-        self._notify_news()
         self._changed_now()
 
     def _notify_news(self) -> None:

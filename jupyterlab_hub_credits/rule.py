@@ -24,7 +24,6 @@ class Reading:
     restart_spread_max: float = protocol.RESTART_SPREAD_MAX_SECONDS
 
 
-#: The defaults (protocol.json).
 DEFAULT_READING = Reading()
 
 
@@ -34,11 +33,9 @@ class ReadingRule:
     def _wanted_mode(self, now: float) -> str:
         """``stream`` while a page's claim (and its grace) holds, ``poll``
         while a lease or a kernel's watch does, ``off`` otherwise."""
-        live = now < self._live_until
-        watching = now < self._watch_until or self._once
-        if live:
+        if now < self._live_until:
             return "poll" if self._polls_for_live() else "stream"
-        return "poll" if watching else "off"
+        return "poll" if now < self._watch_until or self._once else "off"
 
     def _polls_for_live(self) -> bool:
         """Claims are polled too: the admin's setting, or a hub that
@@ -49,12 +46,11 @@ class ReadingRule:
     def poll_period(self, now: Optional[float] = None) -> float:
         """The wait between polls before jitter (see protocol.json "reading")."""
         now = self._clock.monotonic() if now is None else now
-        interval = self.task_interval
-        n = self.numbers
+        interval, n = self.task_interval, self.numbers
         low = self._poll_floor(now)
-        # As pollPeriodMs in reading.ts: the default before the interval is
-        # known (at 5,000 servers, visible tabs polling every 10 s saturated
-        # the hub: each poll also writes the token's last activity).
+        # The default before the interval is known (at 5,000 servers, visible
+        # tabs polling every 10 s saturated the hub: each poll writes the
+        # token's last activity).
         base = n.poll_default if interval is None else interval
         return min(max(base, low), max(n.task_interval_max, low))
 
@@ -70,18 +66,12 @@ class ReadingRule:
         return replace(self.timings, backoff_base=base, backoff_cap=cap)
 
     def _backoff(self, hint: float) -> float:
-        """The wait before the next request after ``self._failures`` failures.
-
-        Never shorter than the backoff base, which doubles with each failure
-        (up to the cap): no two requests closer than the first window, and
-        a failing hub is asked ever more rarely. On top, a jitter as wide as
-        the restart spread (``_spread``), so servers that lost the hub
-        together come back spread over it. Never shorter than the hub's
-        ``Retry-After`` within [base, cap]."""
-        spread = self._spread()
-        timings = self.timings
+        """The wait after ``self.failures`` failures: the base doubled per
+        failure (up to the cap), plus a jitter as wide as the restart spread,
+        never shorter than the hub's ``Retry-After`` within [base, cap]."""
+        spread, timings = self._spread(), self.timings
         cap = spread.backoff_cap
-        low = min(cap, timings.backoff_base * timings.backoff_factor ** min(self._failures, 64))
+        low = min(cap, timings.backoff_base * timings.backoff_factor ** min(self.failures, 64))
         width = max(spread.backoff_base, low)
         asked = min(max(hint, timings.backoff_base), cap) if hint > 0 else 0.0
         return max(min(cap, low + self._random() * width), asked)
@@ -91,10 +81,9 @@ class ReadingRule:
         return max(self.poll_period(now) * self._jitter(), self._poll_floor(now))
 
     def _poll_floor(self, now: float) -> float:
-        n = self.numbers
         if self._polls_for_live() and now < self._live_until:
-            return n.visible_poll_min
-        return n.poll_min
+            return self.numbers.visible_poll_min
+        return self.numbers.poll_min
 
     def _jitter(self) -> float:
         return 0.5 + self._random()

@@ -6,7 +6,6 @@ library only; nothing raises into user code."""
 from __future__ import annotations
 
 import http.client
-import math
 import socket
 import time
 import urllib.parse
@@ -14,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from . import protocol
-from .entries import finite_number
+from .entries import finite_number, parse_entry
 from .hubenv import RelayEndpoint
 from .hubread import Unreadable, read_json
 
@@ -26,12 +25,10 @@ REQUEST_TIMEOUT = protocol.TIMINGS["connectTimeoutSeconds"]
 class Snapshot:
     """What pays for this server, and when the hub will stop it."""
 
-    #: ``live`` (streamed), ``polling`` (fresh as of the last poll),
-    #: ``waiting`` (no numbers from the hub yet), ``connecting``,
-    #: ``reconnecting``, ``stopped``, ``unavailable`` (not under a hub, no
-    #: relay, no credit service), ``unauthorized``, ``unreachable``.
+    #: ``live`` (streamed), ``polling``, ``connecting``, ``reconnecting``,
+    #: ``stopped``, ``unavailable`` (not under a hub, no relay, no credit
+    #: service), ``unauthorized``, ``unreachable``; ``reason`` (never a token) says why.
     state: str
-    #: Why the state is what it is (never holds a token).
     reason: str = ""
     #: User plus project balance: what pays for this server.
     available: Optional[float] = None
@@ -42,8 +39,7 @@ class Snapshot:
     project_cap: Optional[float] = None
     #: Credits per minute, while falling.
     rate_per_minute: Optional[float] = None
-    #: When the hub is predicted to stop the server (seconds since the
-    #: epoch), and no earlier than / no later than.
+    #: When the hub is predicted to stop the server (epoch s), and its range.
     stop_at: Optional[float] = None
     earliest: Optional[float] = None
     latest: Optional[float] = None
@@ -53,8 +49,7 @@ class Snapshot:
     level: Optional[str] = None
     #: No credit entry pays for this server.
     free: bool = False
-    #: The entry that pays, where the relay chose it from the list, and
-    #: whether that was a guess.
+    #: The entry that pays, where the relay chose it, and whether that was a guess.
     entry: Optional[str] = None
     ambiguous: bool = False
 
@@ -65,13 +60,13 @@ class Snapshot:
 
     def text(self) -> str:
         """What the status bar shows, e.g. ``Credits: 95 / 100 · community1: 10 / 60``."""
-        if self.state in ("unavailable", "unauthorized", "unreachable", "stopped"):
-            words = {
-                "unavailable": "not available here",
-                "unauthorized": "not signed in",
-                "unreachable": "cannot be read here",
-                "stopped": "server stopped",
-            }
+        words = {
+            "unavailable": "not available here",
+            "unauthorized": "not signed in",
+            "unreachable": "cannot be read here",
+            "stopped": "server stopped",
+        }
+        if self.state in words:
             return f"Credits: {words[self.state]}"
         if self.free:
             return "Credits: this server is free"
@@ -131,31 +126,23 @@ def snapshot_of(document: Any) -> Snapshot:
         "entry": entry.get("name") if isinstance(entry.get("name"), str) else None,
         "ambiguous": entry.get("ambiguous") is True,
     }
-    numbers = document.get("snapshot")
-    if isinstance(numbers, dict):
-        balance, cap = _number(numbers.get("balance")), _number(numbers.get("cap"))
-        if balance is not None and cap is not None:
-            project = numbers.get("project") if isinstance(numbers.get("project"), dict) else None
-            fields.update(balance=balance, cap=cap, available=balance)
-            if project is not None:
-                name = project.get("name")
-                fields.update(
-                    project=name if isinstance(name, str) else "",
-                    project_balance=_number(project.get("balance")) or 0.0,
-                    project_cap=_number(project.get("cap")) or 0.0,
-                )
-                total = balance + fields["project_balance"]
-                fields["available"] = total if math.isfinite(total) else None
+    # As the relay reads the hub's snapshots (what it writes passed that).
+    numbers = parse_entry(document.get("snapshot"), named=False)
+    if numbers is not None:
+        project = numbers.get("project")
+        if project is not None:
+            fields.update(project=project["name"], project_balance=float(project["balance"]))
+            fields["project_cap"] = float(project["cap"])
+        balance = float(numbers["balance"])
+        total = balance + fields.get("project_balance", 0.0)
+        fields.update(balance=balance, cap=float(numbers["cap"]), available=_number(total))
     guess = document.get("estimate")
     if isinstance(guess, dict) and guess.get("kind") == "falling":
         times = {key: _number(guess.get(key)) for key in ("stopAt", "earliest", "latest")}
         if None not in times.values() and all(abs(t) < 1e15 for t in times.values()):
-            fields.update(
-                stop_at=times["stopAt"] / 1000,
-                earliest=times["earliest"] / 1000,
-                latest=times["latest"] / 1000,
-                rate_per_minute=_number(guess.get("ratePerMinute")),
-            )
+            stop_at, earliest, latest = (times[key] / 1000 for key in times)
+            rate = _number(guess.get("ratePerMinute"))
+            fields.update(stop_at=stop_at, earliest=earliest, latest=latest, rate_per_minute=rate)
     return Snapshot(**fields)
 
 
@@ -204,16 +191,15 @@ class RelayClient:
         asked = {key: f"{value:g}" for key, value in query.items() if value is not None}
         if asked:
             path += "?" + urllib.parse.urlencode(asked)
+        limit = timeout or self.timeout
+        conn: http.client.HTTPConnection
         if self.endpoint.socket:
-            conn: http.client.HTTPConnection = _UnixConnection(
-                self.endpoint.socket, timeout=timeout or self.timeout
-            )
+            conn = _UnixConnection(self.endpoint.socket, timeout=limit)
         elif url.scheme == "https":
-            conn: http.client.HTTPConnection = http.client.HTTPSConnection(
-                url.netloc, timeout=timeout or self.timeout, context=self.endpoint.ssl_context
-            )
+            context = self.endpoint.ssl_context
+            conn = http.client.HTTPSConnection(url.netloc, timeout=limit, context=context)
         else:
-            conn = http.client.HTTPConnection(url.netloc, timeout=timeout or self.timeout)
+            conn = http.client.HTTPConnection(url.netloc, timeout=limit)
         self._conn = conn
         try:
             conn.request(

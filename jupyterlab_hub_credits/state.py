@@ -1,12 +1,6 @@
-"""What ``GET hub-credits/state`` answers: the relay's state as one code of
-the shared list, every entry, the history and the estimate.
-
-One document for the page and for kernels, from memory: nothing here waits
-for the hub. Codes (``protocol.json`` ``states``): the server part says
-``connecting``, ``live``, ``polling``, ``reconnecting``, ``unavailable``,
-``unreachable`` or ``stopped``; the page adds what only it can see
-(``offline``, ``disconnected``, ``noextension``, ``unauthorized``,
-``disabled``).
+"""What ``GET hub-credits/state`` answers, from memory (nothing here waits
+for the hub): the relay's state as a code of ``protocol.json``'s list with
+its reason, every entry, the history and the estimate.
 """
 
 from __future__ import annotations
@@ -18,7 +12,7 @@ from typing import Any, Optional
 
 from . import protocol
 from .entries import available
-from .estimate import estimate_for
+from .estimate import estimate, grant_plans
 from .relay import CreditsRelay
 
 log = logging.getLogger(__name__)
@@ -64,19 +58,9 @@ def state_json(
     except Exception as error:  # noqa: BLE001 - GET state always answers
         log.warning("hub credits: the state could not be written: %s", type(error).__name__)
         reason = protocol.Reason("state_unwritable", type(error).__name__)
-        return json.dumps(
-            {
-                "state": "unreachable",
-                "reason": reason,
-                "why": protocol.why(reason),
-                "snapshot": None,
-                "entries": [],
-                "free": False,
-                "history": [],
-                "estimate": None,
-                "now": now,
-            }
-        )
+        # The readers (the page, ``snapshot_of``) default every field left out.
+        why = protocol.why(reason)
+        return json.dumps({"state": "unreachable", "reason": reason, "why": why, "now": now})
 
 
 def _finite(value: Any) -> Any:
@@ -96,11 +80,9 @@ def _finite(value: Any) -> Any:
 
 
 def level_of(snapshot: Optional[dict[str, Any]], critical: float, warning: float) -> Optional[str]:
-    """``ok`` / ``warning`` / ``critical`` from the share of the caps left
-    (``levelOf`` of ``src/model/levels.ts``), ``None`` without numbers."""
-    if snapshot is None:
-        return None
-    amount = available(snapshot)
+    """``ok`` / ``warning`` / ``critical`` from the share of the caps left,
+    ``None`` without numbers."""
+    amount = None if snapshot is None else available(snapshot)
     if amount is None:
         return None
     cap = snapshot.get("cap", 0) or 0
@@ -127,7 +109,7 @@ def state_document(
     if snapshot is not None and relay.history:
         samples = [(t * 1000, a) for t, a in relay.history]
         try:
-            prediction = estimate_for(samples, now * 1000, relay.paying())
+            prediction = estimate(samples, now * 1000, None, grant_plans(relay.paying()))
         except (ArithmeticError, ValueError):
             # Valid but extreme numbers (a cap of 1e308): no estimate, the rest stays.
             prediction = None

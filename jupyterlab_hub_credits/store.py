@@ -1,11 +1,8 @@
-"""The balance history on disk, so that it outlives a server restart.
-
-Pages kept it in ``localStorage`` for 24 hours; the server part keeps it
-instead, in a small file in Jupyter's data directory, one per hub, owner
-and server (the name is a hash: no user name in a file name). At most
-``limit`` samples of the last 24 hours; written at most once a minute and
-when the server stops, atomically; a file that cannot be read or written
-is no history, never an error.
+"""The balance history on disk, so that it outlives a server restart: one
+small file per hub, owner and server in Jupyter's data directory (a hashed
+name), the last 24 hours, written at most once a minute and at the stop,
+atomically. A file that cannot be read or written is no history, never an
+error.
 """
 
 from __future__ import annotations
@@ -26,6 +23,8 @@ log = logging.getLogger(__name__)
 
 #: Samples older than this are dropped (what localStorage kept).
 KEEP_SECONDS = 24 * 3600.0
+#: Samples kept, in memory (``GET state``'s history) and on disk.
+HISTORY_LIMIT = 2000
 #: At most one write per this many seconds while numbers come.
 SAVE_EVERY_SECONDS = 60.0
 VERSION = 1
@@ -34,7 +33,7 @@ VERSION = 1
 class HistoryStore:
     """``(time, available)`` samples of one server, on disk."""
 
-    def __init__(self, path: Path, limit: int = 2000):
+    def __init__(self, path: Path, limit: int = HISTORY_LIMIT):
         self.path = path
         self.limit = limit
         self._saved_at = -math.inf
@@ -55,9 +54,7 @@ class HistoryStore:
         if not isinstance(document, dict) or document.get("version") != VERSION:
             return []
         samples = document.get("samples")
-        if not isinstance(samples, list):
-            return []
-        return self._kept(samples, now)
+        return self._kept(samples, now) if isinstance(samples, list) else []
 
     def _kept(self, samples: Iterable[object], now: float) -> list[tuple[float, float]]:
         out: list[tuple[float, float]] = []
@@ -65,7 +62,7 @@ class HistoryStore:
             if not (isinstance(sample, (list, tuple)) and len(sample) == 2):
                 continue
             t, amount = sample
-            if not all(_finite(x) for x in (t, amount)):
+            if finite_number(t) is None or finite_number(amount) is None:
                 continue
             if now - KEEP_SECONDS <= t <= now + 60:
                 out.append((float(t), float(amount)))
@@ -95,10 +92,6 @@ class HistoryStore:
             log.debug("jupyterlab_hub_credits: the history was not saved: %s", error)
             return False
         return True
-
-
-def _finite(value: object) -> bool:
-    return finite_number(value) is not None
 
 
 def default_folder() -> Optional[str]:

@@ -42,19 +42,19 @@ STABLE_SECONDS = 60.0
 class HubRequests:
     """The requests ``CreditsRelay`` makes (it holds the state they use)."""
 
+    def _client(self, **options) -> httpx.AsyncClient:
+        verify = self.hub.ssl_context or default_ssl_context()
+        return httpx.AsyncClient(
+            transport=self._transport, follow_redirects=False, verify=verify, **options
+        )
+
     async def stop_server(self) -> tuple[int, str]:
         """Asks the credit service to stop this server (``DELETE stopserver``)
         with the server's token. Returns the hub's status (0: no answer) and
         what went wrong, if anything."""
-        verify = self.hub.ssl_context or default_ssl_context()
 
         async def ask() -> tuple[int, bytes]:
-            async with httpx.AsyncClient(
-                timeout=self.timings.connect_timeout,
-                transport=self._transport,
-                follow_redirects=False,
-                verify=verify,
-            ) as client:
+            async with self._client(timeout=self.timings.connect_timeout) as client:
                 headers = {**self.hub.headers, **PLAIN}
                 async with client.stream("DELETE", self.hub.stop_url, headers=headers) as answer:
                     try:
@@ -83,51 +83,33 @@ class HubRequests:
     async def _stream(self, client: httpx.AsyncClient) -> tuple[Verdict, float]:
         """One stream connection; returns how it ended and the ``retry:`` hint."""
         self.connections += 1
-        self._hint = 0.0
-        self._opened_at = math.inf
+        self._hint, self._opened_at = 0.0, math.inf
+        headers = {**self.hub.headers, **PLAIN, "Accept": "text/event-stream"}
         request = client.build_request(
-            "GET",
-            self.hub.stream_url,
-            headers={
-                **self.hub.headers,
-                **PLAIN,
-                "Accept": "text/event-stream",
-                "Cache-Control": "no-cache",
-            },
+            "GET", self.hub.stream_url, headers={**headers, "Cache-Control": "no-cache"}
         )
         try:
             response = await Watchdog(self._clock, self.timings.connect_timeout).run(
                 client.send(request, stream=True)
             )
-        except Late:
-            return Verdict("retry", Reason("no_response")), 0.0
-        except httpx.HTTPError as error:
-            return Verdict("retry", Reason("network_error", type(error).__name__)), 0.0
+        except (Late, httpx.HTTPError) as error:
+            return _retry(error), 0.0
         try:
-            verdict = classify(
-                response.status_code,
-                response.headers.get("content-type", ""),
-                self._saw_event,
-                response.headers.get("retry-after"),
-                self._clock.time(),
-            )
-            if verdict.kind == "end" and verdict.state == "unavailable":
-                if response.status_code != 404:
-                    # Only a 404 says "no credit service"; any other answer
-                    # the reader cannot use is a failure like any other.
-                    verdict = Verdict("retry", verdict.reason)
+            status, answer = response.status_code, response.headers
+            kind, after = answer.get("content-type", ""), answer.get("retry-after")
+            verdict = classify(status, kind, self._saw_event, after, self._clock.time())
+            if verdict.kind == "end" and verdict.state == "unavailable" and status != 404:
+                # Only a 404 says "no credit service"; any other answer the
+                # reader cannot use is a failure like any other.
+                verdict = Verdict("retry", verdict.reason)
             if verdict.kind != "open":
                 return verdict, 0.0
             self._opened_at = self._clock.monotonic()
             self._set_state("live")
             watchdog = Watchdog(self._clock, self.timings.heartbeat_timeout)
             return await watchdog.run(self._read_stream(response, watchdog, client)), self._hint
-        except Late:
-            return Verdict("retry", Reason("hub_silent")), self._hint
-        except Unreadable as error:
-            return Verdict("retry", Reason("unreadable", error)), self._hint
-        except httpx.HTTPError as error:
-            return Verdict("retry", Reason("connection_lost", type(error).__name__)), self._hint
+        except (Late, Unreadable, httpx.HTTPError) as error:
+            return _retry(error, "hub_silent", "connection_lost"), self._hint
         finally:
             await closed(response)
 
@@ -147,22 +129,19 @@ class HubRequests:
                     continue
                 kind, value = server_event(data)
                 if kind == "stopped":
-                    self._stop_event = True
+                    self.stop_event = True
                     return Verdict("end", value, state="stopped")
                 # The first snapshot comes on connect, at any phase of the
                 # credit task: gaps count from the second one on.
                 now = self._clock.monotonic()
                 if seen >= 2 and last is not None and now - last >= MIN_GAP_SECONDS:
                     self._gaps.append(now - last)
-                seen += 1
-                last = now
+                seen, last = seen + 1, now
                 self._saw_event = True
                 self._stop_checks = 0
                 if now - self._opened_at >= STABLE_SECONDS:
-                    self._failures = 0
-                self._streamed = value
-                self._streamed_unmatched = True
-                self.free = False
+                    self.failures = 0
+                self._streamed, self._streamed_unmatched, self.free = value, True, False
                 self._deliver(value)
             # A snapshot or a keepalive (every 8 s) at least the backoff base
             # after the stream opened: the list, once.
@@ -182,9 +161,7 @@ class HubRequests:
         self._learned = True
         self.polls += 1
         try:
-            status, content_type, body, _ = await Watchdog(
-                self._clock, self.timings.connect_timeout
-            ).run(self._get_list(client))
+            status, content_type, body, _ = await self._get_list(client)
             if status != 200 or content_type.lower().startswith("text/html"):
                 return
             entries = parse_list(read_json(body))
@@ -198,49 +175,40 @@ class HubRequests:
         only = entries[0]["name"] if len(entries) == 1 else None
         self._matched = match_entry(entries, self._streamed, self._matched) or self._matched or only
         self._streamed_unmatched = False
-        choice = choose_entry(entries, self._matched)
-        if choice is not None:
-            self.entry = choice
+        self.entry = choose_entry(entries, self._matched) or self.entry
         self._changed_now()
 
     # -- one poll ------------------------------------------------------------
 
-    async def _poll(self, client: httpx.AsyncClient) -> tuple[Verdict, float]:
+    async def _poll(self, client: httpx.AsyncClient) -> Verdict:
         """One ``GET {api}/credits``; delivers the paying entry as a snapshot."""
         self.polls += 1
         try:
-            status, content_type, body, retry_after = await Watchdog(
-                self._clock, self.timings.connect_timeout
-            ).run(self._get_list(client))
-        except Late:
-            return Verdict("retry", Reason("no_response")), 0.0
-        except Unreadable as error:
-            return Verdict("retry", Reason("unreadable", error)), 0.0
-        except httpx.HTTPError as error:
-            return Verdict("retry", Reason("network_error", type(error).__name__)), 0.0
+            status, content_type, body, retry_after = await self._get_list(client)
+        except (Late, Unreadable, httpx.HTTPError) as error:
+            return _retry(error)
         if status == 404:
-            message = error_message(body)
-            if message is None or "credit entry" not in message:
-                if message is not None and "disabled" in message:
-                    return Verdict("end", Reason("credits_disabled"), state="unavailable"), 0.0
-                return Verdict("end", Reason("no_credit_service"), state="unavailable"), 0.0
-            self._deliver_free()
-            return Verdict("ok"), 0.0
+            message = error_message(body) or ""
+            if "credit entry" in message:
+                self._deliver(None)  # no entry pays for this server
+                return Verdict("ok")
+            code = "credits_disabled" if "disabled" in message else "no_credit_service"
+            return Verdict("end", Reason(code), state="unavailable")
         if status != 200:
             verdict = classify(status, "text/event-stream", False, retry_after, self._clock.time())
             if verdict.kind == "end":
                 # The list has no "stopped" answers, and only its 404 means
                 # no credit service: anything else is retried.
                 verdict = Verdict("retry", Reason("hub_unexpected", status))
-            return verdict, 0.0
+            return verdict
         if content_type.lower().startswith("text/html"):
-            return Verdict("refused", Reason("hub_login_page")), 0.0
+            return Verdict("refused", Reason("hub_login_page"))
         try:
             entries = parse_list(read_json(body))
         except Unreadable as error:
-            return Verdict("retry", Reason("unreadable", error)), 0.0
+            return _retry(error)
         if entries is None:
-            return Verdict("retry", Reason("no_list")), 0.0
+            return Verdict("retry", Reason("no_list"))
         self._listed = entries
         self._learned = True
         if self._streamed_unmatched:
@@ -251,24 +219,34 @@ class HubRequests:
             self._matched = entries[0]["name"]
         choice = choose_entry(entries, self._matched)
         if choice is None:
-            self._deliver_free()
-            return Verdict("ok"), 0.0
-        self.entry, self.free = choice, False
-        snapshot = to_snapshot(choice.entry)
-        self._set_state("polling", choice.reason())
-        self._deliver(snapshot)
-        return Verdict("ok"), 0.0
+            self._deliver(None)
+        else:
+            self.entry, self.free = choice, False
+            self._set_state("polling", choice.reason())
+            self._deliver(to_snapshot(choice.entry))
+        return Verdict("ok")
 
     async def _get_list(self, client: httpx.AsyncClient) -> tuple[int, str, bytes, Optional[str]]:
+        """The list's status, content type, body and ``Retry-After``."""
         headers = {**self.hub.headers, **PLAIN, "Accept": "application/json"}
-        async with client.stream("GET", self.hub.list_url, headers=headers) as response:
-            body = await read_capped(_body(response), self.limit)
-            return (
-                response.status_code,
-                response.headers.get("content-type", ""),
-                body,
-                response.headers.get("retry-after"),
-            )
+
+        async def get() -> tuple[int, str, bytes, Optional[str]]:
+            async with client.stream("GET", self.hub.list_url, headers=headers) as response:
+                body = await read_capped(_body(response), self.limit)
+                answer = response.headers
+                kind = answer.get("content-type", "")
+                return response.status_code, kind, body, answer.get("retry-after")
+
+        return await Watchdog(self._clock, self.timings.connect_timeout).run(get())
+
+
+def _retry(error: Exception, late: str = "no_response", lost: str = "network_error") -> Verdict:
+    """A passing failure: no answer in time, an unreadable one, a network error."""
+    if isinstance(error, Unreadable):
+        return Verdict("retry", Reason("unreadable", error))
+    if isinstance(error, Late):
+        return Verdict("retry", Reason(late))
+    return Verdict("retry", Reason(lost, type(error).__name__))
 
 
 @functools.lru_cache(maxsize=1)

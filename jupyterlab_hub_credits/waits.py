@@ -101,15 +101,8 @@ async def first(waits: list[Awaitable[Any]], clock: Clock, timeout: Optional[flo
 
     Tasks among ``waits`` are left running; helpers made here are cancelled.
     """
-    own: list[asyncio.Future[Any]] = []
-    futures: list[asyncio.Future[Any]] = []
-    for item in waits:
-        if isinstance(item, asyncio.Future):
-            futures.append(item)
-        else:
-            future = asyncio.ensure_future(item)
-            own.append(future)
-            futures.append(future)
+    futures = [asyncio.ensure_future(item) for item in waits]
+    own = [future for future, item in zip(futures, waits) if future is not item]
     if timeout is not None:
         sleeper = asyncio.ensure_future(clock.sleep(max(0.0, timeout)))
         own.append(sleeper)

@@ -77,7 +77,7 @@ class Strict:
 def test_the_schema_version_fits_old_and_new_jupyter_events(wants, version):
     logger = Strict(wants)
     signals = Signals(logger, "abc")
-    assert signals.active and logger.registered == [version]
+    assert logger.registered == [version]
     signals(7)
     assert logger.emitted == [(SCHEMA_ID, {"seq": 7, "start": "abc"})]
 

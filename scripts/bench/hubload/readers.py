@@ -56,7 +56,7 @@ class AlwaysStream(CreditsRelay):
 
     def _backoff(self, hint: float) -> float:
         t = self.timings
-        window = min(t.backoff_cap, t.backoff_base * t.backoff_factor ** min(self._failures, 64))
+        window = min(t.backoff_cap, t.backoff_base * t.backoff_factor ** min(self.failures, 64))
         asked = min(max(hint, t.backoff_base), t.backoff_cap) if hint > 0 else 0.0
         return max(self._random() * window, asked)
 
