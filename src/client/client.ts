@@ -1,17 +1,9 @@
 /**
- * The page's client of its own server part: it reads `GET hub-credits/state`
- * and never the hub.
- *
- * - First paint and every change come from `GET state`; the server part
- *   signals each change on Jupyter Server's event bus (`{seq, start}`,
- *   no numbers), which every JupyterLab page already holds open.
- * - A visible page claims live numbers when it becomes visible and every
- *   30 s; a hidden page that guards work sends a lease every 5 minutes; a
- *   page with nothing to guard sends nothing. Each answer carries the
- *   latest `{seq, start}`: a page that missed events catches up.
- * - When its server cannot be reached the page says so, and tells a
- *   stopped server (`saysGone`) from a network error; it retries with a
- *   backoff, and at once when the browser is back online or visible.
+ * The page's client of its own server part (never the hub): it reads
+ * `GET hub-credits/state` first and at every change the event bus signals
+ * (`{seq, start}`, no numbers). A visible page claims live numbers, a
+ * hidden one that guards work sends leases; each answer's `{seq, start}`
+ * lets a page that missed events catch up. Failures retry with a backoff.
  */
 import type { IDisposable } from '@lumino/disposable';
 import { systemClock } from './clock';
@@ -25,8 +17,8 @@ import { parseState } from './document';
 import { probe, saysGone } from './server';
 import type { ServerFetch } from './server';
 
-/** A status's reason: its English and its code. */
 type Reasoned = Pick<IConnectionStatus, 'reason' | 'why'>;
+type Timer = '_retryTimer' | '_presenceTimer' | '_stopTimer';
 
 /** The schema of the server part's change events (`events.py`). */
 export const CHANGED_SCHEMA =
@@ -34,20 +26,17 @@ export const CHANGED_SCHEMA =
 const { presence, timings } = protocol;
 /** A visible page renews its claim this often (the server keeps it 90 s). */
 export const CLAIM_EVERY_MS = presence.claimEverySeconds * 1000;
-/** A hidden page that guards work renews its lease this often... */
+/** A hidden page that guards work renews its lease this often, this long. */
 export const LEASE_EVERY_MS = presence.leaseEverySeconds * 1000;
-/** ...for this long. */
 export const LEASE_SECONDS = presence.leaseSeconds;
 /** Retries after a failure: from 5 s, doubling, up to 60 s. */
 export const RETRY_BASE_MS = timings.backoffBaseSeconds * 1000;
 export const RETRY_CAP_MS = timings.backoffCapSeconds * 1000;
 /** Near a predicted stop (this close), a visible page reads this often. */
-export const STOP_NEAR_MS = 120_000;
-export const STOP_READ_EVERY_MS = 5_000;
+const STOP_NEAR_MS = 120_000;
+const STOP_READ_EVERY_MS = 5_000;
 
-/**
- * What the client listens to on the page, injectable for tests.
- */
+/** What the client listens to on the page, injectable for tests. */
 export interface IPage {
   readonly visible: boolean;
   readonly online: boolean;
@@ -58,9 +47,7 @@ export interface IPage {
   ): () => void;
 }
 
-/**
- * One event of Jupyter Server's event bus.
- */
+/** One event of Jupyter Server's event bus. */
 export interface IEmission {
   readonly schema_id: string;
   readonly [key: string]: unknown;
@@ -76,9 +63,6 @@ export class CreditsClient implements IDisposable {
     return this._disposed;
   }
 
-  /**
-   * Starts: the first read, the claim or lease, and the page's events.
-   */
   start(): void {
     const { page, events, connectionFailure } = this._options;
     events?.connect(this._onEmission, this);
@@ -106,10 +90,7 @@ export class CreditsClient implements IDisposable {
     }
   }
 
-  /**
-   * How many minutes ahead the page guards work (0: nothing to guard):
-   * a hidden page then sends leases.
-   */
+  /** How far ahead the page guards work (0: none): a hidden page leases. */
   setLeadMinutes(minutes: number): void {
     const had = this._leadMinutes > 0;
     this._leadMinutes = minutes;
@@ -118,10 +99,7 @@ export class CreditsClient implements IDisposable {
     }
   }
 
-  /**
-   * A user's Reconnect: the server part leaves a terminal state, then the
-   * page reads again.
-   */
+  /** A user's Reconnect: the server part leaves a terminal state; a read. */
   reconnect(): void {
     if (this._disposed) {
       return;
@@ -147,9 +125,7 @@ export class CreditsClient implements IDisposable {
     this._options.events?.disconnect(this._onEmission, this);
     this._options.connectionFailure?.disconnect(this._onFailureSignal, this);
     this._unlisten.forEach(stop => stop());
-    this._clearTimer('_retryTimer');
-    this._clearTimer('_presenceTimer');
-    this._clearTimer('_stopTimer');
+    this._clearTimers('_retryTimer', '_presenceTimer', '_stopTimer');
   }
 
   private _onEmission(_: unknown, emission: IEmission): void {
@@ -166,9 +142,7 @@ export class CreditsClient implements IDisposable {
     }
   }
 
-  /**
-   * Reads again when `{seq, start}` says something changed since.
-   */
+  /** Reads again when `{seq, start}` says something changed since. */
   private _catchUp(seq: unknown, start: unknown): void {
     if (typeof seq !== 'number' || typeof start !== 'string') {
       return;
@@ -201,9 +175,7 @@ export class CreditsClient implements IDisposable {
     this._schedulePresence(true);
   }
 
-  /**
-   * `GET state`, one at a time (a change meanwhile reads once more after).
-   */
+  /** `GET state`, one at a time (a change meanwhile reads once more after). */
   private _read(): void {
     if (this._disposed || this._terminal) {
       return;
@@ -213,7 +185,7 @@ export class CreditsClient implements IDisposable {
       return;
     }
     this._reading = true;
-    this._clearTimer('_retryTimer');
+    this._clearTimers('_retryTimer');
     void this._readOnce().finally(() => {
       this._reading = false;
       if (this._again && !this._disposed) {
@@ -241,7 +213,10 @@ export class CreditsClient implements IDisposable {
         this._fail(
           page.online ? 'disconnected' : 'offline',
           page.online
-            ? because('network_error', Private.text(error))
+            ? because(
+                'network_error',
+                error instanceof Error ? error.message : String(error)
+              )
             : because('offline')
         );
       }
@@ -251,12 +226,7 @@ export class CreditsClient implements IDisposable {
       return;
     }
     if (response.status === 200) {
-      let value: unknown = null;
-      try {
-        value = await response.json();
-      } catch {
-        // an answer that is no JSON: below
-      }
+      const value: unknown = await response.json().catch(() => null);
       if (this._disposed) {
         return;
       }
@@ -287,20 +257,16 @@ export class CreditsClient implements IDisposable {
         'unauthorized',
         because('page_refused', String(response.status))
       );
-    } else if (response.status === 404) {
-      // No route: no server part here, unless the server itself is gone.
-      const status = await probe(fetch, baseUrl);
-      if (this._disposed) {
-        return;
-      }
-      if (status === 'running') {
-        this._end('noextension', because('no_server_part'));
-      } else if (status === 'gone') {
-        this._end('stopped', because('server_not_running'));
-      } else {
-        this._fail('disconnected', because('server_http', '404'));
-      }
-    } else if (saysGone(response)) {
+      return;
+    }
+    // No route (404): no server part here, unless the server itself is gone.
+    const probed = response.status === 404 ? await probe(fetch, baseUrl) : null;
+    if (this._disposed) {
+      return;
+    }
+    if (probed === 'running') {
+      this._end('noextension', because('no_server_part'));
+    } else if (probed === 'gone' || (probed === null && saysGone(response))) {
       this._end('stopped', because('server_not_running'));
     } else {
       this._fail(
@@ -311,12 +277,11 @@ export class CreditsClient implements IDisposable {
   }
 
   /**
-   * While a visible page's numbers say the hub stops the server within two
-   * minutes, it reads its state every 5 s: the server may be gone before
-   * it can tell (reading its own server costs the hub nothing).
+   * Near a predicted stop a visible page reads often: the server may be
+   * gone before it can tell (reading its own server costs the hub nothing).
    */
   private _watchStop(): void {
-    this._clearTimer('_stopTimer');
+    this._clearTimers('_stopTimer');
     const estimate = this._options.model.estimate(this._clock.now());
     if (
       estimate.kind !== 'falling' ||
@@ -325,26 +290,19 @@ export class CreditsClient implements IDisposable {
     ) {
       return;
     }
-    this._stopTimer = this._clock.setTimeout(() => {
-      this._stopTimer = null;
-      this._read();
-    }, STOP_READ_EVERY_MS);
+    this._setTimer('_stopTimer', STOP_READ_EVERY_MS, () => this._read());
   }
 
-  /**
-   * A state that stays until the user's Reconnect.
-   */
+  /** A state that stays until the user's Reconnect. */
   private _end(state: ConnectionState, reason: Reasoned): void {
     this._terminal = true;
-    this._clearTimer('_presenceTimer');
+    this._clearTimers('_presenceTimer');
     this._options.model.setStatus(
       connectionStatus(state, this._clock.now(), reason)
     );
   }
 
-  /**
-   * A failure: said, and retried after the backoff.
-   */
+  /** A failure: said, and retried after the backoff. */
   private _fail(state: ConnectionState, reason: Reasoned): void {
     const random = this._options.random ?? Math.random;
     const wait = Math.min(
@@ -361,20 +319,15 @@ export class CreditsClient implements IDisposable {
         nextAttemptAt: now + delay
       })
     );
-    this._clearTimer('_retryTimer');
-    this._retryTimer = this._clock.setTimeout(() => {
-      this._retryTimer = null;
-      this._read();
-    }, delay);
+    this._setTimer('_retryTimer', delay, () => this._read());
   }
 
   /**
    * The claim (visible) or lease (hidden, guarding work) now and on its
-   * period; nothing for a hidden page with nothing to guard. Returns
-   * whether one was sent now.
+   * period; returns whether one was sent now.
    */
   private _schedulePresence(now: boolean): boolean {
-    this._clearTimer('_presenceTimer');
+    this._clearTimers('_presenceTimer');
     if (this._disposed || this._terminal) {
       return false;
     }
@@ -385,12 +338,10 @@ export class CreditsClient implements IDisposable {
     if (now) {
       void this._present(visible);
     }
-    this._presenceTimer = this._clock.setTimeout(
-      () => {
-        this._presenceTimer = null;
-        this._schedulePresence(true);
-      },
-      visible ? CLAIM_EVERY_MS : LEASE_EVERY_MS
+    this._setTimer(
+      '_presenceTimer',
+      visible ? CLAIM_EVERY_MS : LEASE_EVERY_MS,
+      () => this._schedulePresence(true)
     );
     return now;
   }
@@ -411,13 +362,19 @@ export class CreditsClient implements IDisposable {
     this._read();
   }
 
-  private _clearTimer(
-    name: '_retryTimer' | '_presenceTimer' | '_stopTimer'
-  ): void {
-    if (this[name] !== null) {
+  private _clearTimers(...names: Timer[]): void {
+    for (const name of names.filter(n => this[n] !== null)) {
       this._clock.clearTimeout(this[name]);
       this[name] = null;
     }
+  }
+
+  private _setTimer(name: Timer, ms: number, run: () => void): void {
+    this._clearTimers(name);
+    this[name] = this._clock.setTimeout(() => {
+      this[name] = null;
+      run();
+    }, ms);
   }
 
   private _options: CreditsClient.IOptions;
@@ -452,9 +409,7 @@ export namespace CreditsClient {
   }
 }
 
-/**
- * The browser page, as the client listens to it.
- */
+/** The browser page, as the client listens to it. */
 export function browserPage(): IPage {
   return {
     get visible() {
@@ -469,10 +424,4 @@ export function browserPage(): IPage {
       return () => on.removeEventListener(type, listener);
     }
   };
-}
-
-namespace Private {
-  export function text(error: unknown): string {
-    return error instanceof Error ? error.message : String(error);
-  }
 }

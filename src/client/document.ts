@@ -16,8 +16,6 @@ import type {
 } from '../model/types';
 import type { ConnectionState, IReason } from '../model/state';
 
-export type { IStateDocument } from '../model/types';
-
 /** The state codes the server part can say (the rest only the page knows). */
 const SERVER_STATES: ReadonlySet<string> = new Set(protocol.serverStates);
 
@@ -76,11 +74,7 @@ namespace Private {
     return typeof value === 'object' && value !== null && !Array.isArray(value);
   }
 
-  /**
-   * A reason's code and parts: a short code, at most four parts, nested
-   * at most three deep; anything else is no code (the text then shows as
-   * it came).
-   */
+  /** A short code, at most four parts, nested at most three deep. */
   export function why(value: unknown, depth: number): IReason | null {
     if (
       !isRecord(value) ||
@@ -108,10 +102,7 @@ namespace Private {
     return typeof value === 'number' && Number.isFinite(value) ? value : null;
   }
 
-  /**
-   * Seconds of the server's clock as ms of this browser's; `null` when
-   * not a time.
-   */
+  /** Seconds of the server's clock as ms of this browser's. */
   export function ms(seconds: unknown, shift: number): number | null {
     const t = number(seconds);
     const local = t === null ? NaN : t * 1000 + shift;
@@ -127,9 +118,7 @@ namespace Private {
     return value !== null && value >= 0 ? value : null;
   }
 
-  /**
-   * The hub writes naive ISO times in UTC; read them as UTC.
-   */
+  /** The hub writes naive ISO times in UTC; read them as UTC. */
   export function timestamp(value: unknown): number | null {
     if (typeof value !== 'string' || !value || value.length > 64) {
       return null;
@@ -189,9 +178,7 @@ namespace Private {
     });
   }
 
-  /**
-   * The last sample's time as the server wrote it.
-   */
+  /** The last sample's time as the server wrote it. */
   export function lastTime(value: unknown): number | null {
     const last = Array.isArray(value) ? value[value.length - 1] : null;
     return Array.isArray(last) ? number(last[0]) : null;

@@ -15,9 +15,9 @@ import type { ServerFetch } from './server';
  * did; a hub that stops the server first can leave the request hanging
  * while the server shuts down); then the server is watched for going.
  */
-export const STOP_ANSWER_MS = 15000;
-export const STOP_GONE_WITHIN_MS = 30000;
-export const STOP_CHECK_EVERY_MS = 2000;
+const STOP_ANSWER_MS = 15000;
+const STOP_GONE_WITHIN_MS = 30000;
+const STOP_CHECK_EVERY_MS = 2000;
 
 export interface IStopOptions {
   readonly fetch: ServerFetch;
@@ -31,7 +31,7 @@ export interface IStopOptions {
 /**
  * How a stop went; `detail`: what was answered (never a token).
  */
-export type StopResult =
+type StopResult =
   | { readonly ok: true; readonly status: number }
   | {
       readonly ok: false;

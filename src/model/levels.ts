@@ -6,18 +6,14 @@ import type { IBalance, ICreditEntry } from './types';
 
 export type Level = 'ok' | 'warning' | 'critical';
 
-/**
- * Levels in order of concern; the one ranking of them.
- */
+/** Levels in order of concern; the one ranking of them. */
 export const LEVEL_RANK: Readonly<Record<Level, number>> = {
   ok: 0,
   warning: 1,
   critical: 2
 };
 
-/**
- * The thresholds, in percent of cap.
- */
+/** The thresholds, in percent of cap. */
 export interface IThresholds {
   /** At or below this share of the cap the item warns. */
   readonly warningPercent: number;
@@ -25,9 +21,7 @@ export interface IThresholds {
   readonly criticalPercent: number;
 }
 
-/**
- * Percent of cap, 0 when the cap is 0.
- */
+/** Percent of cap, 0 when the cap is 0. */
 export function percentOf(amounts: IBalance): number {
   return amounts.cap > 0 ? (amounts.balance / amounts.cap) * 100 : 0;
 }
@@ -77,9 +71,7 @@ export function levelOf(amounts: IBalance, thresholds: IThresholds): Level {
   return percent <= thresholds.warningPercent ? 'warning' : 'ok';
 }
 
-/**
- * The worst level among the entries.
- */
+/** The worst level among the entries. */
 export function worstLevel(
   entries: readonly ICreditEntry[],
   thresholds: IThresholds

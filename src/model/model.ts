@@ -19,10 +19,8 @@ import type {
 } from './types';
 import type { ICreditsModel } from './api';
 
-/**
- * What the settings say about the shown entries and their level.
- */
-export interface IModelOptions extends IThresholds {
+/** What the settings say about the shown entries and their level. */
+interface IModelOptions extends IThresholds {
   /** Entry names to show; empty shows all. */
   readonly entries: readonly string[];
 }
@@ -33,9 +31,6 @@ export class CreditsModel implements Omit<ICreditsModel, 'stateChanged'> {
     this._status = connectionStatus('connecting', this._now());
   }
 
-  /**
-   * Emitted after every change.
-   */
   get stateChanged(): ISignal<this, void> {
     return this._stateChanged;
   }
@@ -84,17 +79,11 @@ export class CreditsModel implements Omit<ICreditsModel, 'stateChanged'> {
     return this._hub;
   }
 
-  /**
-   * The last history sample's time in the server's seconds (what a page
-   * asks the newer samples after), `null` without one.
-   */
+  /** The last history sample's time in the server's seconds, or `null`. */
   get historyEnd(): number | null {
     return this._document?.historyEnd ?? null;
   }
 
-  /**
-   * Whether this page's user may stop the server, as the server decided.
-   */
   get canStop(): boolean {
     return this._document?.canStop ?? false;
   }
@@ -106,9 +95,7 @@ export class CreditsModel implements Omit<ICreditsModel, 'stateChanged'> {
       : estimate;
   }
 
-  /**
-   * Which entries to show and the thresholds of their level.
-   */
+  /** Which entries to show and the thresholds of their level. */
   configure(options: IModelOptions, hub: IHubLocation | null): void {
     this._options = Object.freeze({
       entries: Object.freeze([...options.entries]),
@@ -119,10 +106,7 @@ export class CreditsModel implements Omit<ICreditsModel, 'stateChanged'> {
     this._stateChanged.emit();
   }
 
-  /**
-   * What the server part said last: its state and numbers (a document
-   * with only the newest samples adds them to the history).
-   */
+  /** What the server part said last (newest samples only: appended). */
   apply(document: IStateDocument): void {
     const previous = this._document;
     if (
@@ -130,7 +114,6 @@ export class CreditsModel implements Omit<ICreditsModel, 'stateChanged'> {
       previous !== null &&
       previous.start === document.start
     ) {
-      // Only what came since: appended to what this page has.
       const last = previous.history[previous.history.length - 1]?.t ?? -1;
       const added = document.history.filter(s => s.t > last);
       document = {
@@ -142,19 +125,11 @@ export class CreditsModel implements Omit<ICreditsModel, 'stateChanged'> {
       };
     }
     this._document = document;
-    this._status = connectionStatus(document.state, document.since, {
-      reason: document.reason,
-      why: document.why,
-      failures: document.failures,
-      nextAttemptAt: document.nextAttemptAt
-    });
+    this._status = connectionStatus(document.state, document.since, document);
     this._stateChanged.emit();
   }
 
-  /**
-   * A state only the page sees (its server out of reach, turned off…);
-   * the last numbers stay.
-   */
+  /** A state only the page sees (server out of reach…); the numbers stay. */
   setStatus(status: IConnectionStatus): void {
     this._status = Object.isFrozen(status) ? status : Object.freeze(status);
     this._stateChanged.emit();
@@ -189,13 +164,12 @@ const MAX_HISTORY = 2000;
 
 /**
  * A read-only view of a model: getters that read it and a signal of its
- * own. Nothing reachable from it writes to the model (not even the signal's
- * sender, which is the view itself). The view is an object literal of the
- * interface's type (every field, optional ones too): a field added to
- * `ICreditsModel` and not read here is a compile error, never an `undefined` at run time.
+ * own (whose sender is the view): nothing reachable from it writes to the
+ * model. Every field is listed (`-?`): one added to `ICreditsModel` and not
+ * read here is a compile error, never an `undefined` at run time.
  */
 export function readonlyCredits(model: CreditsModel): ICreditsModel {
-  const view: Private.EveryField<ICreditsModel> = {
+  const view: { readonly [K in keyof ICreditsModel]-?: ICreditsModel[K] } = {
     get stateChanged() {
       return changed;
     },
@@ -240,11 +214,4 @@ export function readonlyCredits(model: CreditsModel): ICreditsModel {
   const changed = new Signal<ICreditsModel, void>(view);
   model.stateChanged.connect(() => changed.emit());
   return Object.freeze(view);
-}
-
-namespace Private {
-  /**
-   * Every field of `T`, optional ones included.
-   */
-  export type EveryField<T> = { readonly [K in keyof T]-?: T[K] };
 }

@@ -1,12 +1,8 @@
 /**
- * The connection state a user sees, and the one builder of status objects.
- */
-
-/**
  * The connection states a user sees, listed once for every language
- * (`protocol.json` `states`; a test keeps the two equal). The server part
- * says the first ones of its own connection to the hub; the page adds what
- * only it can see.
+ * (`protocol.json` `states`; a test keeps the two equal), and the one
+ * builder of status objects. The server part says the first ones of its
+ * own connection to the hub; the page adds what only it can see.
  *
  * - `connecting`: no numbers from the hub yet.
  * - `live`: streamed; `polling`: fresh as of the last poll of the hub's
@@ -48,10 +44,9 @@ export interface IReason {
 
 /**
  * The reasons the page writes itself, in English (the same templates as
- * `reasons.json`; a test keeps them equal): the status's `reason` and its
- * `why`.
+ * `reasons.json`; a test keeps them equal).
  */
-const PAGE_REASONS = {
+export const pageReasons = {
   offline: 'the browser is offline',
   page_refused: 'this Jupyter server refused the page (HTTP %1)',
   no_server_part:
@@ -65,21 +60,17 @@ const PAGE_REASONS = {
   turned_off: 'turned off in the settings'
 } as const;
 
-export type PageReason = keyof typeof PAGE_REASONS;
-
+/** A page reason's status `reason` (English) and `why` (its code). */
 export function because(
-  code: PageReason,
+  code: keyof typeof pageReasons,
   ...parts: string[]
 ): Pick<IConnectionStatus, 'reason' | 'why'> {
-  const reason = PAGE_REASONS[code].replace(
+  const reason = pageReasons[code].replace(
     /%(\d)/g,
     (found, n: string) => parts[Number(n) - 1] ?? found
   );
   return { reason, why: Object.freeze({ code, parts: Object.freeze(parts) }) };
 }
-
-/** The page's own templates, for the test that keeps them equal. */
-export const pageReasons: Readonly<Record<PageReason, string>> = PAGE_REASONS;
 
 /**
  * Whether the numbers in this state are fresh: streamed (`live`) or polled
@@ -89,9 +80,7 @@ export function isFresh(state: ConnectionState): boolean {
   return state === 'live' || state === 'polling';
 }
 
-/**
- * Where the connection is and why.
- */
+/** Where the connection is and why. */
 export interface IConnectionStatus {
   readonly state: ConnectionState;
   /** Why the connection is in this state, for tooltips and logs; never holds a token. */
@@ -109,15 +98,13 @@ export interface IConnectionStatus {
   readonly since: number;
 }
 
-/**
- * The one builder of status objects (frozen: a reader cannot change one).
- */
+type Details = Partial<Omit<IConnectionStatus, 'state' | 'since'>>;
+
+/** The one builder of status objects (frozen: a reader cannot change one). */
 export function connectionStatus(
   state: ConnectionState,
   since: number,
-  details: Partial<
-    Pick<IConnectionStatus, 'reason' | 'why' | 'failures' | 'nextAttemptAt'>
-  > = {}
+  details: Details = {}
 ): IConnectionStatus {
   return Object.freeze({
     state,
@@ -137,9 +124,7 @@ export function nextStatus(
   previous: IConnectionStatus,
   state: ConnectionState,
   now: number,
-  details: Partial<
-    Pick<IConnectionStatus, 'reason' | 'why' | 'failures' | 'nextAttemptAt'>
-  > = {}
+  details: Details = {}
 ): IConnectionStatus {
   return connectionStatus(
     state,

@@ -1,11 +1,9 @@
 /**
  * The values the model holds, as the server part computed them.
  */
-import type { ConnectionState, IReason } from './state';
+import type { IConnectionStatus } from './state';
 
-/**
- * A balance and the most it can hold.
- */
+/** A balance and the most it can hold. */
 export interface IBalance {
   readonly balance: number;
   readonly cap: number;
@@ -22,17 +20,13 @@ export interface IGrant {
   readonly lastUpdate: number | null;
 }
 
-/**
- * A project's shared credits.
- */
+/** A project's shared credits. */
 export interface IProjectCredits extends IBalance {
   readonly name: string;
   readonly grant: IGrant | null;
 }
 
-/**
- * One named credit entry of a user, possibly linked to a project.
- */
+/** One named credit entry of a user, possibly linked to a project. */
 export interface ICreditEntry extends IBalance {
   /** Entry name; `null` when the hub did not say which entry pays. */
   readonly name: string | null;
@@ -40,9 +34,7 @@ export interface ICreditEntry extends IBalance {
   readonly project: IProjectCredits | null;
 }
 
-/**
- * What paid for this server at one time.
- */
+/** What paid for this server at one time. */
 export interface IBalanceSample {
   /** ms since the epoch. */
   readonly t: number;
@@ -50,9 +42,7 @@ export interface IBalanceSample {
   readonly available: number;
 }
 
-/**
- * Burn rate and the predicted stop, as the server part estimates them.
- */
+/** Burn rate and the predicted stop, as the server part estimates them. */
 export type Estimate =
   | { readonly kind: 'unknown' }
   | { readonly kind: 'steady' }
@@ -73,9 +63,7 @@ export type Estimate =
       readonly latest: number;
     };
 
-/**
- * What the single-user server told the page about its hub.
- */
+/** What the single-user server told the page about its hub. */
 export interface IHubLocation {
   /** Origin of the hub when it differs from the page's, e.g. `https://hub.example.org`; else `''`. */
   readonly host: string;
@@ -95,16 +83,8 @@ export interface IHubLocation {
   readonly baseUrl: string;
 }
 
-/**
- * What one state document says, times in ms of this browser's clock.
- */
-export interface IStateDocument {
-  readonly state: ConnectionState;
-  readonly reason: string;
-  readonly why: IReason | null;
-  readonly since: number;
-  readonly failures: number;
-  readonly nextAttemptAt: number | null;
+/** What one state document says, times in ms of this browser's clock. */
+export interface IStateDocument extends IConnectionStatus {
   /** When the last numbers came, `null` before the first. */
   readonly updated: number | null;
   /** Every entry, the one that pays first. */

@@ -15,7 +15,7 @@ import { IHubCredits } from '../tokens';
  * Calls `load` once: at the first balance (or the stop, with `orStop`),
  * now if that already came.
  */
-export function withFirstBalance(
+function withFirstBalance(
   model: {
     readonly stateChanged: ISignal<unknown, void>;
     readonly lastUpdate: number | null;
@@ -37,7 +37,7 @@ export function withFirstBalance(
 /**
  * How a late feature starts, once its code has loaded.
  */
-export type LateStart = (
+type LateStart = (
   app: JupyterFrontEnd,
   credits: IHubCredits,
   registry: ISettingRegistry,

@@ -1,7 +1,6 @@
 /**
- * The status item's body, loaded after JupyterLab's start and only under a
- * hub (`statusitem.ts` keeps an empty holder in the status bar until
- * then): the item, its styles, the display settings and the details.
+ * The status item's body (see `statusitem.ts`): the item, its styles, the
+ * display settings and the details.
  */
 import type { JupyterFrontEnd } from '@jupyterlab/application';
 import type { ISettingRegistry } from '@jupyterlab/settingregistry';
@@ -19,14 +18,7 @@ import { CreditsStatusItem } from '../views/item';
 import { loadOnce } from '../views/lazy';
 import { CreditsViewModel } from '../views/viewmodel';
 
-export interface IItemBody {
-  /** Opens or closes the details. */
-  toggle(): Promise<void>;
-}
-
-/**
- * Puts the item into `holder` and readies its details.
- */
+/** Puts the item into `holder` and readies its details. */
 export async function mountItem(options: {
   app: JupyterFrontEnd;
   credits: IHubCredits;
@@ -34,11 +26,11 @@ export async function mountItem(options: {
   statusBar: IStatusBar | null;
   trans: TranslationBundle;
   holder: Panel;
-}): Promise<IItemBody> {
+}): Promise<{ toggle(): Promise<void> }> {
   const { app, credits, registry, statusBar, trans, holder } = options;
   const { commands } = app;
   const model = credits.model;
-  Private.addStyle();
+  addStyle();
   const display = (settings: ICreditsSettings): IDisplayOptions => ({
     label: settings.label.trim() || trans.__('Credits'),
     show: settings.show,
@@ -80,7 +72,6 @@ export async function mountItem(options: {
           : undefined
     })
   };
-  // A failed load (the server gone) is tried again at the next ask.
   const loadDetails = loadOnce(() =>
     import('../views/detailstoggle').then(m => new m.DetailsToggle(details))
   );
@@ -91,25 +82,19 @@ export async function mountItem(options: {
     import('../views/details'),
     view.preload()
   ]).catch(() => undefined);
-  return {
-    toggle: async () => {
-      await (await loadDetails()).toggle();
-    }
-  };
+  return { toggle: async () => (await loadDetails()).toggle() };
 }
 
-namespace Private {
-  /**
-   * The item's styles, as one <style> element (imported as text: a CSS
-   * loader's runtime would weigh more than the styles).
-   */
-  export function addStyle(): void {
-    if (document.querySelector('style[data-source="jupyterlab-hub-credits"]')) {
-      return;
-    }
-    const style = document.createElement('style');
-    style.dataset.source = 'jupyterlab-hub-credits';
-    style.textContent = css;
-    document.head.appendChild(style);
+/**
+ * The item's styles, as one <style> element (imported as text: a CSS
+ * loader's runtime would weigh more than the styles).
+ */
+function addStyle(): void {
+  if (document.querySelector('style[data-source="jupyterlab-hub-credits"]')) {
+    return;
   }
+  const style = document.createElement('style');
+  style.dataset.source = 'jupyterlab-hub-credits';
+  style.textContent = css;
+  document.head.appendChild(style);
 }

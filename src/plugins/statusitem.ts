@@ -1,8 +1,7 @@
 /**
- * The status bar item and its details (in Notebook 7, where there is no
- * status bar: the item in the top area, the details in a dialog). At start
- * only an empty holder and the command: the item's body (`statusbody.ts`)
- * loads after JupyterLab's start, and only under a hub.
+ * The status bar item (in Notebook 7, without a status bar: in the top
+ * area). At start only an empty holder and the command: the item's body
+ * (`statusbody.ts`) loads after JupyterLab's start, and only under a hub.
  */
 import type {
   JupyterFrontEnd,
@@ -34,7 +33,6 @@ export const statusItemPlugin: JupyterFrontEndPlugin<void> = {
     const model = credits.model;
     const holder = new Panel();
     holder.addClass('jp-CreditsStatus-holder');
-    // A failed load (the server gone) is tried again at the next ask.
     const body = loadOnce(() =>
       import('./statusbody').then(m =>
         m.mountItem({ app, credits, registry, statusBar, trans, holder })

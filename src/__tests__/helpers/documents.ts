@@ -3,7 +3,7 @@
  * model fed with them as the client feeds it.
  */
 import { parseState } from '../../client/document';
-import type { IStateDocument } from '../../client/document';
+import type { IStateDocument } from '../../model/types';
 import type { CreditsModel } from '../../model/model';
 
 /** One entry of the hub's list, as `GET state` carries it. */

@@ -21,7 +21,7 @@ const RESAVE_MS = CHECK_MS;
  * How long until the earliest predicted stop (the hub stops the server at
  * the first bill it cannot pay: not at zero).
  */
-export function msToEarliestStop(
+function msToEarliestStop(
   estimate: Extract<Estimate, { kind: 'falling' }>
 ): number {
   return Math.max(0, estimate.msToStop - (estimate.stopAt - estimate.earliest));
@@ -35,9 +35,7 @@ export function msToEarliestStop(
 export class LeadTimeTrigger {
   constructor(public leadMs: number) {}
 
-  /**
-   * @returns true exactly when the estimate crosses below the lead time.
-   */
+  /** True exactly when the estimate crosses below the lead time. */
   update(estimate: Estimate): boolean {
     // The guard looks every CHECK_MS at most: a lead that much longer
     // makes the save come at least `leadMs` before the stop.
@@ -86,10 +84,8 @@ export type RunOutWarning =
     }
   | { readonly kind: 'almost-used-up' };
 
-/**
- * What the guard should do, as decided for one look at the credits.
- */
-export interface IGuardActions {
+/** What the guard should do, as decided for one look at the credits. */
+interface IGuardActions {
   /** The warning to show (updated in place); `null`: none. */
   readonly warning: RunOutWarning | null;
   /**
@@ -102,9 +98,7 @@ export interface IGuardActions {
   readonly dismissReport: boolean;
 }
 
-/**
- * The guard's settings, in milliseconds.
- */
+/** The guard's settings, in milliseconds. */
 export interface IGuardSettings {
   readonly warn: boolean;
   readonly warnLeadMs: number;
@@ -112,9 +106,7 @@ export interface IGuardSettings {
   readonly autoSaveLeadMs: number;
 }
 
-/**
- * What the guard sees of the credits.
- */
+/** What the guard sees of the credits. */
 export interface IGuardInput {
   readonly state: ConnectionState;
   readonly visible: boolean;
@@ -122,9 +114,6 @@ export interface IGuardInput {
   readonly estimate: Estimate;
 }
 
-/**
- * Decides, at each look, what the guard does.
- */
 export class GuardDecision {
   constructor(private readonly _clock: Pick<IClock, 'now'>) {}
 
@@ -137,7 +126,7 @@ export class GuardDecision {
     const { estimate } = input;
     const warning =
       settings.warn && shouldWarn(estimate, input.level, settings.warnLeadMs)
-        ? Private.warningFor(estimate)
+        ? warningFor(estimate)
         : null;
     this._trigger.leadMs = settings.autoSaveLeadMs;
     // The trigger follows the estimate even while saving is off.
@@ -165,14 +154,8 @@ export class GuardDecision {
   private _savedAt = -Infinity;
 }
 
-namespace Private {
-  export function warningFor(estimate: Estimate): RunOutWarning {
-    return estimate.kind === 'falling'
-      ? {
-          kind: 'runs-out',
-          msToStop: estimate.msToStop,
-          stopAt: estimate.stopAt
-        }
-      : { kind: 'almost-used-up' };
-  }
+function warningFor(estimate: Estimate): RunOutWarning {
+  return estimate.kind === 'falling'
+    ? { kind: 'runs-out', msToStop: estimate.msToStop, stopAt: estimate.stopAt }
+    : { kind: 'almost-used-up' };
 }

@@ -4,7 +4,6 @@
  * at every change and every CHECK_MS; what it does is decided by
  * `GuardDecision` and done by `GuardNotices` and `DocumentSaver`.
  */
-import type { TranslationBundle } from '@jupyterlab/translation';
 import { systemClock } from '../../client/clock';
 import type { IClock } from '../../client/clock';
 import type { ICreditsModel } from '../../tokens';
@@ -27,17 +26,11 @@ export class WorkGuard extends ModelWatcher {
     this._tick();
   }
 
-  /**
-   * The last automatic save, if any.
-   */
   get lastSave(): (ISaveReport & { at: number }) | null {
     return this._saver.lastSave;
   }
 
-  /**
-   * Looks at the credits now: shows, updates or dismisses the warning;
-   * saves when due.
-   */
+  /** Looks at the credits now: warns (or stops), saves when due. */
   check(): void {
     if (this.isDisposed) {
       return;
@@ -80,9 +73,7 @@ export class WorkGuard extends ModelWatcher {
     this.check();
   }
 
-  /**
-   * The estimate counts down between snapshots: look again every CHECK_MS.
-   */
+  /** The estimate counts down between snapshots: look again every CHECK_MS. */
   private _tick(): void {
     this._timer = this._clock.setTimeout(() => {
       this.check();
@@ -101,17 +92,11 @@ export class WorkGuard extends ModelWatcher {
 }
 
 export namespace WorkGuard {
-  export type ISettings = IGuardSettings;
-
-  export interface IOptions {
+  export interface IOptions extends GuardNotices.IOptions {
     model: ICreditsModel;
-    trans: TranslationBundle;
-    settings: () => ISettings;
+    settings: () => IGuardSettings;
     /** The open documents now. */
     documents: () => IOpenDocument[];
-    /** "Save all now": JupyterLab's save-all command. */
-    saveAll: () => Promise<unknown>;
-    openHubHome: () => void;
     /** Time and timers; the system's by default. */
     clock?: IClock;
   }

@@ -13,9 +13,7 @@ export class GuardNotices {
     this._options = options;
   }
 
-  /**
-   * Shows the warning, or updates the one on screen when its words changed.
-   */
+  /** Shows the warning, or updates the one on screen when its words changed. */
   warn(warning: RunOutWarning): void {
     const { trans, saveAll, openHubHome } = this._options;
     const message =
@@ -65,9 +63,7 @@ export class GuardNotices {
     }
   }
 
-  /**
-   * Says what an automatic save saved and what it could not.
-   */
+  /** Says what an automatic save saved and what it could not. */
   report(report: ISaveReport): void {
     const { trans } = this._options;
     if (report.failed.length > 0) {

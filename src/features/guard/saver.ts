@@ -5,9 +5,7 @@
 import type { IClock } from '../../client/clock';
 import type { IOpenDocument } from '../documents';
 
-/**
- * The outcome of one automatic save.
- */
+/** The outcome of one automatic save. */
 export interface ISaveReport {
   readonly saved: string[];
   readonly failed: { path: string; reason: string }[];
@@ -44,9 +42,7 @@ export async function saveDocuments(
 export class DocumentSaver {
   constructor(private readonly _clock: Pick<IClock, 'now'>) {}
 
-  /**
-   * The last automatic save, if any.
-   */
+  /** The last automatic save, if any. */
   get lastSave(): (ISaveReport & { at: number }) | null {
     return this._lastSave;
   }

@@ -1,5 +1,6 @@
 /**
- * Tells the user, once, when the hub stopped this server.
+ * Tells the user, once, when the hub stopped this server, and when the
+ * balance runs low.
  */
 import { Notification } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
@@ -17,10 +18,7 @@ import { ModelWatcher } from '../watcher';
  * (`max(elapsed // interval, 1)` bills), so up to three bills count, as
  * many as periods passed since the last balance.
  */
-export function stopCause(
-  trans: TranslationBundle,
-  model: ICreditsModel
-): string {
+function stopCause(trans: TranslationBundle, model: ICreditsModel): string {
   const estimate = model.estimate();
   const last = model.history[model.history.length - 1];
   if (estimate.kind === 'falling' && last) {
@@ -107,9 +105,7 @@ export namespace StopNotifier {
  * notify on every event.
  */
 export class CrossingTracker {
-  /**
-   * Feeds the current level; returns the level to notify about, or null.
-   */
+  /** Feeds the current level; returns the level to notify about, or null. */
   update(level: Level): Level | null {
     const rank = LEVEL_RANK[level];
     if (rank > this._fired) {
@@ -123,9 +119,7 @@ export class CrossingTracker {
     return null;
   }
 
-  /**
-   * Forget everything, e.g. when the thresholds change.
-   */
+  /** Forget everything, e.g. when the thresholds change. */
   reset(): void {
     this._fired = 0;
   }
@@ -133,9 +127,7 @@ export class CrossingTracker {
   private _fired = 0;
 }
 
-/**
- * Low-balance notifications, one per crossing, replacing the previous one.
- */
+/** Low-balance notifications, one per crossing, replacing the previous one. */
 export class LowBalanceNotifier extends ModelWatcher {
   constructor(options: LowBalanceNotifier.IOptions) {
     super(options.model);
