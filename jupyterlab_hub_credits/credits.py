@@ -139,8 +139,11 @@ class Credits:
     # -- the thread -----------------------------------------------------
 
     def _query(self, watch: Optional[float] = None) -> dict[str, Optional[float]]:
-        # ``wait``: the relay waits a moment for its first numbers (a page never does).
-        return {"watch": watch, "wait": 1.0, **self._thresholds}
+        # ``wait``: the relay waits a moment for its first numbers (a page
+        # never does); ``lead``: the longest on_low lead paces its reading.
+        with self._lock:
+            lead = max((w.lead for w in self._watches), default=None) if watch else None
+        return {"watch": watch, "lead": lead, "wait": 1.0, **self._thresholds}
 
     def _unwatch(self, watch: LowWatch) -> None:
         with self._lock:

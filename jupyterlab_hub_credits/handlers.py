@@ -1,6 +1,7 @@
 """The server part's routes under ``{base_url}hub-credits/`` (the admin
-guide lists them): ``GET state[?watch=&wait=&after=&critical=&warning=]``,
-``POST claim[?lease=]``, ``POST reconnect``, ``POST stop`` (the owner
+guide lists them): ``GET state[?watch=&lead=&wait=&after=&critical=&warning=]``,
+``POST claim[?lease=&lead=]`` (``lead``: how long before the predicted stop
+a lease or watch must know, which paces the reading), ``POST reconnect``, ``POST stop`` (the owner
 only, decided here from the request's identity), ``GET status``. Jupyter
 Server's authentication and authorization apply (resource ``hub-credits``;
 XSRF for the POSTs); no route counts as user activity.
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 
 #: The longest ``watch`` one ``GET state`` may ask for (a kernel renews it).
 MAX_WATCH_SECONDS = protocol.TASK_INTERVAL_MAX_SECONDS
+MAX_LEAD_SECONDS = protocol.MAX_LEAD_SECONDS
 DEFAULT_CRITICAL_PERCENT = 10.0
 DEFAULT_WARNING_PERCENT = 25.0
 
@@ -46,6 +48,12 @@ class RelayHandler(APIHandler):
     def is_owner(self) -> bool:
         """Whether the request comes from the server's owner (who alone may stop it)."""
         return identity_name(self.current_user) == self.relay.hub.user
+
+    def lead(self) -> Optional[float]:
+        """``lead``: how long before the predicted stop the asker must know
+        (its warning or save lead, seconds); ``None`` when not said."""
+        text = self.get_query_argument("lead", None)
+        return None if not text else self.number("lead", 0.0, 0.0, MAX_LEAD_SECONDS)
 
     def number(self, name: str, default: float, low: float, high: float) -> float:
         """A query parameter as a number in [low, high] (400 otherwise)."""
@@ -79,7 +87,7 @@ class StateHandler(RelayHandler):
         if watch > 0 or self.number("wait", 0.0, 0.0, 1.0) > 0:
             # A kernel (``credits.py``) waits a moment for fresh numbers.
             try:
-                await relay.fresh(watch=watch)
+                await relay.fresh(watch=watch, lead=self.lead())
             except Exception as error:  # noqa: BLE001 - GET state answers from memory anyway
                 log.warning("hub credits: refreshing the state failed: %s", type(error).__name__)
         else:
@@ -97,7 +105,7 @@ class ClaimHandler(RelayHandler):
         lease = self.number("lease", 0.0, 0.0, MAX_WATCH_SECONDS)
         relay = self.relay
         if lease > 0:
-            relay.watch(lease)
+            relay.watch(lease, self.lead())
         else:
             relay.claim()
         # Which change is the latest: a page that missed events catches up.

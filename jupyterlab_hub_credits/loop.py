@@ -76,7 +76,7 @@ class ReadingLoop:
         next_try = self._clock.monotonic()
         if self._updated_mono is not None and self._wanted_mode(next_try) == "poll":
             # Numbers known: the first poll comes when they would be due.
-            next_try = self._updated_mono + self.poll_period() * self._jitter()
+            next_try = self._updated_mono + self._poll_wait(next_try)
         next_try = max(next_try, self._not_before)
         try:
             # No idle keep-alive between polls: at thousands of servers those
@@ -93,6 +93,11 @@ class ReadingLoop:
                     mode = self._wanted_mode(now)
                     if mode != self.mode:
                         next_try = self._switch(mode, now, next_try)
+                    if self._poll_soon:
+                        # A longer lead than the planned wait allowed for.
+                        self._poll_soon = False
+                        if mode == "poll":
+                            next_try = min(next_try, max(now, self._not_before))
                     if mode != "stream" and attempt is not None:
                         await cancelled(attempt)
                         attempt = None

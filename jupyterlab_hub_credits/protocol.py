@@ -49,6 +49,13 @@ RESTART_SPREAD_TASK_INTERVALS: float = READING["restartSpreadTaskIntervals"]
 #: ...but never longer than this: a lost connection is not left for hours.
 RESTART_SPREAD_MAX_SECONDS: float = READING["restartSpreadMaxSeconds"]
 
+#: While the predicted stop is far (or none comes), leases and watches are
+#: read this seldom: a uniform wait between the two (mean 750 s < N / 600
+#: requests a second from N servers).
+QUIET_SECONDS: tuple[float, float] = (READING["quietMinSeconds"], READING["quietMaxSeconds"])
+#: The longest lead time a lease or watch may ask for (a day).
+MAX_LEAD_SECONDS: float = READING["maxLeadSeconds"]
+
 PRESENCE: dict[str, float] = PROTOCOL["presence"]
 #: A visible page's claim holds this long (it renews it every 30 s).
 CLAIM_SECONDS: float = PRESENCE["claimSeconds"]

@@ -21,6 +21,7 @@ import httpx
 
 from . import protocol
 from .entries import Choice, available, to_snapshot, with_grants
+from .estimate import estimate, grant_plans
 from .hubenv import HubEnv
 from .loop import ReadingLoop
 from .policy import DEFAULT_TIMINGS, TERMINAL, Timings
@@ -66,6 +67,10 @@ class CreditsRelay(ReadingLoop, ReadingRule, HubRequests):
         # leases and watches hold.
         self._live_until = self._watch_until = 0.0
         self._once = False
+        # Lead times (s) that leases and watches asked for, and until when
+        # (monotonic); ``inf``: a lease that said none (not paced).
+        self._leads: dict[float, float] = {}
+        self._poll_soon = False
         self.mode, self.state, self.reason = "off", "connecting", ""
         self.since = self._clock.time()  # when the state was entered
         self.entry: Optional[Choice] = None
@@ -147,11 +152,44 @@ class CreditsRelay(ReadingLoop, ReadingRule, HubRequests):
         self._live_until = max(self._live_until, now + CLAIM_SECONDS + self.grace)
         self._touch()
 
-    def watch(self, seconds: float) -> None:
-        """Keeps numbers coming for ``seconds`` (a hidden page's lease, a kernel's ``on_low``)."""
-        if seconds > 0:
-            self._watch_until = max(self._watch_until, self._clock.monotonic() + seconds)
-            self._touch()
+    def watch(self, seconds: float, lead: Optional[float] = None) -> None:
+        """Keeps numbers coming for ``seconds`` (a hidden page's lease, a
+        kernel's ``on_low``), read in time for a warning ``lead`` seconds
+        before the predicted stop (``None``: every task interval)."""
+        if seconds <= 0:
+            return
+        now = self._clock.monotonic()
+        self._watch_until = max(self._watch_until, now + seconds)
+        key = math.inf if lead is None else round(min(max(lead, 0.0), protocol.MAX_LEAD_SECONDS))
+        before = self._lead(now)
+        self._leads[key] = max(self._leads.get(key, 0.0), now + seconds)
+        # Bounded: the lapsed go, then the shortest leads beyond 16.
+        for old in sorted(self._leads)[:-16]:
+            del self._leads[old]
+        if before is not None and key > before:
+            # A longer lead than the paced wait was planned for: read soon.
+            self._poll_soon = True
+        self._touch()
+
+    def _lead(self, now: float) -> Optional[float]:
+        """The longest lead a holding lease or watch asked for."""
+        for key in [k for k, until in self._leads.items() if until <= now]:
+            del self._leads[key]
+        return max(self._leads, default=None)
+
+    def prediction(self, now: Optional[float] = None) -> dict[str, Any]:
+        """The estimate from the history at ``now`` (epoch s; what ``GET
+        state`` says, what paces the reading), ``{"kind": "unknown"}``
+        without numbers."""
+        if self._snapshot is None or not self.history:
+            return {"kind": "unknown"}
+        now = self._clock.time() if now is None else now
+        samples = [(t * 1000, a) for t, a in self.history]
+        try:
+            return estimate(samples, now * 1000, None, grant_plans(self.paying()))
+        except (ArithmeticError, ValueError):
+            # Valid but extreme numbers (a cap of 1e308): no estimate.
+            return {"kind": "unknown"}
 
     def kick(self) -> bool:
         """When nothing reads and nothing recent is known, one poll (not
@@ -165,10 +203,12 @@ class CreditsRelay(ReadingLoop, ReadingRule, HubRequests):
             self._touch()
         return stale
 
-    async def fresh(self, watch: float = 0.0, timeout: Optional[float] = None) -> None:
-        """For ``GET state``: ``watch`` and ``kick``, then waits (at most
-        ``timeout``) for the first answer when there is none yet."""
-        self.watch(watch)
+    async def fresh(
+        self, watch: float = 0.0, timeout: Optional[float] = None, lead: Optional[float] = None
+    ) -> None:
+        """For ``GET state``: ``watch`` (with its ``lead``) and ``kick``, then
+        waits (at most ``timeout``) for the first answer when there is none yet."""
+        self.watch(watch, lead)
         if not self.kick():
             return
         limit = self.timings.connect_timeout + 1 if timeout is None else timeout

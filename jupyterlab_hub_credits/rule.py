@@ -5,6 +5,7 @@ mixin of ``CreditsRelay`` (``relay.py``), which holds the state."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from typing import Optional
 
@@ -22,6 +23,7 @@ class Reading:
     task_interval_max: float = protocol.TASK_INTERVAL_MAX_SECONDS
     restart_spread: float = protocol.RESTART_SPREAD_TASK_INTERVALS
     restart_spread_max: float = protocol.RESTART_SPREAD_MAX_SECONDS
+    quiet: tuple[float, float] = protocol.QUIET_SECONDS
 
 
 DEFAULT_READING = Reading()
@@ -77,8 +79,33 @@ class ReadingRule:
         return max(min(cap, low + self._random() * width), asked)
 
     def _poll_wait(self, now: float) -> float:
-        """The wait until the next poll: the period, jittered, never under its floor."""
-        return max(self.poll_period(now) * self._jitter(), self._poll_floor(now))
+        """The wait until the next poll: paced by the prediction while only
+        leases and watches hold, else the period, jittered; never under its floor."""
+        paced = self._paced_wait(now)
+        wait = self.poll_period(now) * self._jitter() if paced is None else paced
+        return max(wait, self._poll_floor(now))
+
+    def _paced_wait(self, now: float) -> Optional[float]:
+        """While nobody looks and every lease or watch said how long before
+        the stop it must know (its lead): a quiet wait (10–15 min) while the
+        predicted earliest stop is far or none comes, then half the time
+        left before the lead (less one task interval), down to the task
+        interval. Half: a drain that doubles between two polls (a second
+        server, a project emptied by others) is still seen before the stop.
+        ``None``: not paced (claims, a lead not said, no prediction yet)."""
+        lead = self._lead(now)
+        if now < self._live_until or lead is None or math.isinf(lead):
+            return None
+        prediction = self.prediction()
+        if prediction["kind"] == "unknown":
+            return None
+        low, high = self.numbers.quiet
+        quiet = low + self._random() * (high - low)
+        if prediction["kind"] != "falling":
+            return quiet
+        period = self.poll_period(now)
+        left = prediction["earliest"] / 1000 - self._clock.time()
+        return min(quiet, max(period, (left - lead - period) / 2))
 
     def _poll_floor(self, now: float) -> float:
         if self._polls_for_live() and now < self._live_until:

@@ -12,7 +12,6 @@ from typing import Any, Optional
 
 from . import protocol
 from .entries import available
-from .estimate import estimate, grant_plans
 from .relay import CreditsRelay
 
 log = logging.getLogger(__name__)
@@ -105,14 +104,7 @@ def state_document(
     samples after that time (a page that has the ones before)."""
     snapshot = relay.snapshot
     history = [[t, a] for t, a in relay.history if t > after]
-    prediction = None
-    if snapshot is not None and relay.history:
-        samples = [(t * 1000, a) for t, a in relay.history]
-        try:
-            prediction = estimate(samples, now * 1000, None, grant_plans(relay.paying()))
-        except (ArithmeticError, ValueError):
-            # Valid but extreme numbers (a cap of 1e308): no estimate, the rest stays.
-            prediction = None
+    prediction = relay.prediction(now) if snapshot is not None and relay.history else None
     state, reason = code_of(relay)
     return {
         "state": state,

@@ -235,7 +235,8 @@ async def test_on_low_asks_with_a_lease_and_the_thresholds_once_per_crossing(rel
     watch = credits.on_low(lambda s: calls.append((threading.current_thread().name, s)), minutes=5)
     await until(lambda: len(relay.requests) >= 2)
     _, query, auth = relay.requests[0]
-    assert query == {"watch": "120", "wait": "1", "critical": "15", "warning": "30"}
+    # The longest on_low lead (5 min) paces the relay's reading.
+    assert query == {"watch": "120", "lead": "300", "wait": "1", "critical": "15", "warning": "30"}
     assert auth == f"token {TOKEN}"
     assert calls == []
     # The prediction comes within the lead: one call, not one per check.

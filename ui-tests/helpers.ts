@@ -213,7 +213,7 @@ export function creditRequests(page: Page): string[] {
       // number; nothing else.
       for (const [key, value] of url.searchParams) {
         expect(
-          (key === 'lease' && /^\d+$/.test(value)) ||
+          ((key === 'lease' || key === 'lead') && /^\d+$/.test(value)) ||
             (key === 'after' && /^\d+(\.\d+)?$/.test(value)) ||
             (/^\d+$/.test(key) && value === ''),
           `a query that says only how long, since when or nothing: ${url.search}`

@@ -348,7 +348,10 @@ export class CreditsClient implements IDisposable {
 
   private async _present(visible: boolean): Promise<void> {
     const { fetch, baseUrl } = this._options;
-    const query = visible ? '' : `?lease=${LEASE_SECONDS}`;
+    // A lease says how long before the stop this page must know: the
+    // server part paces its reading of the hub by it.
+    const lead = Math.round(this._leadMinutes * 60);
+    const query = visible ? '' : `?lease=${LEASE_SECONDS}&lead=${lead}`;
     try {
       const url = `${baseUrl}hub-credits/claim${query}`;
       const response = await fetch(url, { method: 'POST' });

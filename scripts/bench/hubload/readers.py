@@ -71,6 +71,8 @@ PRESENCE = protocol.PRESENCE
 CLAIM_EVERY = PRESENCE["claimEverySeconds"]
 LEASE_EVERY = PRESENCE["leaseEverySeconds"]
 LEASE_SECONDS = PRESENCE["leaseSeconds"]
+#: What a hidden page leases with the default settings: its warning lead (10 min).
+LEAD_SECONDS = 600
 
 
 async def page(relay, visible: bool) -> None:
@@ -79,7 +81,7 @@ async def page(relay, visible: bool) -> None:
         if visible:
             relay.claim()
         else:
-            relay.watch(LEASE_SECONDS)
+            relay.watch(LEASE_SECONDS, LEAD_SECONDS)
         await asyncio.sleep(CLAIM_EVERY if visible else LEASE_EVERY)
 
 

@@ -116,7 +116,16 @@ function setUp(options: { visible?: boolean; online?: boolean } = {}) {
     emit,
     reads: () => server.count(STATE, 'GET'),
     claims: () => server.count(CLAIM, 'POST'),
-    leases: () => server.count(LEASE, 'POST'),
+    leases: () =>
+      server.requests.filter(
+        r => r.method === 'POST' && r.path.startsWith(LEASE)
+      ).length,
+    /** The lead (s) the last lease said. */
+    lead: () =>
+      server.requests
+        .filter(r => r.path.startsWith(LEASE))
+        .map(r => new URLSearchParams(r.path.split('?')[1]).get('lead'))
+        .pop(),
     /** Starts, and lets the first answers come. */
     start: async () => {
       client.start();
@@ -284,17 +293,22 @@ describe('claims and leases', () => {
     expect(t.server.log).toEqual([`GET ${STATE}`]);
     t.client.setLeadMinutes(10);
     expect(t.leases()).toBe(1);
+    // The lease says how long before the stop this page must know.
+    expect(t.lead()).toBe('600');
     t.clock.advance(LEASE_EVERY_MS - 1);
     expect(t.leases()).toBe(1);
     t.clock.advance(1);
     expect(t.leases()).toBe(2);
-    // The same lead again changes nothing.
+    // Another lead sends no extra lease; the next one says it.
     t.client.setLeadMinutes(5);
     expect(t.leases()).toBe(2);
+    t.clock.advance(LEASE_EVERY_MS);
+    expect(t.leases()).toBe(3);
+    expect(t.lead()).toBe('300');
     t.client.setLeadMinutes(0);
     t.clock.advance(3 * LEASE_EVERY_MS);
     await flush();
-    expect(t.leases()).toBe(2);
+    expect(t.leases()).toBe(3);
     expect(t.claims()).toBe(0);
   });
 
