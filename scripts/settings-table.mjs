@@ -37,7 +37,32 @@ function accepts(p) {
   return [p.type, ...range].join(' ');
 }
 
-export function render(schema) {
+/**
+ * The palette commands: each id of `CommandIDs` (src/tokens.ts) with the
+ * label its plugin gives it (src/plugins/*.ts).
+ */
+export function commands() {
+  const tokens = fs.readFileSync(path.join(root, 'src', 'tokens.ts'), 'utf-8');
+  const ids = Object.fromEntries(
+    [...tokens.matchAll(/export const (\w+) = '([^']+)'/g)].map(m => [
+      m[1],
+      m[2]
+    ])
+  );
+  const plugins = path.join(root, 'src', 'plugins');
+  const labels = {};
+  for (const file of fs.readdirSync(plugins)) {
+    const text = fs.readFileSync(path.join(plugins, file), 'utf-8');
+    for (const m of text.matchAll(
+      /addCommand\(CommandIDs\.(\w+),\s*\{\s*label: trans\.__\(\s*'([^']+)'/g
+    )) {
+      labels[m[1]] = m[2];
+    }
+  }
+  return Object.entries(ids).map(([key, id]) => [id, labels[key] ?? '']);
+}
+
+export function render(schema, commandList = commands()) {
   const rows = Object.entries(schema.properties).map(
     ([name, p]) =>
       `| \`${name}\` | ${cell(p.title ?? '')} | ${cell(accepts(p))} | ${value(p.default)} | ${cell(p.description ?? '')} |`
@@ -56,6 +81,15 @@ export function render(schema) {
     '| setting | title | accepts | default | what it does |',
     '|---|---|---|---|---|',
     ...rows,
+    '',
+    '## Commands',
+    '',
+    'In the command palette (and for keyboard shortcuts in *Settings → Settings',
+    'Editor → Keyboard Shortcuts*), listed from the code:',
+    '',
+    '| command id | label |',
+    '|---|---|',
+    ...commandList.map(([id, label]) => `| \`${id}\` | ${cell(label)} |`),
     ''
   ].join('\n');
 }

@@ -30,6 +30,24 @@ describe('docs/settings.md', () => {
       expect(table).toContain(`| \`${name}\` |`);
     }
   });
+
+  it('lists every palette command with its label', () => {
+    const tokens = fs.readFileSync(
+      path.join(root, 'src', 'tokens.ts'),
+      'utf-8'
+    );
+    const table = fs.readFileSync(
+      path.join(root, 'docs', 'settings.md'),
+      'utf-8'
+    );
+    const ids = [...tokens.matchAll(/= '(hub-credits:[\w-]+)'/g)].map(
+      m => m[1]
+    );
+    expect(ids.length).toBeGreaterThanOrEqual(4);
+    for (const id of ids) {
+      expect(table).toMatch(new RegExp(`\\| \`${id}\` \\| \\S`));
+    }
+  });
 });
 
 describe('the guides', () => {
