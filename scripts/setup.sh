@@ -1,22 +1,28 @@
 #!/usr/bin/env bash
 # Installs everything the demo and the tests need; safe to run again.
-#   apt: chromium (Debian's, for Playwright)
+#   apt: chromium (Debian's, for Playwright), python3-venv where missing
 #   pip: .venv with JupyterHub, the credit service, JupyterLab, Notebook 7
 #        and this extension's wheel; .venv-jl40 with the oldest supported
 #        JupyterLab (4.0.0) and the same wheel
-#        .venv-matrix/: JupyterHub + credit service pairs (ui-tests/matrix.json)
+#        .venv-matrix/: JupyterHub + credit service pairs (ui-tests/matrix.json),
+#        with --matrix only (scripts/test.sh passes it)
 #   npm: node_modules from package-lock.json (configurable-http-proxy included)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 say() { printf '[setup] %s\n' "$*"; }
 
-if [ ! -x /usr/bin/chromium ]; then
-  say "installing Debian's chromium"
+# Debian packages: Chromium, and venv for Python (a bare Debian lacks it).
+packages=""
+[ -x /usr/bin/chromium ] || packages="chromium"
+python3 -c 'import ensurepip' 2>/dev/null || packages="$packages python3-venv"
+if [ -n "$packages" ]; then
+  say "installing Debian's$packages"
   sudo=""
   [ "$(id -u)" = 0 ] || sudo="sudo"
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+  # shellcheck disable=SC2086 # a list of package names
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $packages >/dev/null
 fi
 
 # venv DIR REQUIREMENTS: a virtual environment with those requirements.
@@ -39,15 +45,17 @@ venv() {
 venv .venv requirements-dev.txt
 venv .venv-jl40 requirements-oldest.txt
 
-# The hub matrix (ui-tests/matrix.json): one small environment per pair of
-# JupyterHub and credit service, built in parallel; their single-user
-# servers run from .venv.
-matrix_pairs=$(python3 -c 'import json
+# The hub matrix (ui-tests/matrix.json), only with --matrix (the test
+# command asks for it): one small environment per pair of JupyterHub and
+# credit service, built in parallel; their single-user servers run from .venv.
+matrix_pairs=""
+[ "${1:-}" = --matrix ] && matrix_pairs=$(python3 -c 'import json
 m = json.load(open("ui-tests/matrix.json"))
 for p in m["supported"] + m["unsupported"]:
     print(p["jupyterhub"], p["credits"])')
 pids=()
 while read -r hub credits; do
+  [ -n "$hub" ] || continue
   dir=".venv-matrix/jh$hub-cs$credits"
   if [ ! -f "$dir/.installed" ]; then
     say "creating $dir"

@@ -5,7 +5,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/setup.sh || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
+bash scripts/setup.sh --matrix || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
 
 out=.test-output
 rm -rf "$out"

@@ -26,6 +26,18 @@ const MATRIX = JSON.parse(
 const venv = (pair: IPair) =>
   path.join('.venv-matrix', `jh${pair.jupyterhub}-cs${pair.credits}`);
 
+// The matrix environments come only when asked for (scripts/test.sh does).
+test.beforeEach(() => {
+  const missing = [...MATRIX.supported, ...MATRIX.unsupported].filter(
+    pair => !fs.existsSync(path.join(REPO, venv(pair), '.installed'))
+  );
+  if (missing.length > 0) {
+    throw new Error(
+      `no ${venv(missing[0])}: run \`bash scripts/setup.sh --matrix\` first`
+    );
+  }
+});
+
 for (const pair of MATRIX.supported) {
   test(`JupyterHub ${pair.jupyterhub} + credit service ${pair.credits}: balance, a change, the stop, no loop`, async ({
     page
