@@ -19,6 +19,7 @@ from . import protocol
 from .events import Signals
 from .handlers import handlers
 from .hubenv import SOCKET_VARIABLE, HubEnv
+from .i18n import use_own_catalogs
 from .policy import Timings
 from .relay import CreditsRelay
 from .rule import Reading
@@ -115,6 +116,7 @@ class HubCreditsApp(ExtensionApp):
         )
 
     def initialize_settings(self) -> None:
+        use_own_catalogs()  # the settings form in the reader's language
         try:
             hub = HubEnv.from_environment()
         except (OSError, ssl.SSLError) as error:

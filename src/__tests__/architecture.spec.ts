@@ -74,10 +74,9 @@ describe('the layout of src/', () => {
 
   it('is described file by file in CONTRIBUTING.md, Python included', () => {
     const guide = fs.readFileSync(path.join(ROOT, 'CONTRIBUTING.md'), 'utf-8');
-    const architecture = guide.slice(
-      guide.indexOf('## Architecture'),
-      guide.indexOf('## The settings table')
-    );
+    // The section up to the next one of its level.
+    const start = guide.indexOf('## Architecture');
+    const architecture = guide.slice(start, guide.indexOf('\n## ', start));
     const python = fs
       .readdirSync(path.join(ROOT, 'jupyterlab_hub_credits'))
       .filter(name => name.endsWith('.py') && !name.startsWith('_'));
