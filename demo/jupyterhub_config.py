@@ -130,6 +130,11 @@ if os.environ.get("CREDITS_RELAY_POLL_SECONDS"):
         f"--HubCreditsApp.poll_default_seconds={seconds}",
         f"--HubCreditsApp.poll_min_seconds={seconds}",
     ]
+if os.environ.get("CREDITS_RELAY_GRACE_SECONDS"):
+    # How long the relay keeps the hub stream after the last claim lapsed.
+    c.Spawner.cmd.append(
+        f"--HubCreditsApp.grace_seconds={os.environ['CREDITS_RELAY_GRACE_SECONDS']}"
+    )
 c.Spawner.default_url = "/lab"
 c.Spawner.ip = "127.0.0.1"
 c.Spawner.start_timeout = 120

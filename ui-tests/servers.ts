@@ -106,6 +106,8 @@ export interface IHubOptions {
   venv?: string;
   /** The relay's poll period (`c.HubCreditsApp.poll_*_seconds`), for hubs that bill every few seconds. */
   relayPollSeconds?: number;
+  /** How long the relay keeps the stream after the last claim lapsed (`c.HubCreditsApp.grace_seconds`). */
+  relayGraceSeconds?: number;
 }
 
 /**
@@ -264,6 +266,9 @@ export class TestHub {
       CREDITS_EXPOSE_APP: '1',
       ...(o.relayPollSeconds
         ? { CREDITS_RELAY_POLL_SECONDS: String(o.relayPollSeconds) }
+        : {}),
+      ...(o.relayGraceSeconds !== undefined
+        ? { CREDITS_RELAY_GRACE_SECONDS: String(o.relayGraceSeconds) }
         : {})
     };
     const log = fs.openSync(this.logFile, 'a');
