@@ -14,7 +14,7 @@ import httpx
 
 from ._version import __version__
 from .hubenv import HubEnv
-from .hubread import error_message
+from .upstream import list_not_found
 
 #: The variables jupyterhub-singleuser sets that the server part needs.
 NEEDED = ("JUPYTERHUB_API_URL", "JUPYTERHUB_API_TOKEN", "JUPYTERHUB_USER")
@@ -30,6 +30,22 @@ class Finding:
     def line(self) -> str:
         mark = {"ok": "✓", "warn": "!", "fail": "✗"}[self.level]
         return f"{mark} {self.title}" + (f"\n    → {self.fix}" if self.fix else "")
+
+
+#: What each 404 of the credit list means (``upstream.list_not_found``).
+MISSING = {
+    "free": Finding(
+        "warn",
+        "the credit service has no credits for this user yet",
+        "log in again: the credit service sets them at login",
+    ),
+    "credits_disabled": Finding("fail", "credits are disabled on this hub", "ask the hub's admin"),
+    "no_credit_service": Finding(
+        "fail",
+        "the hub has no credit service (api/credits: 404)",
+        "the hub's admin installs jupyterhub-credit-service and its classes",
+    ),
+}
 
 
 def installed(paths: Optional[list[str]] = None) -> list[Finding]:
@@ -85,7 +101,7 @@ def environment(env: Mapping[str, str]) -> tuple[list[Finding], Optional[HubEnv]
     )
 
 
-def hub(hub: HubEnv, get: Callable[[str], httpx.Response]) -> list[Finding]:
+def hub_findings(hub: HubEnv, get: Callable[[str], httpx.Response]) -> list[Finding]:
     """The hub, its credit service and this server's token, as the server part asks them."""
     found = []
     try:
@@ -111,27 +127,11 @@ def hub(hub: HubEnv, get: Callable[[str], httpx.Response]) -> list[Finding]:
     else:
         found.append(Finding("ok", f"the hub answers (JupyterHub {version})"))
     credits = get(hub.list_url)
-    message = error_message(credits.content) or ""
+    missing = list_not_found(credits.content) if credits.status_code == 404 else None
     if credits.status_code == 200:
         found.append(Finding("ok", "the credit service answers with this server's token"))
-    elif credits.status_code == 404 and "credit entry" in message:
-        found.append(
-            Finding(
-                "warn",
-                "the credit service has no credits for this user yet",
-                "log in again: the credit service sets them at login",
-            )
-        )
-    elif credits.status_code == 404 and "disabled" in message:
-        found.append(Finding("fail", "credits are disabled on this hub", "ask the hub's admin"))
-    elif credits.status_code == 404:
-        found.append(
-            Finding(
-                "fail",
-                "the hub has no credit service (api/credits: 404)",
-                "the hub's admin installs jupyterhub-credit-service and its classes",
-            )
-        )
+    elif missing is not None:
+        found.append(MISSING[missing])
     elif credits.status_code in (401, 403):
         found.append(
             Finding(
@@ -216,7 +216,7 @@ def run(
             def get(url: str) -> httpx.Response:
                 return client.get(url, headers=hubenv.headers)
 
-            findings += hub(hubenv, get) + server_part(env, get)
+            findings += hub_findings(hubenv, get) + server_part(env, get)
     return findings
 
 

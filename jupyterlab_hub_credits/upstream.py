@@ -188,12 +188,11 @@ class HubRequests:
         except (Late, Unreadable, httpx.HTTPError) as error:
             return _retry(error)
         if status == 404:
-            message = error_message(body) or ""
-            if "credit entry" in message:
+            missing = list_not_found(body)
+            if missing == "free":
                 self._deliver(None)  # no entry pays for this server
                 return Verdict("ok")
-            code = "credits_disabled" if "disabled" in message else "no_credit_service"
-            return Verdict("end", Reason(code), state="unavailable")
+            return Verdict("end", Reason(missing), state="unavailable")
         if status != 200:
             verdict = classify(status, "text/event-stream", False, retry_after, self._clock.time())
             if verdict.kind == "end":
@@ -247,6 +246,15 @@ def _retry(error: Exception, late: str = "no_response", lost: str = "network_err
     if isinstance(error, Late):
         return Verdict("retry", Reason(late))
     return Verdict("retry", Reason(lost, type(error).__name__))
+
+
+def list_not_found(body: bytes) -> str:
+    """What the credit list's 404 says: ``free`` (no entry for this user),
+    ``credits_disabled`` or ``no_credit_service`` (the route is missing)."""
+    message = error_message(body) or ""
+    if "credit entry" in message:
+        return "free"
+    return "credits_disabled" if "disabled" in message else "no_credit_service"
 
 
 @functools.lru_cache(maxsize=1)

@@ -25,11 +25,10 @@ languages=$(cd "$locale" && find . -mindepth 1 -maxdepth 1 -type d -printf '%f\n
 for language in $languages "$@"; do
   jupyterlab-translate update . jupyterlab_hub_credits -l "$language" >/dev/null
 done
-cp "$locale/jupyterlab_hub_credits.pot" "$OLDPWD/$locale/"
+# The template and the .po files back first: they survive a failed compile.
+cp -r "$locale"/. "$OLDPWD/$locale"/
 for language in $languages "$@"; do
-  cp "$locale/$language/LC_MESSAGES/jupyterlab_hub_credits.po" "$OLDPWD/$locale/$language/LC_MESSAGES/" 2>/dev/null ||
-    { mkdir -p "$OLDPWD/$locale/$language/LC_MESSAGES" && cp "$locale/$language/LC_MESSAGES/jupyterlab_hub_credits.po" "$OLDPWD/$locale/$language/LC_MESSAGES/"; }
-  # Untranslated or fuzzy entries stop here: translate them and run again.
+  # Fuzzy or untranslated entries are left out: translate them and run again.
   # (Without -l the tool compiles no language at all.)
   jupyterlab-translate compile . jupyterlab_hub_credits -l "$language" >/dev/null
 done
