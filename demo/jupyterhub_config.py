@@ -19,6 +19,10 @@ the test driver can start several hubs on free ports:
                            (c.JupyterHub.subdomain_host; browsers resolve *.localhost to loopback)
   CREDITS_INTERNAL_SSL     "1": the hub, the proxy and the servers speak TLS with client
                            certificates among themselves (c.JupyterHub.internal_ssl)
+  CREDITS_SHARED_READER    "1": the shared reader (a hub-managed service) reads every entry
+                           once per task run and the servers' relays read it, not the hub
+  CREDITS_SHARED_PORT      its port (default 10101)
+  CREDITS_SHARED_FALLBACK_SECONDS  relays read the hub once it failed this long (default 300)
 """
 
 import os
@@ -160,3 +164,14 @@ if admin_token:
     # An admin user the driver takes a token of: the credit service's project
     # route needs a user (a service token there ends in HTTP 500).
     c.Authenticator.admin_users = {"credits-root"}
+
+if os.environ.get("CREDITS_SHARED_READER") == "1":
+    # The shared reader: one reader of every entry for the whole hub.
+    from jupyterlab_hub_credits.hubroute import serve_entries
+
+    serve_entries(c, url=f"http://127.0.0.1:{env_int('CREDITS_SHARED_PORT', 10101)}")
+    if os.environ.get("CREDITS_SHARED_FALLBACK_SECONDS"):
+        c.Spawner.cmd.append(
+            "--HubCreditsApp.shared_fallback_seconds="
+            + os.environ["CREDITS_SHARED_FALLBACK_SECONDS"]
+        )

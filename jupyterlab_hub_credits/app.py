@@ -75,6 +75,12 @@ class HubCreditsApp(ExtensionApp):
         protocol.TASK_INTERVAL_MAX_SECONDS, "Never poll less often than this."
     )
 
+    shared_fallback_seconds = _seconds(
+        protocol.SHARED_FALLBACK_SECONDS,
+        "Where the admin runs the shared reader (HUB_CREDITS_SHARED_READER): read"
+        " the hub itself once it failed this long in a row.",
+    )
+
     kernel_socket = Bool(
         True,
         config=True,
@@ -112,7 +118,13 @@ class HubCreditsApp(ExtensionApp):
         folder = default_folder() if self.keep_history else None
         store = folder and HistoryStore.for_server(folder, hub.api_url, hub.user, hub.server_name)
         return CreditsRelay(
-            hub, timings, self.reading, self.grace_seconds, numbers=numbers, store=store or None
+            hub,
+            timings,
+            self.reading,
+            self.grace_seconds,
+            numbers=numbers,
+            store=store or None,
+            shared_fallback=self.shared_fallback_seconds,
         )
 
     def initialize_settings(self) -> None:
@@ -130,8 +142,9 @@ class HubCreditsApp(ExtensionApp):
             # Registered now: a page's event socket opened later receives them.
             self.relay.on_change(Signals(self.serverapp.event_logger, self.relay.start))
             self.log.info(
-                "jupyterlab_hub_credits: relaying this server's credits (reading: %s)",
+                "jupyterlab_hub_credits: relaying this server's credits (reading: %s, from: %s)",
                 self.reading,
+                "the shared reader" if hub.shared_url else "the hub",
             )
 
     def initialize_handlers(self) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import ssl
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Optional
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
@@ -20,6 +20,9 @@ RELAY_PREFIX = "hub-credits/"
 #: client certificates (``internal_ssl``): a Unix socket (mode 0600) on which
 #: the same server answers in plain HTTP, so kernels need no certificate.
 SOCKET_VARIABLE = "JUPYTERLAB_HUB_CREDITS_SOCKET"
+#: Set by the admin (``c.Spawner.environment``) on hubs that run the shared
+#: reader (``shared.py``): the URL of its prefix, read instead of the hub.
+SHARED_VARIABLE = "HUB_CREDITS_SHARED_READER"
 
 
 def ssl_context_from_environment(env: Mapping[str, str]) -> Optional[ssl.SSLContext]:
@@ -61,9 +64,17 @@ class HubEnv:
     #: ``""`` for the default server.
     server_name: str = ""
     ssl_context: Optional[ssl.SSLContext] = field(default=None, repr=False, compare=False)
+    #: The shared reader's prefix URL (ending in ``/``), ``""``: the hub itself.
+    shared_url: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "api_url", self.api_url.rstrip("/"))
+        if self.shared_url and not self.shared_url.endswith("/"):
+            object.__setattr__(self, "shared_url", self.shared_url + "/")
+
+    def direct(self) -> HubEnv:
+        """The same server, reading the hub itself."""
+        return replace(self, shared_url="")
 
     @classmethod
     def from_environment(cls, env: Optional[Mapping[str, str]] = None) -> Optional[HubEnv]:
@@ -75,7 +86,10 @@ class HubEnv:
         if not (api_url and token and user):
             return None
         server = env.get("JUPYTERHUB_SERVER_NAME", "")
-        return cls(api_url, token, user, server, ssl_context_from_environment(env))
+        shared = env.get(SHARED_VARIABLE, "").strip()
+        if urlsplit(shared).scheme not in ("http", "https"):
+            shared = ""
+        return cls(api_url, token, user, server, ssl_context_from_environment(env), shared)
 
     def _server_path(self) -> str:
         path = quote(self.user, safe="")
@@ -83,11 +97,13 @@ class HubEnv:
 
     @property
     def stream_url(self) -> str:
+        if self.shared_url:
+            return f"{self.shared_url}credits/stream"
         return f"{self.api_url}/credits/sseserver/{self._server_path()}"
 
     @property
     def list_url(self) -> str:
-        return f"{self.api_url}/credits"
+        return f"{self.shared_url}credits" if self.shared_url else f"{self.api_url}/credits"
 
     @property
     def stop_url(self) -> str:

@@ -104,6 +104,13 @@ class ReadingLoop:
                         continue  # claims may have changed meanwhile
                     if mode == "off":
                         return
+                    if now >= self._direct_until:
+                        # Back to the shared reader (an open stream from the hub ends).
+                        if attempt is not None:
+                            await cancelled(attempt)
+                            attempt = None
+                        self._shared_again(now)
+                        next_try = max(now, self._not_before)
                     if attempt is None and now >= next_try:
                         if mode == "stream":
                             attempt = asyncio.ensure_future(self._stream(client))
@@ -114,7 +121,8 @@ class ReadingLoop:
                             continue
                     self._next_poll = next_try if attempt is None else math.inf
                     waits: list[Awaitable[Any]] = [self._changed.wait()]
-                    deadlines = [t for t in (self._live_until, self._watch_until) if t > now]
+                    ends = (self._live_until, self._watch_until, self._direct_until)
+                    deadlines = [t for t in ends if t > now]
                     if attempt is not None:
                         waits.append(attempt)
                     else:
@@ -156,6 +164,16 @@ class ReadingLoop:
             self.failures = 0
             self._once = False
             return now + self._poll_wait(now)
+        if self.via == "shared" and (
+            verdict.kind == "refused" or (verdict.kind == "end" and verdict.state != "stopped")
+        ):
+            # The shared reader will not answer this server: the hub will.
+            log.warning("credits relay: the shared reader refused (%s)", verdict.reason)
+            self._shared_down = now - self.shared_fallback
+            direct = self._shared_failed(now)
+            if direct is not None:
+                self._not_before = direct
+                return direct
         if verdict.kind == "refused":
             if mode == "stream" and self.stream_refused is None:
                 # The list may still be readable with the same token: poll.
@@ -208,4 +226,8 @@ class ReadingLoop:
         self._once = False
         self._set_state("reconnecting", verdict.reason)
         self._notify_news()
+        direct = self._shared_failed(now)
+        if direct is not None:
+            self._not_before = direct
+            return direct
         return now + delay

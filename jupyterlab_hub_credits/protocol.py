@@ -56,6 +56,13 @@ QUIET_SECONDS: tuple[float, float] = (READING["quietMinSeconds"], READING["quiet
 #: The longest lead time a lease or watch may ask for (a day).
 MAX_LEAD_SECONDS: float = READING["maxLeadSeconds"]
 
+#: The shared reader (``shared.py``): after it failed this long, relays read
+#: the hub themselves, from a time spread over ``SHARED_SPREAD`` task
+#: intervals, and try it again ``SHARED_RETRY_SECONDS`` later.
+SHARED_FALLBACK_SECONDS: float = READING["sharedFallbackSeconds"]
+SHARED_RETRY_SECONDS: float = READING["sharedRetrySeconds"]
+SHARED_SPREAD: float = READING["sharedSpreadTaskIntervals"]
+
 PRESENCE: dict[str, float] = PROTOCOL["presence"]
 #: A visible page's claim holds this long (it renews it every 30 s).
 CLAIM_SECONDS: float = PRESENCE["claimSeconds"]

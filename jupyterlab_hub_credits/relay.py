@@ -54,6 +54,7 @@ class CreditsRelay(ReadingLoop, ReadingRule, HubRequests):
         numbers: Reading = DEFAULT_READING,
         limit: int = protocol.MAX_EVENT_BYTES,
         store: Optional[HistoryStore] = None,
+        shared_fallback: float = protocol.SHARED_FALLBACK_SECONDS,
     ):
         if reading not in READINGS:
             raise ValueError(f"reading must be one of {READINGS}, not {reading!r}")
@@ -111,6 +112,14 @@ class CreditsRelay(ReadingLoop, ReadingRule, HubRequests):
         # ``start`` names this run of the server part (a restart changes it).
         self.seq, self.start = 0, uuid.uuid4().hex
         self._on_change: list[Callable[[int], None]] = []
+        # The shared reader, when the admin runs one: read instead of the
+        # hub; the hub itself only after it failed ``shared_fallback``
+        # seconds in a row (since when: ``_shared_down``), until when
+        # (monotonic) the relay then reads the hub before trying it again.
+        self._shared = hub if hub.shared_url else None
+        self.shared_fallback = shared_fallback
+        self._shared_down: Optional[float] = None
+        self._direct_until = math.inf
 
     # -- who needs numbers --------------------------------------------------
 
@@ -305,7 +314,43 @@ class CreditsRelay(ReadingLoop, ReadingRule, HubRequests):
             "hub_polls": self.polls,
             "task_interval": self.task_interval,
             "stream_refused": self.stream_refused,
+            "via": self.via,
         }
+
+    # -- the shared reader ----------------------------------------------------
+
+    @property
+    def via(self) -> str:
+        """Whom the relay reads: ``hub`` or ``shared`` (the shared reader)."""
+        return "shared" if self.hub.shared_url else "hub"
+
+    def _shared_failed(self, now: float) -> Optional[float]:
+        """After a failed request to the shared reader: once it failed
+        ``shared_fallback`` seconds in a row, the hub itself, not before a
+        time spread over several task intervals (never all servers at once);
+        returns that time, or ``None`` while the shared reader is retried."""
+        if self._shared is None or self.via != "shared":
+            return None
+        if self._shared_down is None:
+            self._shared_down = now
+        if now - self._shared_down < self.shared_fallback:
+            return None
+        self.hub = self._shared.direct()
+        self._direct_until = now + protocol.SHARED_RETRY_SECONDS
+        period = self.task_interval or self.numbers.poll_default
+        log.warning(
+            "credits relay: the shared reader failed for %.0f s: reading the hub itself",
+            now - self._shared_down,
+        )
+        return now + self._random() * protocol.SHARED_SPREAD * period
+
+    def _shared_again(self, now: float) -> bool:
+        """Whether the relay went back to the shared reader (time to try it)."""
+        if self._shared is None or self.via == "shared" or now < self._direct_until:
+            return False
+        self.hub, self._direct_until = self._shared, math.inf
+        log.info("credits relay: trying the shared reader again")
+        return True
 
     # -- state and deliveries -------------------------------------------------
 
@@ -324,6 +369,8 @@ class CreditsRelay(ReadingLoop, ReadingRule, HubRequests):
     def _deliver(self, snapshot: Optional[dict[str, Any]]) -> None:
         """New numbers, or ``None``: no entry pays for this server (free)."""
         self._once = False
+        if self.via == "shared":
+            self._shared_down = None
         self._snapshot = snapshot
         self.updated, self._updated_mono = self._clock.time(), self._clock.monotonic()
         if snapshot is None:

@@ -116,9 +116,15 @@ class EdgeHub:
     """The hub as the relay sees it. ``entries`` is the owner's list;
     ``paying`` names the entry the per-server stream shows."""
 
-    def __init__(self, clock: FakeClock, user: str = "alice", server: str = ""):
+    def __init__(
+        self, clock: FakeClock, user: str = "alice", server: str = "", shared: bool = False
+    ):
         self.clock = clock
-        self.env = HubEnv("http://hub.test/hub/api/", TOKEN, user, server)
+        shared_url = "http://shared.test/services/hub-credits/" if shared else ""
+        self.env = HubEnv("http://hub.test/hub/api/", TOKEN, user, server, shared_url=shared_url)
+        #: With ``shared``: the shared reader answers as the hub would (the
+        #: same shapes, its requests' kinds prefixed ``shared-``), unless down.
+        self.shared_down = False
         self.entries: list[dict[str, Any]] = [entry("default", 95, 100)]
         self.paying = "default"
         #: (method, kind, time) of every request: kind is stream, list or stop.
@@ -165,10 +171,14 @@ class EdgeHub:
     async def _answer(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path
         kind = "stream" if "/sseserver/" in path else "stop" if "/stopserver/" in path else "list"
+        shared = request.url.host == "shared.test"
+        if shared:
+            kind = "shared-stream" if path.endswith("/stream") else "shared-list"
         self.requests.append((request.method, kind, self.clock.now))
         self.auth.append(request.headers.get("authorization", ""))
-        if self.down:
-            raise httpx.ConnectError("hub down", request=request)
+        if self.shared_down if shared else self.down:
+            raise httpx.ConnectError("down", request=request)
+        kind = kind.removeprefix("shared-")
         if kind == "stop":
             return httpx.Response(self.stop_status, text="")
         if kind == "list":
