@@ -17,22 +17,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 import uuid
-from pathlib import Path
 
 import httpx
 import pytest
+from realhub import start_hub, start_server
 from tornado.httpclient import HTTPRequest
 from tornado.websocket import websocket_connect
 
-REPO = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 pytestmark = pytest.mark.timeout(180)
 
 CODE = """
@@ -49,79 +41,10 @@ print(json.dumps({
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def hub(tmp_path):
-    ports = [free_port() for _ in range(3)]
-    while len(set(ports)) < 3:
-        ports = [free_port() for _ in range(3)]
-    token = uuid.uuid4().hex
-    env = {
-        **os.environ,
-        "PATH": f"{BIN}:{REPO / 'node_modules' / '.bin'}:{os.environ['PATH']}",
-        "CREDITS_HUB_STATE": str(tmp_path),
-        "CREDITS_HUB_PORT": str(ports[0]),
-        "CREDITS_HUB_API_PORT": str(ports[1]),
-        "CREDITS_PROXY_API_PORT": str(ports[2]),
-        "CREDITS_ADMIN_TOKEN": token,
-        "CREDITS_INTERNAL_SSL": "1",
-        "CREDITS_TASK_INTERVAL": "1",
-        "CREDITS_PASSWORD": "credits",
-    }
-    log = open(tmp_path / "hub.log", "wb")
-    child = subprocess.Popen(
-        [str(BIN / "jupyterhub"), "-f", str(REPO / "demo" / "jupyterhub_config.py")],
-        cwd=tmp_path,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{ports[0]}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert child.poll() is None, (tmp_path / "hub.log").read_text()[-3000:]
-            try:
-                if httpx.get(f"{url}/hub/api/", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, (tmp_path / "hub.log").read_text()[-3000:]
-            time.sleep(0.3)
-        yield url, token, tmp_path
-    finally:
-        child.send_signal(signal.SIGTERM)
-        try:
-            child.wait(30)
-        except subprocess.TimeoutExpired:
-            child.kill()
-        log.close()
-
-
-def start_server(url: str, token: str, user: str) -> None:
-    """Logs ``user`` in through the form (creating the credit rows) and
-    starts the default server, as a browser would."""
-    with httpx.Client(base_url=url, timeout=30) as browser:
-        browser.get("/hub/login")
-        xsrf = browser.cookies.get("_xsrf", "")
-        browser.post(
-            "/hub/login?next=/hub/home",
-            data={"username": user, "password": "credits", "_xsrf": xsrf},
-        )
-    admin = {"Authorization": f"token {token}"}
-    httpx.post(f"{url}/hub/api/users/{user}/server", headers=admin, timeout=30)
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        model = httpx.get(f"{url}/hub/api/users/{user}", headers=admin, timeout=10).json()
-        if model.get("servers", {}).get("", {}).get("ready"):
-            return
-        time.sleep(0.5)
-    raise AssertionError("the server did not start")
+    with start_hub(tmp_path, CREDITS_INTERNAL_SSL="1") as running:
+        yield running
 
 
 async def run_in_kernel(url: str, token: str, user: str, code: str) -> str:

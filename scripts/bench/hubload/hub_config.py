@@ -10,12 +10,23 @@ Counters written once a second to ``$BENCH_DIR/hubstats.jsonl``: SQL
 statements (SQLAlchemy events on every engine of the process), new TCP
 connections accepted by the hub, per-server streams held (handlers inside
 ``get``, including the ones whose client has gone and that wait for the
-next task run), stream opens, ``GET api/credits`` requests, and the time
-of every credit-task run (its post hook).
+next task run), stream opens, ``GET api/credits`` requests, every request
+the hub routes but the probe's ``GET /hub/api/`` (``req``; of them the
+shared reader's route reads ``req_entries`` and its token look-ups ``GET
+/hub/api/user``, ``req_user``), and the time of every credit-task run (its
+post hook).
+
+With ``BENCH_SHARED_PORT`` set (the harness sets it for the shared-reader
+rows only), the hub also runs the shared reader of the source tree
+(``jupyterlab_hub_credits.hubroute.serve_entries``): the route and the
+managed service listening on that port, with ``PYTHONPATH`` the repository
+(``BENCH_REPO``) so that ``python -m jupyterlab_hub_credits.shared`` is the
+source tree's, not an installed copy.
 """
 
 import json
 import os
+import sys
 import threading
 import time
 
@@ -27,6 +38,7 @@ from jupyterhub_credit_service import apihandlers as credit_handlers
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from tornado.httpserver import HTTPServer
+from tornado.web import Application
 from traitlets import Bool
 
 c = get_config()  # noqa: F821 (provided by the config loader)
@@ -72,6 +84,24 @@ def _counting_handle_stream(self, stream, address):
 
 
 HTTPServer.handle_stream = _counting_handle_stream
+
+_find_handler = Application.find_handler
+_PROBE = "/hub/api/"
+_BY_PATH = {"/hub/api/hub-credits/entries": "req_entries", "/hub/api/user": "req_user"}
+
+
+def _counting_find_handler(self, request, **kwargs):
+    # Once per request, when its headers are in (a stream counts at its start).
+    path = request.path
+    if path != _PROBE:
+        STATS.add("req")
+        key = _BY_PATH.get(path)
+        if key is not None:
+            STATS.add(key)
+    return _find_handler(self, request, **kwargs)
+
+
+Application.find_handler = _counting_find_handler
 
 _stream_get = credit_handlers.CreditsSSEServerAPIHandler.get
 
@@ -187,3 +217,17 @@ c.CreditsAuthenticator.credits_user = {
     "grant_interval": 10**8,
     "project": {"name": "p0", "cap": 1000, "grant_value": 10, "grant_interval": 10**8},
 }
+
+# ------------------------------------------------------- the shared reader
+
+SHARED_PORT = os.environ.get("BENCH_SHARED_PORT", "")
+if SHARED_PORT:
+    REPO = os.environ["BENCH_REPO"]
+    sys.path.insert(0, REPO)
+    from jupyterlab_hub_credits.hubroute import serve_entries
+
+    serve_entries(
+        c,
+        url=f"http://127.0.0.1:{int(SHARED_PORT)}",
+        environment={"PYTHONPATH": REPO},
+    )
