@@ -19,6 +19,8 @@ the test driver can start several hubs on free ports:
                            (c.JupyterHub.subdomain_host; browsers resolve *.localhost to loopback)
   CREDITS_INTERNAL_SSL     "1": the hub, the proxy and the servers speak TLS with client
                            certificates among themselves (c.JupyterHub.internal_ssl)
+  CREDITS_PROFILES         "1": named servers, and a second entry ("gpu") that pays for
+                           servers started with the option profile=gpu
   CREDITS_SHARED_READER    "1": the shared reader (a hub-managed service) reads every entry
                            once per task run and the servers' relays read it, not the hub
   CREDITS_SHARED_PORT      its port (default 10101)
@@ -104,6 +106,21 @@ c.CreditsAuthenticator.credits_user = {
         "grant_interval": env_int("CREDITS_PROJECT_GRANT_INTERVAL", 600),
     },
 }
+if os.environ.get("CREDITS_PROFILES") == "1":
+    # Two entries per user: servers started with the option profile=gpu
+    # (named servers, e.g. POST /hub/api/users/<u>/servers/gpu {"profile": "gpu"})
+    # pay from "gpu", every other server from "default".
+    c.JupyterHub.allow_named_servers = True
+    c.CreditsAuthenticator.credits_user = [
+        {
+            "name": "gpu",
+            "cap": 50,
+            "grant_value": 5,
+            "grant_interval": 600,
+            "user_options": {"profile": "gpu"},
+        },
+        c.CreditsAuthenticator.credits_user,
+    ]
 c.CreditsSpawner.billing_value = env_int("CREDITS_BILLING_VALUE", 1)
 c.CreditsSpawner.billing_interval = env_int("CREDITS_BILLING_INTERVAL", 2)
 

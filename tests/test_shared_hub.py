@@ -30,6 +30,8 @@ def hub(tmp_path_factory):
         "CREDITS_SHARED_READER": "1",
         "CREDITS_SHARED_PORT": str(port),
         "CREDITS_SHARED_FALLBACK_SECONDS": "6",
+        # A second entry, "gpu", pays for servers started with profile=gpu.
+        "CREDITS_PROFILES": "1",
         # No bill during the test: the balances are what the test sets.
         "CREDITS_BILLING_INTERVAL": "100000",
         # Hidden pages' polls as often as the hub's 1-s task runs allow.
@@ -160,6 +162,49 @@ def test_a_token_reaches_only_its_own_servers_entry(hub):
     # No token in the service's or the hub's log.
     log = hub_log(state)
     assert guest not in log and token not in log
+
+
+def test_the_entry_that_pays_is_the_one_the_credit_service_bills(hub):
+    url, token, state, service = hub
+    started = httpx.post(
+        f"{url}/hub/api/users/ana/servers/gpu",
+        headers=admin(token),
+        json={"profile": "gpu"},
+        timeout=30,
+    )
+    assert started.status_code in (201, 202), started.text
+
+    def ready() -> bool:
+        model = httpx.get(f"{url}/hub/api/users/ana", headers=admin(token), timeout=10).json()
+        return model["servers"].get("gpu", {}).get("ready", False)
+
+    until(ready, 90, "ana's gpu server never started")
+    set_balance(url, token, "ana", 77)
+    gpu = token_for(url, token, "ana", ["access:servers!server=ana/gpu"])
+    default = token_for(url, token, "ana", ["access:servers!server=ana/"])
+
+    def names(bearer: str) -> Callable[[], Any]:
+        def check() -> Any:
+            answer = httpx.get(
+                f"{service}credits", headers={"Authorization": f"token {bearer}"}, timeout=20
+            )
+            return answer.status_code == 200 and [(e["name"], e["cap"]) for e in answer.json()]
+
+        return check
+
+    assert until(names(gpu), 20, "no entry for the gpu server") == [("gpu", 50)]
+    assert until(names(default), 20, "no entry for the default server") == [("default", 100)]
+    # The gpu server's own relay names its entry: no guess.
+    state_doc = until(
+        lambda: (s := relay(url, token, "ana/gpu", "state?watch=600"))["snapshot"] and s,
+        30,
+        "the gpu server's relay has no numbers",
+    )
+    assert state_doc["entry"] == {"name": "gpu", "ambiguous": False}
+    assert state_doc["snapshot"]["cap"] == 50
+    # The route itself answers the shared reader alone (not even an admin).
+    route = httpx.get(f"{url}/hub/api/hub-credits/entries", headers=admin(token), timeout=10)
+    assert route.status_code == 403
 
 
 def _service_pid(port: str) -> int:
