@@ -24,6 +24,7 @@ the test driver can start several hubs on free ports:
   CREDITS_SHARED_READER    "1": the shared reader (a hub-managed service) reads every entry
                            once per task run and the servers' relays read it, not the hub
   CREDITS_SHARED_PORT      its port (default 10101)
+  CREDITS_SHARED_PYTHON    the Python that runs it (default: the hub's)
   CREDITS_SHARED_FALLBACK_SECONDS  relays read the hub once it failed this long (default 300)
 """
 
@@ -186,7 +187,12 @@ if os.environ.get("CREDITS_SHARED_READER") == "1":
     # The shared reader: one reader of every entry for the whole hub.
     from jupyterlab_hub_credits.hubroute import serve_entries
 
-    serve_entries(c, url=f"http://127.0.0.1:{env_int('CREDITS_SHARED_PORT', 10101)}")
+    serve_entries(
+        c,
+        url=f"http://127.0.0.1:{env_int('CREDITS_SHARED_PORT', 10101)}",
+        # An older hub's environment runs the service with the newest one's Python.
+        python=os.environ.get("CREDITS_SHARED_PYTHON") or sys.executable,
+    )
     if os.environ.get("CREDITS_SHARED_FALLBACK_SECONDS"):
         c.Spawner.cmd.append(
             "--HubCreditsApp.shared_fallback_seconds="

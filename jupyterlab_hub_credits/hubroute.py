@@ -41,13 +41,15 @@ def serve_entries(
     name: str = SERVICE,
     environment: Optional[dict[str, str]] = None,
     servers_reach: Optional[str] = None,
+    python: str = sys.executable,
 ) -> None:
     """Turns the shared reader on in a ``jupyterhub_config.py``'s ``c``: the
     route, its custom scope, a role with only that scope for the service,
     the managed service (``python -m jupyterlab_hub_credits.shared`` at
     ``url``), and ``HUB_CREDITS_SHARED_READER`` in every server's
     environment (``servers_reach``: the URL servers reach the service at,
-    when not ``url``)."""
+    when not ``url``; ``python``: the interpreter with this package, when
+    not the hub's)."""
     from jupyterhub.handlers import default_handlers
 
     if not any(route == ROUTE for route, *_ in default_handlers):
@@ -62,7 +64,7 @@ def serve_entries(
         {
             "name": name,
             "url": url,
-            "command": [sys.executable, "-m", "jupyterlab_hub_credits.shared"],
+            "command": [python, "-m", "jupyterlab_hub_credits.shared"],
             "environment": dict(environment or {}),
             "display": False,
         }

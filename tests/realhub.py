@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Optional
 
 import httpx
 
@@ -28,9 +29,11 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def start_hub(state: Path, **settings: str) -> Iterator[tuple[str, str, Path]]:
+def start_hub(state: Path, bin_dir: Path = BIN, **settings: str) -> Iterator[tuple[str, str, Path]]:
     """The hub's public URL, its admin service's token and its directory;
-    ``settings``: more of the demo config's ``CREDITS_*`` variables."""
+    ``bin_dir``: where its ``jupyterhub`` is (another environment's: an
+    older hub); ``settings``: more of the demo config's ``CREDITS_*``
+    variables."""
     ports: set[int] = set()
     while len(ports) < 3:
         ports.add(free_port())
@@ -38,7 +41,7 @@ def start_hub(state: Path, **settings: str) -> Iterator[tuple[str, str, Path]]:
     token = uuid.uuid4().hex
     env = {
         **os.environ,
-        "PATH": f"{BIN}:{REPO / 'node_modules' / '.bin'}:{os.environ['PATH']}",
+        "PATH": f"{bin_dir}:{BIN}:{REPO / 'node_modules' / '.bin'}:{os.environ['PATH']}",
         "CREDITS_HUB_STATE": str(state),
         "CREDITS_HUB_PORT": str(hub_port),
         "CREDITS_HUB_API_PORT": str(api_port),
@@ -50,7 +53,7 @@ def start_hub(state: Path, **settings: str) -> Iterator[tuple[str, str, Path]]:
     }
     log = open(state / "hub.log", "wb")
     child = subprocess.Popen(
-        [str(BIN / "jupyterhub"), "-f", str(REPO / "demo" / "jupyterhub_config.py")],
+        [str(bin_dir / "jupyterhub"), "-f", str(REPO / "demo" / "jupyterhub_config.py")],
         cwd=state,
         env=env,
         stdout=log,
@@ -78,9 +81,9 @@ def start_hub(state: Path, **settings: str) -> Iterator[tuple[str, str, Path]]:
         log.close()
 
 
-def start_server(url: str, token: str, user: str) -> None:
+def start_server(url: str, token: str, user: str, options: Optional[dict] = None) -> None:
     """Logs ``user`` in through the form (creating the credit rows) and
-    starts the default server, as a browser would."""
+    starts the default server, as a browser would (with ``options``)."""
     with httpx.Client(base_url=url, timeout=30) as browser:
         browser.get("/hub/login")
         xsrf = browser.cookies.get("_xsrf", "")
@@ -89,7 +92,7 @@ def start_server(url: str, token: str, user: str) -> None:
             data={"username": user, "password": "credits", "_xsrf": xsrf},
         )
     admin = {"Authorization": f"token {token}"}
-    httpx.post(f"{url}/hub/api/users/{user}/server", headers=admin, timeout=30)
+    httpx.post(f"{url}/hub/api/users/{user}/server", headers=admin, json=options, timeout=30)
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         model = httpx.get(f"{url}/hub/api/users/{user}", headers=admin, timeout=10).json()

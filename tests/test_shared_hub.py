@@ -9,24 +9,26 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import time
 from pathlib import Path
 from typing import Any, Callable
 
 import httpx
 import pytest
-from realhub import free_port, start_hub, start_server
+from realhub import BIN, REPO, free_port, start_hub, start_server
 
 pytestmark = pytest.mark.timeout(240)
 
 PROJECT = {"name": "community1", "cap": 60}
 
 
-@pytest.fixture(scope="module")
-def hub(tmp_path_factory):
-    state = tmp_path_factory.mktemp("shared-hub")
-    port = free_port()
-    settings = {
+#: The oldest supported pair (ui-tests/matrix.json), made by ``setup.sh --matrix``.
+OLDEST = REPO / ".venv-matrix" / "jh5.5.4-cs0.3.11"
+
+
+def shared_settings(port: int) -> dict[str, str]:
+    return {
         "CREDITS_SHARED_READER": "1",
         "CREDITS_SHARED_PORT": str(port),
         "CREDITS_SHARED_FALLBACK_SECONDS": "6",
@@ -37,7 +39,13 @@ def hub(tmp_path_factory):
         # Hidden pages' polls as often as the hub's 1-s task runs allow.
         "CREDITS_RELAY_POLL_SECONDS": "2",
     }
-    with start_hub(state, **settings) as (url, token, state):
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory):
+    state = tmp_path_factory.mktemp("shared-hub")
+    port = free_port()
+    with start_hub(state, **shared_settings(port)) as (url, token, state):
         for user in ("ana", "ben"):
             start_server(url, token, user)
         yield url, token, state, f"http://127.0.0.1:{port}/services/hub-credits/"
@@ -166,6 +174,36 @@ def test_a_token_reaches_only_its_own_servers_entry(hub):
 
 def test_the_entry_that_pays_is_the_one_the_credit_service_bills(hub):
     url, token, state, service = hub
+    paying_entries(url, token, service)
+    # The route itself answers the shared reader alone (not even an admin).
+    route = httpx.get(f"{url}/hub/api/hub-credits/entries", headers=admin(token), timeout=10)
+    assert route.status_code == 403
+
+
+def test_on_jupyterhub_5_with_credit_service_0_3(tmp_path):
+    assert (OLDEST / "bin" / "jupyterhub").exists(), (
+        f"no {OLDEST.name} environment: run `bash scripts/setup.sh --matrix` first"
+    )
+    port = free_port()
+    settings = {
+        **shared_settings(port),
+        # The older hub imports the route from the source tree; the service
+        # and the servers run in this environment.
+        "PYTHONPATH": str(REPO),
+        "CREDITS_SHARED_PYTHON": sys.executable,
+        "CREDITS_SINGLEUSER": str(BIN / "jupyterhub-singleuser"),
+    }
+    with start_hub(tmp_path, bin_dir=OLDEST / "bin", **settings) as (url, token, state):
+        # 0.3.11 cannot start a server whose options lack a key an entry
+        # matches on (KeyError in its pre-spawn hook): give it one.
+        start_server(url, token, "ana", options={"profile": "cpu"})
+        service = f"http://127.0.0.1:{port}/services/hub-credits/"
+        paying_entries(url, token, service)
+        assert relay(url, token, "ana", "status")["via"] == "shared"
+
+
+def paying_entries(url: str, token: str, service: str) -> None:
+    """Ana's gpu server pays from "gpu", her default server from "default"."""
     started = httpx.post(
         f"{url}/hub/api/users/ana/servers/gpu",
         headers=admin(token),
@@ -202,9 +240,6 @@ def test_the_entry_that_pays_is_the_one_the_credit_service_bills(hub):
     )
     assert state_doc["entry"] == {"name": "gpu", "ambiguous": False}
     assert state_doc["snapshot"]["cap"] == 50
-    # The route itself answers the shared reader alone (not even an admin).
-    route = httpx.get(f"{url}/hub/api/hub-credits/entries", headers=admin(token), timeout=10)
-    assert route.status_code == 403
 
 
 def _service_pid(port: str) -> int:

@@ -88,7 +88,7 @@ def delivery_line(result) -> Optional[str]:
         f" {(f'{missed:.1%}' if _has(missed) else '-'):>6}"
         f" {_num(_get(r, 'ready_seconds')) + ' s':>6} {lookups:>13}"
         f" {_num(_get(r, 'hub_cpu')) + ' %':>7} {_num(_get(r, 'svc_rss_mb')):>6}"
-        f" {_num(_get(r, 'svc_cpu')) + ' %':>7} {_num(_get(r, 'svc_cpu_per_1k'), 2):>8}"
+        f" {_num(_get(r, 'svc_cpu'), 1) + ' %':>7} {_num(_get(r, 'svc_cpu_per_1k'), 2):>8}"
     )
 
 
