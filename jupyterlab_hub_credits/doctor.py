@@ -165,6 +165,41 @@ def hub_findings(hub: HubEnv, get: Callable[[str], httpx.Response]) -> list[Find
     return found
 
 
+def shared_findings(hub: HubEnv, get: Callable[[str], httpx.Response]) -> list[Finding]:
+    """The shared reader, where the admin set one (``HUB_CREDITS_SHARED_READER``)."""
+    if not hub.shared_url:
+        return []
+    try:
+        answer = get(hub.list_url)
+    except httpx.HTTPError as error:
+        return [
+            Finding(
+                "fail",
+                f"the shared reader does not answer ({type(error).__name__})",
+                "the hub's admin checks that the hub started it (hub log: hub-credits) and that"
+                " servers may reach it; meanwhile the server part reads the hub itself",
+            )
+        ]
+    if answer.status_code in (200, 404):
+        return [Finding("ok", "the shared reader answers with this server's entry")]
+    if answer.status_code == 403:
+        return [
+            Finding(
+                "fail",
+                "the shared reader refuses this server's token",
+                "the server's token must have access to this server only (JupyterHub's default"
+                " server token scopes); the server part reads the hub itself",
+            )
+        ]
+    return [
+        Finding(
+            "warn",
+            f"the shared reader answered HTTP {answer.status_code}",
+            "it has no current numbers from the hub: look at the hub's log (hub-credits)",
+        )
+    ]
+
+
 def server_part(env: Mapping[str, str], get: Callable[[str], httpx.Response]) -> list[Finding]:
     """The server part of this very server, as the page asks it."""
     url = env.get("JUPYTERHUB_SERVICE_URL", "").rstrip("/")
@@ -194,8 +229,11 @@ def server_part(env: Mapping[str, str], get: Callable[[str], httpx.Response]) ->
     state = answer.json()
     level = "ok" if state.get("state") in ("live", "polling", "connecting") else "warn"
     reason = f": {state['reason']}" if state.get("reason") else ""
+    via = " from the shared reader" if state.get("via") == "shared" else ""
     return [
-        Finding(level, f"the server part is {state.get('state')} ({state.get('mode')}){reason}")
+        Finding(
+            level, f"the server part is {state.get('state')} ({state.get('mode')}{via}){reason}"
+        )
     ]
 
 
@@ -216,7 +254,8 @@ def run(
             def get(url: str) -> httpx.Response:
                 return client.get(url, headers=hubenv.headers)
 
-            findings += hub_findings(hubenv, get) + server_part(env, get)
+            findings += hub_findings(hubenv.direct(), get) + shared_findings(hubenv, get)
+            findings += server_part(env, get)
     return findings
 
 

@@ -28,7 +28,9 @@ def edge(
     scopes: Optional[list[str]] = None,
     status: tuple[int, Any] = (200, {"state": "live", "mode": "stream", "reason": ""}),
     down: bool = False,
+    shared: Optional[int] = None,
 ) -> tuple[httpx.MockTransport, list[httpx.Request]]:
+    """The hub's answers; ``shared``: the shared reader's status (0: it does not answer)."""
     seen: list[httpx.Request] = []
 
     def answer(request: httpx.Request) -> httpx.Response:
@@ -36,6 +38,11 @@ def edge(
         if down:
             raise httpx.ConnectError("refused", request=request)
         path = request.url.path
+        if request.url.host == "shared.test":
+            if not shared:
+                raise httpx.ConnectError("refused", request=request)
+            assert path == "/services/hub-credits/credits"
+            return httpx.Response(shared, json=[{"name": "default", "balance": 5, "cap": 10}])
         if path == "/hub/api/":
             return httpx.Response(
                 200, json={"version": version}, headers={"X-JupyterHub-Version": version}
@@ -138,3 +145,30 @@ def test_the_command_exits_1_on_a_failure(capsys, monkeypatch):
     assert doctor.main(["doctor"]) == 1
     assert "✗ x" in capsys.readouterr().out
     assert doctor.main([]) == 2
+
+
+SHARED = {**ENV, "HUB_CREDITS_SHARED_READER": "http://shared.test/services/hub-credits/"}
+
+
+@pytest.mark.parametrize(
+    "status, level, words",
+    [
+        (200, "ok", "the shared reader answers"),
+        (403, "fail", "refuses this server's token"),
+        (503, "warn", "answered HTTP 503"),
+        (0, "fail", "does not answer"),
+    ],
+)
+def test_the_shared_reader(status, level, words):
+    transport, seen = edge(shared=status)
+    findings = run(transport, env=SHARED)
+    found = [f for f in findings if "shared reader" in f.title]
+    assert [f.level for f in found] == [level] and words in found[0].title
+    # The hub itself is still checked, at the hub (not at the shared reader).
+    assert levels(findings)["the credit service answers with this server's token"] == "ok"
+    assert not any(TOKEN in f.line() or "shared.test" in f.line() for f in findings)
+
+
+def test_no_shared_reader_no_finding():
+    transport, _ = edge()
+    assert not [f for f in run(transport) if "shared reader" in f.title]
