@@ -42,6 +42,7 @@ def serve_entries(
     environment: Optional[dict[str, str]] = None,
     servers_reach: Optional[str] = None,
     python: str = sys.executable,
+    bind: Optional[str] = None,
 ) -> None:
     """Turns the shared reader on in a ``jupyterhub_config.py``'s ``c``: the
     route, its custom scope, a role with only that scope for the service,
@@ -49,7 +50,8 @@ def serve_entries(
     ``url``), and ``HUB_CREDITS_SHARED_READER`` in every server's
     environment (``servers_reach``: the URL servers reach the service at,
     when not ``url``; ``python``: the interpreter with this package, when
-    not the hub's)."""
+    not the hub's; ``bind``: the address it listens on, when not ``url``'s
+    host, e.g. ``0.0.0.0`` in a pod that others reach by a Service name)."""
     from jupyterhub.handlers import default_handlers
 
     if not any(route == ROUTE for route, *_ in default_handlers):
@@ -65,7 +67,7 @@ def serve_entries(
             "name": name,
             "url": url,
             "command": [python, "-m", "jupyterlab_hub_credits.shared"],
-            "environment": dict(environment or {}),
+            "environment": {**(environment or {}), **({"HUB_CREDITS_BIND": bind} if bind else {})},
             "display": False,
         }
     )

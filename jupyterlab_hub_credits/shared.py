@@ -362,7 +362,10 @@ async def serve(env: Optional[dict[str, str]] = None) -> None:
     limits = httpx.Limits(max_connections=LOOKUPS_AT_ONCE + 2)
     async with httpx.AsyncClient(limits=limits) as client:
         server = HTTPServer(make_app(entries, client, prefix), xheaders=True)
-        server.listen(where.port or 80, where.hostname or "127.0.0.1")
+        # HUB_CREDITS_BIND: another address than the URL's host (serve_entries' bind).
+        server.listen(
+            where.port or 80, env.get("HUB_CREDITS_BIND") or where.hostname or "127.0.0.1"
+        )
         log.info("hub-credits: the shared reader listens on %s%s", where.netloc, prefix)
         await entries.follow(client)
 

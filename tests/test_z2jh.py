@@ -62,3 +62,44 @@ def test_the_images_install_as_root_and_pin_the_chart():
     lines = [line.split()[0] for line in hub.splitlines() if line and not line.startswith("#")]
     assert lines.index("USER") < lines.index("RUN")  # root before pip
     assert values()["hub"]["image"]["tag"].startswith(CHART)
+
+
+def shared_values() -> dict:
+    return yaml.safe_load((Z2JH / "values-shared-reader.yaml").read_text())
+
+
+def test_the_shared_readers_values_pass_the_schema_given_after_the_recipe():
+    schema = json.loads((Z2JH / f"values.schema-{CHART}.json").read_text())
+    defaults = yaml.safe_load((Z2JH / f"chart-values-{CHART}.yaml").read_text())
+    both = merged(merged(defaults, values()), shared_values())
+    jsonschema.Draft7Validator(schema).validate(both)
+    # Helm merges maps: the recipe's extraConfig and extraFiles stay.
+    assert set(both["hub"]["extraConfig"]) == {"credits", "zz-hub-credits-shared"}
+    assert sorted(both["hub"]["extraConfig"])[-1] == "zz-hub-credits-shared"
+
+
+def test_the_shared_readers_extra_config_sets_up_route_service_and_role():
+    from jupyterhub.handlers import default_handlers
+    from traitlets.config import Config
+
+    from jupyterlab_hub_credits.hubroute import ROUTE, SCOPE
+
+    c = Config()
+    c.JupyterHub.services = [{"name": "other", "api_token": "x"}]
+    source = shared_values()["hub"]["extraConfig"]["zz-hub-credits-shared"]
+    exec(compile(source, "zz-hub-credits-shared", "exec"), {"c": c})
+    service = c.JupyterHub.services[-1]
+    assert service["name"] == "hub-credits" and service["url"] == "http://hub:10101"
+    assert service["environment"] == {"HUB_CREDITS_BIND": "0.0.0.0"}
+    assert service["command"][1:] == ["-m", "jupyterlab_hub_credits.shared"]
+    assert c.JupyterHub.services[0]["name"] == "other"
+    role = c.JupyterHub.load_roles.to_dict()["extend"][-1]
+    assert role == {"name": "hub-credits-reader", "scopes": [SCOPE], "services": ["hub-credits"]}
+    assert SCOPE in c.JupyterHub.custom_scopes.to_dict()["update"]
+    assert any(route == ROUTE for route, *_ in default_handlers)
+    # The port the extraConfig names is the one the Service and the policy open.
+    port = shared_values()["hub"]["service"]["extraPorts"][0]["targetPort"]
+    assert f":{port}" in service["url"]
+    assert shared_values()["hub"]["networkPolicy"]["ingress"][0]["ports"] == [{"port": port}]
+    env = shared_values()["singleuser"]["extraEnv"]["HUB_CREDITS_SHARED_READER"]
+    assert env == f"http://hub:{port}/services/hub-credits/"
