@@ -374,7 +374,10 @@ def main() -> None:
     form = "[%(levelname)s %(asctime)s %(name)s] %(message)s"
     logging.basicConfig(level=logging.INFO, format=form)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # no line per request
-    asyncio.run(serve())
+    try:
+        asyncio.run(serve())
+    except KeyboardInterrupt:  # the hub stops its services with SIGINT
+        log.info("hub-credits: stopped")
 
 
 if __name__ == "__main__":
