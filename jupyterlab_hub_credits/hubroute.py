@@ -202,30 +202,59 @@ def paying_entry(authenticator: Any, credits_user: Any, user_options: Any) -> An
     return fallback
 
 
-def ready_servers(users: Any, authenticator: Any, db: Any) -> Any:
-    """One record per ready server of ``users`` (the hub's loaded users)."""
-    from jupyterhub_credit_service.orm import CreditsUser
+def credit_users(db: Any, names: list[str]) -> dict[str, Any]:
+    """The credit service's rows for ``names``: from the session's identity
+    map where the credit task left them (no SQL), the others in one query
+    with their entries and projects (three statements)."""
+    from jupyterhub_credit_service.orm import CreditsUser, CreditsUserValues
+    from sqlalchemy.orm import selectinload
+    from sqlalchemy.orm.util import identity_key
 
-    for user in list(users):
-        credits_user = None
-        for name, spawner in list(user.spawners.items()):
-            if not spawner.ready:
-                continue
-            if credits_user is None:
-                # The identity map first: the credit task keeps them loaded.
-                credits_user = db.get(CreditsUser, user.name) or False
-            entry = (
-                paying_entry(authenticator, credits_user, getattr(spawner, "user_options", {}))
-                if credits_user
-                else None
-            )
-            record: dict[str, Any] = {"user": user.name, "server": name or "", "entry": None}
-            if entry is not None:
-                record["entry"] = _grants(entry)
-                if entry.project is not None:
-                    record["entry"]["project"] = _grants(entry.project)
-            value = getattr(spawner, "_billing_value", None)
-            interval = getattr(spawner, "_billing_interval", None)
-            if value is not None and interval is not None:
-                record["billing"] = {"value": value, "interval": interval}
-            yield record
+    found, missing = {}, []
+    for name in names:
+        row = db.identity_map.get(identity_key(CreditsUser, name))
+        if row is not None and "credits_user_values" in row.__dict__:
+            found[name] = row
+        else:
+            missing.append(name)
+    if missing:
+        query = db.query(CreditsUser).options(
+            selectinload(CreditsUser.credits_user_values).selectinload(CreditsUserValues.project)
+        )
+        for row in query.filter(CreditsUser.name.in_(missing)):
+            found[row.name] = row
+    return found
+
+
+def ready_servers(users: Any, authenticator: Any, db: Any) -> Any:
+    """One record per ready server of ``users`` (the hub's loaded users),
+    their credit rows read ``PIECE`` users at a time."""
+    ready = [u for u in list(users) if any(s.ready for s in list(u.spawners.values()))]
+    for start in range(0, len(ready), PIECE):
+        piece = ready[start : start + PIECE]
+        rows = credit_users(db, [u.name for u in piece])
+        for user in piece:
+            credits_user = rows.get(user.name)
+            for name, spawner in list(user.spawners.items()):
+                if spawner.ready:
+                    yield server_record(user.name, name, spawner, authenticator, credits_user)
+
+
+def server_record(
+    user: str, name: str, spawner: Any, authenticator: Any, credits_user: Any
+) -> dict[str, Any]:
+    entry = (
+        paying_entry(authenticator, credits_user, getattr(spawner, "user_options", {}))
+        if credits_user is not None
+        else None
+    )
+    record: dict[str, Any] = {"user": user, "server": name or "", "entry": None}
+    if entry is not None:
+        record["entry"] = _grants(entry)
+        if entry.project is not None:
+            record["entry"]["project"] = _grants(entry.project)
+    value = getattr(spawner, "_billing_value", None)
+    interval = getattr(spawner, "_billing_interval", None)
+    if value is not None and interval is not None:
+        record["billing"] = {"value": value, "interval": interval}
+    return record
