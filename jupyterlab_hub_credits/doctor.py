@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 import httpx
 
@@ -226,22 +226,27 @@ def server_part(env: Mapping[str, str], get: Callable[[str], httpx.Response]) ->
         ]
     if answer.status_code != 200:
         return [Finding("warn", f"the server part answered HTTP {answer.status_code}")]
-    state = answer.json()
+    return [state_finding(answer.json())]
+
+
+def state_finding(state: Mapping[str, Any]) -> Finding:
+    """The server part's own state (its ``status``), as a finding."""
     level = "ok" if state.get("state") in ("live", "polling", "connecting") else "warn"
     reason = f": {state['reason']}" if state.get("reason") else ""
     via = " from the shared reader" if state.get("via") == "shared" else ""
-    return [
-        Finding(
-            level, f"the server part is {state.get('state')} ({state.get('mode')}{via}){reason}"
-        )
-    ]
+    return Finding(
+        level, f"the server part is {state.get('state')} ({state.get('mode')}{via}){reason}"
+    )
 
 
 def run(
     env: Optional[Mapping[str, str]] = None,
     transport: Optional[httpx.BaseTransport] = None,
     labextensions: Optional[list[str]] = None,
+    state: Optional[Mapping[str, Any]] = None,
 ) -> list[Finding]:
+    """Every check; ``state``: the server part's status when the server part
+    itself runs them (its route ``doctor``), else it is asked over HTTP."""
     env = os.environ if env is None else env
     findings = installed(labextensions)
     found, hubenv = environment(env)
@@ -255,7 +260,7 @@ def run(
                 return client.get(url, headers=hubenv.headers)
 
             findings += hub_findings(hubenv.direct(), get) + shared_findings(hubenv, get)
-            findings += server_part(env, get)
+            findings += [state_finding(state)] if state is not None else server_part(env, get)
     return findings
 
 

@@ -2,13 +2,16 @@
 guide lists them): ``GET state[?watch=&lead=&wait=&after=&critical=&warning=]``,
 ``POST claim[?lease=&lead=]`` (``lead``: how long before the predicted stop
 a lease or watch must know, which paces the reading), ``POST reconnect``, ``POST stop`` (the owner
-only, decided here from the request's identity), ``GET status``. Jupyter
+only, decided here from the request's identity), ``GET status``, ``GET
+doctor`` (the doctor's checks, the owner only). Jupyter
 Server's authentication and authorization apply (resource ``hub-credits``;
 XSRF for the POSTs); no route counts as user activity.
 """
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import json
 import logging
 import math
@@ -19,7 +22,7 @@ from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
-from . import protocol
+from . import doctor, protocol
 from .relay import CreditsRelay
 from .state import state_json
 
@@ -134,6 +137,21 @@ class StopHandler(RelayHandler):
         self.finish(json.dumps({"status": status} if done else {"message": message}))
 
 
+class DoctorHandler(RelayHandler):
+    """The doctor's checks for the item's details: the owner only; its
+    findings name no token and no environment value."""
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        relay = self.relay
+        if not self.is_owner:
+            raise web.HTTPError(403, "only the server's owner may run the checks")
+        findings = await asyncio.to_thread(doctor.run, state=relay.status())
+        self.set_header("Cache-Control", "no-store")
+        self.finish(json.dumps({"findings": [dataclasses.asdict(f) for f in findings]}))
+
+
 def identity_name(user: Any) -> Optional[str]:
     """The name of the request's user: a Jupyter Server ``User`` (its
     ``username``; JupyterHub's identity provider sets the hub name there),
@@ -162,4 +180,5 @@ def handlers() -> list[tuple[str, type[RelayHandler]]]:
         (r"/hub-credits/reconnect", ReconnectHandler),
         (r"/hub-credits/claim", ClaimHandler),
         (r"/hub-credits/status", StatusHandler),
+        (r"/hub-credits/doctor", DoctorHandler),
     ]

@@ -215,3 +215,22 @@ def test_the_owner_is_a_user_of_the_owners_name_never_a_service_or_a_display_nam
     assert identity_name(service) is None
     assert identity_name(SimpleNamespace(username="", name="alice")) is None
     assert identity_name(None) is None
+
+
+async def test_the_doctor_route_answers_the_owner_alone_and_names_no_secret(
+    fake_hub: FakeHub, jp_fetch
+):
+    response = await jp_fetch("hub-credits", "doctor", headers={"X-Test-User": OWNER})
+    findings = json.loads(response.body)["findings"]
+    assert findings and all(set(f) == {"level", "title", "fix"} for f in findings)
+    assert all(f["level"] in ("ok", "warn", "fail") for f in findings)
+    titles = " ".join(f["title"] for f in findings)
+    assert "started by a JupyterHub" in titles and "the server part is" in titles
+    # No token and no environment value (the hub's URL) in what it says.
+    assert HUB_TOKEN not in response.body.decode()
+    assert fake_hub.api_url not in response.body.decode()
+    assert "127.0.0.1" not in response.body.decode()
+    for guest in ("bob", "mallory"):
+        with pytest.raises(HTTPClientError) as refused:
+            await jp_fetch("hub-credits", "doctor", headers={"X-Test-User": guest})
+        assert refused.value.code == 403

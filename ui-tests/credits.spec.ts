@@ -91,6 +91,25 @@ test('the status bar shows the balance the hub reports and follows changes', asy
       new RegExp(`^${hub.url}/user/alice/hub-credits/(state|claim)(\\?|$)`)
     );
   }
+
+  // The owner's checks (the doctor, run by the server part) on this hub.
+  await page.locator(ITEM).click();
+  const details = page.locator('.jp-CreditsDetails');
+  await details.getByRole('button', { name: 'Check set-up' }).click();
+  const findings = details.locator('.jp-CreditsDetails-findings li');
+  await expect(findings.first()).toBeVisible({ timeout: 20000 });
+  const said = await findings.allTextContents();
+  for (const words of [
+    'lab extension installed',
+    'the server part is enabled',
+    'started by a JupyterHub',
+    'the hub answers (JupyterHub',
+    "the credit service answers with this server's token",
+    'the server part is live'
+  ]) {
+    expect(said.join('\n')).toContain(words);
+  }
+  await expect(details.locator('li.jp-mod-fail')).toHaveCount(0);
 });
 
 test('when the credits run out the item and a notification say the hub stopped the server', async ({

@@ -64,6 +64,10 @@ test.describe('a guest of a shared server', () => {
     await expect(
       guest.getByRole('button', { name: 'Stop my server…' })
     ).toHaveCount(0);
+    // Nor the owner's checks.
+    await expect(
+      guest.getByRole('button', { name: 'Check set-up' })
+    ).toHaveCount(0);
     const offered = await guest.evaluate(() => {
       const app = (
         window as unknown as {

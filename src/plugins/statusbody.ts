@@ -3,11 +3,14 @@
  * display settings and the details.
  */
 import type { JupyterFrontEnd } from '@jupyterlab/application';
+import { PageConfig } from '@jupyterlab/coreutils';
 import type { ISettingRegistry } from '@jupyterlab/settingregistry';
 import type { IStatusBar } from '@jupyterlab/statusbar';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import type { Panel } from '@lumino/widgets';
 import css from '../../style/base.raw.css';
+import { checkSetup } from '../client/doctor';
+import { serverFetch } from '../client/server';
 import { watchSettings } from '../settings';
 import type { ICreditsSettings } from '../settings';
 import { CommandIDs } from '../tokens';
@@ -69,7 +72,11 @@ export async function mountItem(options: {
         commands.hasCommand(CommandIDs.stopServer) &&
         commands.isVisible(CommandIDs.stopServer)
           ? run(CommandIDs.stopServer)
-          : undefined
+          : undefined,
+      // The owner's, as the stop (the server decides both).
+      check: model.canStop
+        ? () => checkSetup(serverFetch(), PageConfig.getBaseUrl())
+        : undefined
     })
   };
   const loadDetails = loadOnce(() =>

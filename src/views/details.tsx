@@ -16,6 +16,7 @@ import { levelOf, percentOf } from '../model/levels';
 import type { IBalance, IGrant } from '../model/types';
 import type { IBalanceSample } from '../model/types';
 import type { CreditsViewModel } from './viewmodel';
+import type { IFinding } from '../client/doctor';
 
 /** The heading's id: the details are labelled by it. */
 const TITLE_ID = 'jp-CreditsDetails-title';
@@ -87,6 +88,7 @@ export class CreditsDetails extends VDomRenderer<CreditsViewModel> {
         )}
         {this._status()}
         {this._actions()}
+        {this._findings()}
       </div>
     );
   }
@@ -173,6 +175,15 @@ export class CreditsDetails extends VDomRenderer<CreditsViewModel> {
             {trans.__('Open hub home')}
           </button>
         )}
+        {actions.check && (
+          <button
+            className="jp-Button jp-mod-styled jp-mod-reject"
+            onClick={() => void this._check()}
+            disabled={this._checks === 'checking'}
+          >
+            {trans.__('Check set-up')}
+          </button>
+        )}
         {actions.stopServer && (
           <button
             className="jp-Button jp-mod-styled jp-mod-warn"
@@ -183,6 +194,58 @@ export class CreditsDetails extends VDomRenderer<CreditsViewModel> {
           </button>
         )}
       </div>
+    );
+  }
+
+  /**
+   * Runs the doctor's checks (the owner's action).
+   */
+  private async _check(): Promise<void> {
+    const check = this._options.actions.check;
+    if (!check) {
+      return;
+    }
+    this._checks = 'checking';
+    this.update();
+    try {
+      this._checks = await check();
+    } catch (error) {
+      this._checks = error instanceof Error ? error.message : String(error);
+    }
+    this.update();
+  }
+
+  /**
+   * The checks' findings, each with what to do; the server's words as text.
+   */
+  private _findings(): JSX.Element | null {
+    const { trans } = this._options;
+    const checks = this._checks;
+    if (checks === null) {
+      return null;
+    }
+    if (!Array.isArray(checks)) {
+      return (
+        <p className="jp-CreditsDetails-findings" role="status">
+          {checks === 'checking'
+            ? trans.__('Checking…')
+            : trans.__('The checks could not run: %1', checks)}
+        </p>
+      );
+    }
+    const marks = { ok: '✓', warn: '!', fail: '✗' };
+    return (
+      <ul className="jp-CreditsDetails-findings" role="status">
+        {checks.map((finding, i) => (
+          <li key={i} className={`jp-mod-${finding.level}`}>
+            <span aria-hidden="true">{marks[finding.level]} </span>
+            {finding.title}
+            {finding.fix && (
+              <span className="jp-CreditsDetails-fix"> → {finding.fix}</span>
+            )}
+          </li>
+        ))}
+      </ul>
     );
   }
 
@@ -229,6 +292,7 @@ export class CreditsDetails extends VDomRenderer<CreditsViewModel> {
   }
 
   private _options: CreditsDetails.IOptions;
+  private _checks: IFinding[] | 'checking' | string | null = null;
   private _ticker: ReturnType<typeof setInterval>;
 }
 
@@ -240,6 +304,8 @@ export namespace CreditsDetails {
     reconnect: () => void;
     openHubHome?: () => void;
     stopServer?: () => void;
+    /** The doctor's checks (the server's owner only). */
+    check?: () => Promise<IFinding[]>;
   }
 
   export interface IOptions {

@@ -60,6 +60,55 @@ describe('DetailsToggle', () => {
       })
     );
 
+  it("runs the owner's checks and shows the server's words as text", async () => {
+    const findings = [
+      { level: 'ok' as const, title: 'the hub answers', fix: '' },
+      {
+        level: 'fail' as const,
+        title: '<img src=x onerror=alert(1)>',
+        fix: 'restart the server'
+      }
+    ];
+    let answer: (value: typeof findings) => void = () => undefined;
+    toggle.close();
+    toggle = new DetailsToggle({
+      credits: readonlyCredits(new CreditsModel()),
+      display: () => ({ label: 'Credits', show: 'both', format: 'fraction' }),
+      trans,
+      anchor: item,
+      actions: () => ({
+        reconnect: () => undefined,
+        check: () => new Promise(resolve => (answer = resolve))
+      })
+    });
+    await toggle.toggle();
+    const check = buttons().find(b => b.textContent === 'Check set-up')!;
+    check.click();
+    const list = () => details()!.querySelector('.jp-CreditsDetails-findings');
+    // The details render on the next animation frame.
+    const shown = async (text: RegExp) => {
+      for (let i = 0; i < 100 && !text.test(list()?.textContent ?? ''); i++) {
+        await new Promise(resolve => setTimeout(resolve, 10));
+      }
+      return list()!;
+    };
+    expect((await shown(/Checking/)).textContent).toBe('Checking…');
+    expect(check.disabled).toBe(true);
+    answer(findings);
+    await shown(/restart/);
+    const items = Array.from(list()!.querySelectorAll('li'));
+    expect(items.map(li => li.className)).toEqual(['jp-mod-ok', 'jp-mod-fail']);
+    expect(items[1].textContent).toBe(
+      '✗ <img src=x onerror=alert(1)> → restart the server'
+    );
+    expect(list()!.querySelector('img')).toBeNull();
+  });
+
+  it('offers no checks where the action is absent (not the owner)', async () => {
+    await toggle.toggle();
+    expect(buttons().map(b => b.textContent)).not.toContain('Check set-up');
+  });
+
   it('opens as a dialog named by its heading, focus on its first control', async () => {
     item.node.focus();
     await toggle.toggle();
