@@ -104,6 +104,8 @@ def test_not_under_a_hub():
         ((404, {"message": "No credit entry for user alice"}), "no credits for this user", "warn"),
         ((404, {"message": "Credits are disabled"}), "disabled", "fail"),
         ((403, {"message": "Forbidden"}), "refuses this server's token", "fail"),
+        # What the hub really answers an unknown token there: its login page.
+        ((302, {}), "refuses this server's token (HTTP 302)", "fail"),
         ((502, {"message": "Bad Gateway"}), "HTTP 502", "warn"),
     ],
 )
