@@ -19,6 +19,8 @@ the test driver can start several hubs on free ports:
                            (c.JupyterHub.subdomain_host; browsers resolve *.localhost to loopback)
   CREDITS_INTERNAL_SSL     "1": the hub, the proxy and the servers speak TLS with client
                            certificates among themselves (c.JupyterHub.internal_ssl)
+  CREDITS_SERVICE          "disabled": the credit service installed with credits_enabled off;
+                           "absent": not imported, no credit routes (default "on")
   CREDITS_PROFILES         "1": named servers, and a second entry ("gpu") that pays for
                            servers started with the option profile=gpu
   CREDITS_SHARED_READER    "1": the shared reader (a hub-managed service) reads every entry
@@ -35,9 +37,23 @@ import sys
 import jupyterhub
 from jupyterhub.auth import DummyAuthenticator
 from jupyterhub.spawner import SimpleLocalProcessSpawner
-from jupyterhub_credit_service import CreditsAuthenticator, CreditsSpawner
 
 c = get_config()  # noqa: F821 - provided by JupyterHub
+
+# CREDITS_SERVICE: "on" (default), "disabled" (installed, credits_enabled
+# off) or "absent" (not imported: the hub has no credit routes at all).
+CREDIT_SERVICE = os.environ.get("CREDITS_SERVICE", "on")
+if CREDIT_SERVICE == "absent":
+
+    class CreditsAuthenticator:
+        """No credit service."""
+
+    class CreditsSpawner:
+        """No credit service."""
+
+else:
+    # Importing it adds its routes to the hub.
+    from jupyterhub_credit_service import CreditsAuthenticator, CreditsSpawner
 
 here = os.path.dirname(os.path.abspath(__file__))
 repo = os.path.dirname(here)
@@ -92,6 +108,8 @@ c.DummyAuthenticator.password = os.environ.get("CREDITS_PASSWORD", "credits")
 c.Authenticator.allow_all = True
 c.Authenticator.admin_users = set()
 c.Authenticator.refresh_pre_spawn = True
+
+c.CreditsAuthenticator.credits_enabled = CREDIT_SERVICE == "on"
 
 # Credits that move every few seconds.
 c.CreditsAuthenticator.credits_task_interval = env_int("CREDITS_TASK_INTERVAL", 2)

@@ -165,3 +165,21 @@ def _reads(path: str, needle: bytes) -> bool:
         return needle in Path(path).read_bytes()
     except OSError:
         return False
+
+
+@pytest.mark.parametrize(
+    "service, level, words",
+    [
+        ("absent", "fail", "the hub has no credit service"),
+        ("disabled", "fail", "credits are disabled on this hub"),
+    ],
+)
+def test_a_hub_without_credits(tmp_path, service, level, words):
+    with start_hub(tmp_path, CREDITS_SERVICE=service) as (url, admin, _):
+        created = httpx.post(
+            f"{url}/hub/api/users/ana", headers={"Authorization": f"token {admin}"}, timeout=10
+        )
+        assert created.status_code in (201, 409), created.text
+        token = token_for(url, admin, "ana", SERVER_SCOPES)
+        found = findings(server_env(url, f"{url}/hub/api", token))
+    assert has(found, level, words), found
