@@ -106,6 +106,7 @@ class Entries:
         self._next: Optional[asyncio.Future[None]] = None
         self._identities: dict[str, tuple[Optional[Key], float]] = {}
         self._lookups = asyncio.Semaphore(LOOKUPS_AT_ONCE)
+        self._pending: dict[str, asyncio.Future[Key]] = {}
         self.lookups = 0
 
     @property
@@ -189,6 +190,17 @@ class Entries:
             if known[0] is None:
                 raise Refused(403, "this token is not a single server's token")
             return known[0]
+        # One question to the hub per token, however many requests wait for it.
+        pending = self._pending.get(digest)
+        if pending is None:
+            pending = self._pending[digest] = asyncio.ensure_future(
+                self._ask(token, digest, client)
+            )
+            pending.add_done_callback(lambda _: self._pending.pop(digest, None))
+        return await asyncio.shield(pending)
+
+    async def _ask(self, token: str, digest: str, client: httpx.AsyncClient) -> Key:
+        now = time.monotonic()
         async with self._lookups:
             self.lookups += 1
             try:
@@ -314,8 +326,8 @@ class StreamHandler(Base):
                 await entries.next(KEEPALIVE_SECONDS)
                 if entries.run == before:
                     await self._write(":\n\n")
-        except StreamClosedError:
-            return
+        except (StreamClosedError, asyncio.CancelledError):
+            return  # the relay left, or the service stops
 
     _run: Any = None
 

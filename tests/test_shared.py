@@ -162,6 +162,7 @@ class Hub:
         if request.url.path.endswith("/api/user"):
             token = request.headers["authorization"].split(" ", 1)[1]
             self.users.append(token)
+            await asyncio.sleep(0.05)  # the hub takes its time
             if token not in TOKENS:
                 return httpx.Response(403, json={"message": "no"})
             return httpx.Response(200, json=TOKENS[token])
@@ -365,3 +366,10 @@ async def test_a_shared_reader_that_refuses_the_server_sends_it_to_the_hub(clock
     hub.list_status = 200
     await clock.advance(200)
     assert relay.via == "hub" and relay.state == "polling" and hub.kinds("list")
+
+
+async def test_requests_with_the_same_new_token_ask_the_hub_once(service):
+    hub, entries, base = service
+    answers = await asyncio.gather(*(ask(base, "ana-server") for _ in range(8)))
+    assert [a.status_code for a in answers] == [200] * 8
+    assert hub.users.count("ana-server") == 1

@@ -197,7 +197,7 @@ class Hub:
         """The shared reader's prefix URL, as ``HUB_CREDITS_SHARED_READER``."""
         return f"http://127.0.0.1:{self.shared_port}{SHARED_PREFIX}"
 
-    def start(self, timeout: float = 300.0) -> float:
+    def start(self, timeout: float = 900.0) -> float:
         """Starts the hub; returns when ``GET /hub/api/`` answers (wall time)."""
         self.starts += 1
         env = dict(os.environ)

@@ -198,7 +198,9 @@ c.JupyterHub.hub_port = HUB_PORT
 c.JupyterHub.db_url = "sqlite:///" + os.path.join(BENCH_DIR, "jupyterhub.sqlite")
 c.JupyterHub.cookie_secret_file = os.path.join(BENCH_DIR, "cookie_secret")
 c.JupyterHub.pid_file = os.path.join(BENCH_DIR, "jupyterhub.pid")
-c.JupyterHub.init_spawners_timeout = 60
+# Every server checked before the hub answers (10,000 take over a minute):
+# no row starts while the hub still checks servers in the background.
+c.JupyterHub.init_spawners_timeout = 600
 # JupyterHub's default (30 s): a token request writes the token's and the
 # user's last activity (a commit) when it is older than this.
 c.JupyterHub.activity_resolution = int(os.environ.get("BENCH_ACTIVITY_RESOLUTION", "30"))
