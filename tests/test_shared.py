@@ -157,6 +157,7 @@ class Hub:
         self.servers = [record("ana", balance=42, project=True), record("ben", "gpu", 9)]
         self.users: list[str] = []
         self.run = 0
+        self.down = False  # the route fails
 
     async def answer(self, request: httpx.Request) -> httpx.Response:
         if request.url.path.endswith("/api/user"):
@@ -167,6 +168,8 @@ class Hub:
                 return httpx.Response(403, json={"message": "no"})
             return httpx.Response(200, json=TOKENS[token])
         assert request.headers["authorization"] == "token service-token"
+        if self.down:
+            return httpx.Response(503, json={"message": "down"})
         if "after" in request.url.params:
             await asyncio.sleep(0.05)
             self.run += 1
@@ -275,6 +278,8 @@ async def test_the_stream_sends_the_servers_own_events_then_its_stop(service):
 
 async def test_without_current_numbers_the_service_says_so(service):
     hub, entries, base = service
+    hub.down = True
+    await asyncio.sleep(0.1)
     entries.fresh_until = 0.0
     answer = await ask(base, "ana-server")
     assert answer.status_code == 503 and answer.headers["retry-after"]
