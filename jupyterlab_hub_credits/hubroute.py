@@ -119,6 +119,9 @@ def _route_handler() -> Any:
                     self.write(("" if first else ",") + ",".join(piece))
                     first, piece = False, []
                     await self.flush()
+                    # A flush to a ready socket is done at once, and awaiting
+                    # a done future does not yield: let the hub serve others.
+                    await asyncio.sleep(0)
             if piece:
                 self.write(("" if first else ",") + ",".join(piece))
             self.write("]}")

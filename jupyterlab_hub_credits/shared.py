@@ -105,6 +105,13 @@ class Entries:
         self.reads = self.failures = 0
         self._next: Optional[asyncio.Future[None]] = None
         self._identities: dict[str, tuple[Optional[Key], float]] = {}
+        # What the service does with each answer: when it came (monotonic),
+        # the streams open, and per run the events written and how long after
+        # the answer the last one went (the last runs, for ``health``).
+        self.answered = 0.0
+        self.streams = self._written = 0
+        self._last_write = 0.0
+        self.fanouts: list[tuple[Any, int, float]] = []
         self._lookups = asyncio.Semaphore(LOOKUPS_AT_ONCE)
         self._pending: dict[str, asyncio.Future[Key]] = {}
         self.lookups = 0
@@ -130,8 +137,19 @@ class Entries:
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
 
+    def wrote(self) -> None:
+        """A stream wrote this run's event."""
+        self._written += 1
+        self._last_write = time.monotonic()
+
     def take(self, answer: Any) -> None:
         """One answer of the hub's route."""
+        if self._written:
+            self.fanouts = [
+                *self.fanouts[-19:],
+                (self.run, self._written, round(self._last_write - self.answered, 4)),
+            ]
+        self._written, self.answered = 0, time.monotonic()
         servers = {}
         for record in answer.get("servers", []):
             if isinstance(record, dict) and isinstance(record.get("user"), str):
@@ -308,6 +326,7 @@ class StreamHandler(Base):
         self.set_header("Content-Type", "text/event-stream")
         self.set_header("Cache-Control", "no-cache")
         entries, sent = self.entries, None
+        entries.streams += 1
         try:
             await self._write(":\n\n")
             while True:
@@ -322,12 +341,15 @@ class StreamHandler(Base):
                     # Every task run, as the hub's stream does (unchanged too).
                     await self._write(f"data: {json.dumps(event)}\n\n")
                     sent, self._run = event, entries.run
+                    entries.wrote()
                 before = entries.run
                 await entries.next(KEEPALIVE_SECONDS)
                 if entries.run == before:
                     await self._write(":\n\n")
         except (StreamClosedError, asyncio.CancelledError):
             return  # the relay left, or the service stops
+        finally:
+            entries.streams -= 1
 
     _run: Any = None
 
@@ -339,7 +361,20 @@ class StreamHandler(Base):
 class HealthHandler(Base):
     def get(self) -> None:
         self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps({"fresh": self.entries.fresh, "run": self.entries.run}))
+        entries = self.entries
+        # Counts and times only: nothing about any user.
+        self.finish(
+            json.dumps(
+                {
+                    "fresh": entries.fresh,
+                    "run": entries.run,
+                    "streams": entries.streams,
+                    "fanouts": [
+                        {"run": r, "events": n, "seconds": t} for r, n, t in entries.fanouts
+                    ],
+                }
+            )
+        )
 
 
 def make_app(entries: Entries, client: httpx.AsyncClient, prefix: str) -> web.Application:

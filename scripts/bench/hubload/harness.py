@@ -468,6 +468,10 @@ class Result:
     svc_rss_mb: float = float("nan")
     svc_cpu: float = float("nan")
     svc_cpu_per_1k: float = float("nan")
+    #: The shared reader's own time from the hub's answer to its last
+    #: stream write of that run (median/max over the window's runs).
+    fanout_p50: float = float("nan")
+    fanout_max: float = float("nan")
     #: The row's wall time (hub switch, readers' start, window, wave, stop).
     wall_seconds: float = float("nan")
     tasks: int = 0
@@ -791,6 +795,16 @@ def _measure_row(
         result.svc_cpu = 100 * used / span
         result.svc_cpu_per_1k = used / (span / 60) / (n / 1000)
         result.svc_rss_mb = max(svc_rss)
+        try:
+            with urllib.request.urlopen(hub.shared_url + "health", timeout=10) as response:
+                runs = json.loads(response.read()).get("fanouts", [])[
+                    -(int(span // TASK_INTERVAL)) :
+                ]
+            times = sorted(r["seconds"] for r in runs)
+            if times:
+                result.fanout_p50, result.fanout_max = statistics.median(times), times[-1]
+        except (OSError, ValueError) as error:
+            log(f"N={n} {row.name}: no fan-out figures from the shared reader ({error})")
     result.rss_mb = max(rss)
     result.readers = collect(workers)
     measure(result, directory, (begin, end))

@@ -38,6 +38,7 @@ HEADER = (
 DELIVERY_HEADER = (
     f"{'N':>5}  {'readers':<28} {'deliver p50/p99/max':>20} {'missed':>6} {'ready':>6}"
     f" {'lookups':>13} {'hub CPU':>7} {'svc MB':>6} {'svc CPU':>7} {'s/min/1k':>8}"
+    f" {'fan-out med/max':>16}"
 )
 
 
@@ -89,6 +90,7 @@ def delivery_line(result) -> Optional[str]:
         f" {_num(_get(r, 'ready_seconds')) + ' s':>6} {lookups:>13}"
         f" {_num(_get(r, 'hub_cpu')) + ' %':>7} {_num(_get(r, 'svc_rss_mb')):>6}"
         f" {_num(_get(r, 'svc_cpu'), 1) + ' %':>7} {_num(_get(r, 'svc_cpu_per_1k'), 2):>8}"
+        f" {_num(_get(r, 'fanout_p50'), 2) + '/' + _num(_get(r, 'fanout_max'), 2) + ' s':>16}"
     )
 
 
@@ -290,6 +292,8 @@ def render(results, task_interval: float, elapsed: float, machine: Optional[dict
             " lookups: GET /hub/api/user at the start + after the restart;"
         )
         out.append(
+            "fan-out: the shared reader's own time from the hub's answer to its last stream"
+            " write of that run (median/max over the window's runs);\n"
             "hub CPU, svc CPU: % of one core over the window; svc MB: the shared reader's"
             " RSS; s/min/1k: its CPU seconds per minute per 1,000 servers."
         )
