@@ -54,6 +54,8 @@ NEW_SERVER_WAIT_SECONDS = 6.0
 IDENTITY_SECONDS = 6 * 3600.0
 #: A token the hub refused is not asked about again for this long.
 REFUSED_SECONDS = 60.0
+#: Streams written between two turns of the event loop.
+STREAMS_AT_ONCE = 500
 #: The hub is asked about at most this many tokens at once.
 LOOKUPS_AT_ONCE = 8
 
@@ -109,9 +111,10 @@ class Entries:
         # the streams open, and per run the events written and how long after
         # the answer the last one went (the last runs, for ``health``).
         self.answered = 0.0
-        self.streams = self._written = 0
-        self._last_write = 0.0
         self.fanouts: list[tuple[Any, int, float]] = []
+        #: The open streams (``StreamHandler``), pushed to after each answer.
+        self.subscribers: set[Any] = set()
+        self._broadcasting: Optional[asyncio.Future[None]] = None
         self._lookups = asyncio.Semaphore(LOOKUPS_AT_ONCE)
         self._pending: dict[str, asyncio.Future[Key]] = {}
         self.lookups = 0
@@ -137,19 +140,39 @@ class Entries:
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
 
-    def wrote(self) -> None:
-        """A stream wrote this run's event."""
-        self._written += 1
-        self._last_write = time.monotonic()
+    @property
+    def streams(self) -> int:
+        return len(self.subscribers)
+
+    async def broadcast(self) -> None:
+        """Pushes the last answer to every open stream, ``STREAMS_AT_ONCE``
+        at a time (others are served in between), and notes how long it took."""
+        written, run = 0, self.run
+        for i, stream in enumerate(list(self.subscribers)):
+            if i and i % STREAMS_AT_ONCE == 0:
+                await asyncio.sleep(0)
+                if self.run != run:
+                    return  # a newer answer: its own broadcast follows
+            written += stream.push()
+        if written:
+            took = round(time.monotonic() - self.answered, 4)
+            self.fanouts = [*self.fanouts[-19:], (run, written, took)]
+
+    def _broadcast(self) -> None:
+        self._broadcasting = asyncio.ensure_future(self.broadcast())
+
+    async def keepalives(self) -> None:
+        """A comment line on every open stream every ``KEEPALIVE_SECONDS``."""
+        while True:
+            await asyncio.sleep(KEEPALIVE_SECONDS)
+            for i, stream in enumerate(list(self.subscribers)):
+                if i and i % STREAMS_AT_ONCE == 0:
+                    await asyncio.sleep(0)
+                stream.send(":\n\n")
 
     def take(self, answer: Any) -> None:
         """One answer of the hub's route."""
-        if self._written:
-            self.fanouts = [
-                *self.fanouts[-19:],
-                (self.run, self._written, round(self._last_write - self.answered, 4)),
-            ]
-        self._written, self.answered = 0, time.monotonic()
+        self.answered = time.monotonic()
         servers = {}
         for record in answer.get("servers", []):
             if isinstance(record, dict) and isinstance(record.get("user"), str):
@@ -166,6 +189,7 @@ class Entries:
             if key in gone:
                 del self._identities[digest]
         self._notify()
+        self._broadcast()
 
     async def follow(self, client: httpx.AsyncClient) -> None:
         """Reads the hub's route after every task run, for ever; failures
@@ -197,7 +221,8 @@ class Entries:
                     delay,
                 )
                 if not self.fresh:
-                    self._notify()  # streams end: their relays show the numbers as stale
+                    self._notify()
+                    self._broadcast()  # streams end: their relays show the numbers as stale
                 await asyncio.sleep(delay)
 
     async def key_for(self, token: str, client: httpx.AsyncClient) -> Key:
@@ -316,46 +341,75 @@ class ListHandler(Base):
 
 
 class StreamHandler(Base):
+    """A relay's stream. Nothing waits per stream: after each answer of the
+    hub, ``Entries.broadcast`` pushes to every open stream, and one loop
+    writes every stream's keepalive (no task or timer per stream)."""
+
+    _key: Key
+    _sent: Any = None
+    _run: Any = None
+    _done: Optional[asyncio.Future[None]] = None
+
     async def get(self) -> None:
         try:
-            key = await self.key()
+            self._key = await self.key()
             if not self.entries.fresh:
                 raise Refused(503, "the shared reader has no current numbers", retry_after=15)
         except Refused as refused:
             return self.refuse(refused)
         self.set_header("Content-Type", "text/event-stream")
         self.set_header("Cache-Control", "no-cache")
-        entries, sent = self.entries, None
-        entries.streams += 1
+        self._done = asyncio.get_running_loop().create_future()
+        entries = self.entries
+        entries.subscribers.add(self)
         try:
-            await self._write(":\n\n")
-            while True:
-                if not entries.fresh:
-                    return  # ends: the relay shows its numbers as stale and retries
-                record = entries.servers.get(key)
-                if record is None and key in entries.seen:
-                    await self._write(f"data: {json.dumps({'error': STOPPED})}\n\n")
-                    return
-                event = None if record is None else as_event(record)
-                if event is not None and (event != sent or entries.run != self._run):
-                    # Every task run, as the hub's stream does (unchanged too).
-                    await self._write(f"data: {json.dumps(event)}\n\n")
-                    sent, self._run = event, entries.run
-                    entries.wrote()
-                before = entries.run
-                await entries.next(KEEPALIVE_SECONDS)
-                if entries.run == before:
-                    await self._write(":\n\n")
-        except (StreamClosedError, asyncio.CancelledError):
-            return  # the relay left, or the service stops
+            self.send(":\n\n")
+            self.push()
+            await self._done
+        except asyncio.CancelledError:
+            pass  # the service stops
         finally:
-            entries.streams -= 1
+            entries.subscribers.discard(self)
 
-    _run: Any = None
+    def on_connection_close(self) -> None:
+        self.end()
 
-    async def _write(self, text: str) -> None:
-        self.write(text)
-        await self.flush()
+    def end(self) -> None:
+        if self._done is not None and not self._done.done():
+            self._done.set_result(None)
+
+    def push(self) -> bool:
+        """This run's event for this stream's server (its stop, or the end
+        of the stream without current numbers); whether one was written."""
+        entries = self.entries
+        if not entries.fresh:
+            self.end()  # the relay shows its numbers as stale and retries
+            return False
+        record = entries.servers.get(self._key)
+        if record is None and self._key in entries.seen:
+            self.send(f"data: {json.dumps({'error': STOPPED})}\n\n")
+            self.end()
+            return False
+        event = None if record is None else as_event(record)
+        if event is None or (event == self._sent and entries.run == self._run):
+            return False
+        # Every task run, as the hub's stream does (unchanged too).
+        self.send(f"data: {json.dumps(event)}\n\n")
+        self._sent, self._run = event, entries.run
+        return True
+
+    def send(self, text: str) -> None:
+        if self._done is None or self._done.done():
+            return
+        try:
+            self.write(text)
+            self.flush().add_done_callback(self._flushed)
+        except StreamClosedError:
+            self.end()
+
+    def _flushed(self, future: asyncio.Future[None]) -> None:
+        if future.cancelled() or future.exception() is not None:
+            self.end()
 
 
 class HealthHandler(Base):
@@ -414,7 +468,11 @@ async def serve(env: Optional[dict[str, str]] = None) -> None:
             where.port or 80, env.get("HUB_CREDITS_BIND") or where.hostname or "127.0.0.1"
         )
         log.info("hub-credits: the shared reader listens on %s%s", where.netloc, prefix)
-        await entries.follow(client)
+        keepalives = asyncio.ensure_future(entries.keepalives())
+        try:
+            await entries.follow(client)
+        finally:
+            keepalives.cancel()
 
 
 def main() -> None:

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from test_reading import NUMBERS, TIMINGS, visible_for
 from tornado.httpserver import HTTPServer
 
-from jupyterlab_hub_credits import protocol
+from jupyterlab_hub_credits import protocol, shared
 from jupyterlab_hub_credits.relay import CreditsRelay
 from jupyterlab_hub_credits.shared import Entries, as_event, make_app, server_of
 
@@ -185,7 +185,8 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def service(jp_asyncio_loop):
+def service(jp_asyncio_loop, monkeypatch):
+    monkeypatch.setattr(shared, "KEEPALIVE_SECONDS", 0.2)
     hub = Hub()
     entries = Entries("http://hub.test/hub/api", "service-token")
     client = httpx.AsyncClient(transport=httpx.MockTransport(hub.answer))
@@ -195,12 +196,14 @@ def service(jp_asyncio_loop):
         server = HTTPServer(make_app(entries, client, "/services/hub-credits/"))
         server.listen(port, "127.0.0.1")
         follow = asyncio.ensure_future(entries.follow(client))
+        keepalives = asyncio.ensure_future(entries.keepalives())
         await entries.next(5)
-        return server, follow
+        return server, follow, keepalives
 
-    server, follow = jp_asyncio_loop.run_until_complete(start())
+    server, follow, keepalives = jp_asyncio_loop.run_until_complete(start())
     yield hub, entries, f"http://127.0.0.1:{port}/services/hub-credits/"
     follow.cancel()
+    keepalives.cancel()
     server.stop()
     jp_asyncio_loop.run_until_complete(client.aclose())
 
@@ -378,3 +381,24 @@ async def test_requests_with_the_same_new_token_ask_the_hub_once(service):
     answers = await asyncio.gather(*(ask(base, "ana-server") for _ in range(8)))
     assert [a.status_code for a in answers] == [200] * 8
     assert hub.users.count("ana-server") == 1
+
+
+async def test_open_streams_get_keepalives_and_each_run_once(service):
+    hub, entries, base = service
+    comments = events = 0
+    async with httpx.AsyncClient() as client:
+        headers = {"Authorization": "token ben-gpu"}
+        async with client.stream("GET", base + "credits/stream", headers=headers) as answer:
+            assert entries.streams == 1
+            started = asyncio.get_running_loop().time()
+            async for line in answer.aiter_lines():
+                comments += line == ":"
+                events += line.startswith("data: ")
+                if asyncio.get_running_loop().time() - started > 1.0:
+                    break
+    # The connect comment, then one every 0.2 s; an event per run, no more.
+    assert comments >= 4
+    assert 0 < events <= hub.run + 1
+    await asyncio.sleep(0.1)
+    assert entries.streams == 0  # the closed stream is forgotten
+    assert entries.fanouts and all(n >= 1 for _, n, _ in entries.fanouts)
