@@ -16,41 +16,15 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_reading import NUMBERS, TIMINGS, visible_for
+from test_reading import close_relays, make, visible_for  # noqa: F401 - a fixture
 from tornado.httpserver import HTTPServer
 
 from jupyterlab_hub_credits import protocol, shared
-from jupyterlab_hub_credits.relay import CreditsRelay
 from jupyterlab_hub_credits.shared import Entries, as_event, make_app, server_of
 
 from hubedge import EdgeHub, FakeClock, settle
 
 pytestmark = pytest.mark.timeout(60)
-
-MADE: list[CreditsRelay] = []
-
-
-@pytest.fixture(autouse=True)
-def close_relays(jp_asyncio_loop):
-    yield
-    while MADE:
-        jp_asyncio_loop.run_until_complete(MADE.pop().close())
-
-
-def make(hub: EdgeHub, clock: FakeClock, rand=lambda: 0.5, **options) -> CreditsRelay:
-    relay = CreditsRelay(
-        hub.env,
-        timings=TIMINGS,
-        transport=hub.transport,
-        random=rand,
-        clock=clock,
-        numbers=NUMBERS,
-        grace=60.0,
-        **options,
-    )
-    MADE.append(relay)
-    return relay
-
 
 # -- which server a token is for ------------------------------------------------
 
