@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from realhub import BIN, free_port, start_hub, start_server
+from realhub import BIN, REPO, free_port, start_hub, start_server
 
 from jupyterlab_hub_credits import doctor
 
@@ -183,3 +183,19 @@ def test_a_hub_without_credits(tmp_path, service, level, words):
         token = token_for(url, admin, "ana", SERVER_SCOPES)
         found = findings(server_env(url, f"{url}/hub/api", token))
     assert has(found, level, words), found
+
+
+def test_a_hub_older_than_jupyterhub_5(tmp_path):
+    oldest = REPO / ".venv-matrix" / "jh4.1.6-cs0.4.2"
+    assert (oldest / "bin" / "jupyterhub").exists(), (
+        f"no {oldest.name} environment: run `bash scripts/setup.sh --matrix` first"
+    )
+    # The credit service cannot run on it (ui-tests/matrix.json): a hub without.
+    with start_hub(tmp_path, bin_dir=oldest / "bin", CREDITS_SERVICE="absent") as (url, admin, _):
+        created = httpx.post(
+            f"{url}/hub/api/users/ana", headers={"Authorization": f"token {admin}"}, timeout=10
+        )
+        assert created.status_code in (201, 409), created.text
+        token = token_for(url, admin, "ana", ["access:servers!server=ana/"])
+        found = findings(server_env(url, f"{url}/hub/api", token))
+    assert has(found, "fail", "JupyterHub 4.1.6: the credit service needs 5 or later"), found
