@@ -64,7 +64,12 @@ for (const key of ['Enter', ' ']) {
     const controls = await details
       .locator('button:not(:disabled)')
       .allTextContents();
-    expect(controls).toEqual(['Reconnect', 'Open hub home', 'Stop my server…']);
+    expect(controls).toEqual([
+      'Reconnect',
+      'Open hub home',
+      'Check set-up',
+      'Stop my server…'
+    ]);
     const seen: string[] = [(await focused(page)).label];
     for (let i = 0; i < controls.length; i++) {
       await page.keyboard.press('Tab');
