@@ -153,7 +153,11 @@ class Entries:
                 await asyncio.sleep(0)
                 if self.run != run:
                     return  # a newer answer: its own broadcast follows
-            written += stream.push()
+            try:
+                written += stream.push()
+            except Exception:  # noqa: BLE001 - one stream never stops the others
+                log.exception("hub-credits: a stream could not be written")
+                stream.end()
         if written:
             took = round(time.monotonic() - self.answered, 4)
             self.fanouts = [*self.fanouts[-19:], (run, written, took)]
