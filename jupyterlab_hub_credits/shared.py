@@ -473,10 +473,22 @@ async def serve(env: Optional[dict[str, str]] = None) -> None:
         )
         log.info("hub-credits: the shared reader listens on %s%s", where.netloc, prefix)
         keepalives = asyncio.ensure_future(entries.keepalives())
+        following = asyncio.ensure_future(entries.follow(client))
+        orphaned = asyncio.ensure_future(_parent_gone(os.getppid()))
         try:
-            await entries.follow(client)
+            await asyncio.wait([following, orphaned], return_when=asyncio.FIRST_COMPLETED)
         finally:
-            keepalives.cancel()
+            for task in (keepalives, following, orphaned):
+                task.cancel()
+
+
+async def _parent_gone(parent: int, every: float = 2.0) -> None:
+    """Returns once the process that started this one (the hub) is gone: a
+    hub that was killed cannot stop its services, and a new hub's service
+    needs the port."""
+    while os.getppid() == parent:
+        await asyncio.sleep(every)
+    log.warning("hub-credits: the hub that started the shared reader is gone: stopping")
 
 
 def main() -> None:

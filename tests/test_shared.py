@@ -376,3 +376,46 @@ async def test_open_streams_get_keepalives_and_each_run_once(service):
     await asyncio.sleep(0.1)
     assert entries.streams == 0  # the closed stream is forgotten
     assert entries.fanouts and all(n >= 1 for _, n, _ in entries.fanouts)
+
+
+def test_the_service_stops_when_the_hub_that_started_it_is_gone(tmp_path):
+    import os
+    import subprocess
+    import sys
+    import time
+
+    env = {
+        **os.environ,
+        "JUPYTERHUB_API_URL": f"http://127.0.0.1:{free_port()}/hub/api",
+        "JUPYTERHUB_API_TOKEN": "t",
+        "JUPYTERHUB_SERVICE_URL": f"http://127.0.0.1:{free_port()}",
+    }
+    pid_file = tmp_path / "pid"
+    # A parent that starts the service and dies, as a killed hub.
+    parent = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import subprocess, sys, time; p = subprocess.Popen([sys.executable, '-m',"
+            " 'jupyterlab_hub_credits.shared'], stdout=subprocess.DEVNULL,"
+            " stderr=subprocess.DEVNULL); open(sys.argv[1], 'w').write(str(p.pid));"
+            " time.sleep(3)",
+            str(pid_file),
+        ],
+        env=env,
+        timeout=30,
+    )
+    assert parent.returncode == 0
+    child = int(pid_file.read_text())
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            return
+        # A zombie (reaped by init soon) counts as gone.
+        if " Z " in open(f"/proc/{child}/stat").read():
+            return
+        time.sleep(0.2)
+    os.kill(child, 9)
+    raise AssertionError("the service outlived the hub that started it")
