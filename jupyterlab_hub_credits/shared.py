@@ -28,6 +28,7 @@ import logging
 import os
 import random
 import resource
+import signal
 import time
 from typing import Any, Optional
 from urllib.parse import urlsplit
@@ -475,8 +476,19 @@ async def serve(env: Optional[dict[str, str]] = None) -> None:
         keepalives = asyncio.ensure_future(entries.keepalives())
         following = asyncio.ensure_future(entries.follow(client))
         orphaned = asyncio.ensure_future(_parent_gone(os.getppid()))
+        # The hub stops its services with SIGINT, then SIGTERM: handled here
+        # even where SIGINT came in ignored (a hub started in the background
+        # of a shell passes that on to what it starts).
+        stopped = asyncio.get_running_loop().create_future()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            try:
+                asyncio.get_running_loop().add_signal_handler(
+                    signum, lambda: stopped.done() or stopped.set_result(None)
+                )
+            except (NotImplementedError, RuntimeError, ValueError):
+                pass  # not the main thread, or no signals here
         try:
-            await asyncio.wait([following, orphaned], return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait([following, orphaned, stopped], return_when=asyncio.FIRST_COMPLETED)
         finally:
             for task in (keepalives, following, orphaned):
                 task.cancel()

@@ -419,3 +419,34 @@ def test_the_service_stops_when_the_hub_that_started_it_is_gone(tmp_path):
         time.sleep(0.2)
     os.kill(child, 9)
     raise AssertionError("the service outlived the hub that started it")
+
+
+def test_the_service_stops_on_sigint_even_when_it_came_in_ignored():
+    import os
+    import signal as signals
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "JUPYTERHUB_API_URL": f"http://127.0.0.1:{free_port()}/hub/api",
+        "JUPYTERHUB_API_TOKEN": "t",
+        "JUPYTERHUB_SERVICE_URL": f"http://127.0.0.1:{free_port()}",
+    }
+    child = subprocess.Popen(
+        [sys.executable, "-m", "jupyterlab_hub_credits.shared"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        # As a hub started in the background of a shell passes it on.
+        preexec_fn=lambda: signals.signal(signals.SIGINT, signals.SIG_IGN),
+    )
+    try:
+        import time
+
+        time.sleep(2)  # listening
+        child.send_signal(signals.SIGINT)
+        assert child.wait(10) == 0
+    finally:
+        if child.poll() is None:
+            child.kill()
