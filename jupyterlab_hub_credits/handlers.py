@@ -52,6 +52,11 @@ class RelayHandler(APIHandler):
         """Whether the request comes from the server's owner (who alone may stop it)."""
         return identity_name(self.current_user) == self.relay.hub.user
 
+    def require_owner(self, what: str) -> None:
+        """403 unless the request comes from the server's owner."""
+        if not self.is_owner:
+            raise web.HTTPError(403, f"only the server's owner may {what}")
+
     def lead(self) -> Optional[float]:
         """``lead``: how long before the predicted stop the asker must know
         (its warning or save lead, seconds); ``None`` when not said."""
@@ -129,8 +134,7 @@ class StopHandler(RelayHandler):
     @authorized
     async def post(self) -> None:
         relay = self.relay
-        if not self.is_owner:
-            raise web.HTTPError(403, "only the server's owner may stop it")
+        self.require_owner("stop it")
         status, message = await relay.stop_server()
         done = status in (202, 204)
         self.set_status(202 if done else 502)
@@ -145,8 +149,7 @@ class DoctorHandler(RelayHandler):
     @authorized
     async def get(self) -> None:
         relay = self.relay
-        if not self.is_owner:
-            raise web.HTTPError(403, "only the server's owner may run the checks")
+        self.require_owner("run the checks")
         findings = await asyncio.to_thread(doctor.run, state=relay.status())
         self.set_header("Cache-Control", "no-store")
         self.finish(json.dumps({"findings": [dataclasses.asdict(f) for f in findings]}))
